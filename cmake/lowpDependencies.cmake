@@ -1,0 +1,8 @@
+# The two dependencies of the library itself, both from Debian packages.
+find_package(Eigen3 3.4 REQUIRED NO_MODULE)
+# Debian's xsimd 8.1 target names `xtl` in its link interface, which is not installed
+# (TOOLCHAIN.md): an empty imported target stands in for it.
+if(NOT TARGET xtl)
+  add_library(xtl INTERFACE IMPORTED)
+endif()
+find_package(xsimd 8 REQUIRED)

@@ -1,0 +1,93 @@
+// lowp/format/int_codec.hpp: the one converter of the integer-like families (intn, trit, fixed).
+//
+// A raw integer value lies in [lo, hi]; the exact input is truncated to the quantum 2^q
+// (q = −F for fixed<I, F>, 0 for integers), rounded once, then the overflow tag applies
+// (FORMATS.md §6, §7; ap_fixed semantics: overflow is decided after rounding, in every mode).
+#pragma once
+#include <cstdint>
+#include <type_traits>
+
+#include "lowp/core/bits.hpp"
+#include "lowp/core/round.hpp"
+#include "lowp/core/tags.hpp"
+
+namespace lowp::detail {
+
+/// The raw range of an integer-like format; `bits` is the width that overflow::wrap keeps.
+struct int_range {
+  int128 lo, hi;
+  int bits;
+  bool is_signed;
+};
+
+constexpr int_range range_of_bits(int bits, bool is_signed) {
+  if (is_signed) return {-(int128(1) << (bits - 1)), (int128(1) << (bits - 1)) - 1, bits, true};
+  return {0, (int128(1) << bits) - 1, bits, false};
+}
+
+/// The extreme an overflow of sign `neg` saturates to under tag O.
+template <class O>
+constexpr int128 saturated(const int_range& g, bool neg, O) {
+  if constexpr (std::is_same_v<O, overflow::saturate_symmetric>) {
+    return neg ? (g.lo < 0 ? -g.hi : g.lo) : g.hi;  // AP_SAT_SYM: −max, never the lowest code
+  } else {
+    return neg ? g.lo : g.hi;
+  }
+}
+
+/// Rounds a truncated magnitude of sign `neg` to a raw value in g (FORMATS.md §6, §7).
+template <class U, class R, class O>
+constexpr int128 round_to_int(const int_range& g, bool neg, const truncated<U>& f, const R& r, O o,
+                              std::uint64_t index = 0) {
+  bool big = f.big;
+  U m = f.t;
+  if (!big && round_up(r, neg, (m & 1) != 0, f, index)) {
+    m = U(m + 1);
+    big = m == 0;
+  }
+  int128 v = 0;
+  bool over = big || bit_width(m) > 126;
+  if (!over) {
+    v = neg ? -int128(m) : int128(m);
+    over = v < g.lo || v > g.hi;
+    if constexpr (std::is_same_v<O, overflow::saturate_symmetric>) over = over || (g.lo < 0 && v == g.lo);
+  }
+  if (!over) return v;
+  if constexpr (std::is_same_v<O, overflow::wrap>) {
+    // two's-complement modulo 2^bits (AP_WRAP), from the low bits of the exact rounded value
+    const uint128 low = neg ? uint128(0) - uint128(m) : uint128(m);
+    const uint128 mask = g.bits >= 128 ? ~uint128(0) : (uint128(1) << g.bits) - 1;
+    const uint128 w = low & mask;
+    if (g.is_signed && (w >> (g.bits - 1)) != 0) return int128(w) - (int128(1) << g.bits);
+    return int128(w);
+  } else if constexpr (std::is_same_v<O, overflow::saturate_zero>) {
+    return 0;
+  } else {
+    return saturated(g, neg, o);  // saturate, saturate_symmetric; propagate saturates (§6)
+  }
+}
+
+/// An exact value as a raw integer at quantum 2^q. NaN → 0; ±Inf → the saturated extreme,
+/// whatever the overflow tag (FORMATS.md §8).
+template <class U, class R, class O>
+constexpr int128 to_int(const int_range& g, int q, const unpacked<U>& u, const R& r, O o,
+                        std::uint64_t index = 0) {
+  if (u.is_nan()) return 0;
+  if (u.is_inf()) {
+    if constexpr (std::is_same_v<O, overflow::saturate_symmetric>) return saturated(g, u.neg, o);
+    return saturated(g, u.neg, overflow::saturate{});
+  }
+  if (u.mag == 0) return 0;
+  return round_to_int(g, u.neg, truncate(u.mag, u.exp, q), r, o, index);
+}
+
+/// A raw integer at quantum 2^q as an exact unpacked value.
+constexpr unpacked<> unpack_raw(int128 raw, int q) {
+  unpacked<> u;
+  u.neg = raw < 0;
+  u.mag = std::uint64_t(u.neg ? uint128(0) - uint128(raw) : uint128(raw));
+  u.exp = q;
+  return u;
+}
+
+}  // namespace lowp::detail

@@ -1,0 +1,16 @@
+// lowp/lowp.hpp: everything lowp offers. Each header under lowp/ also stands alone.
+#pragma once
+#include "lowp/core/bits.hpp"
+#include "lowp/core/error.hpp"
+#include "lowp/core/random.hpp"
+#include "lowp/core/round.hpp"
+#include "lowp/core/tags.hpp"
+#include "lowp/core/traits.hpp"
+#include "lowp/format/convert.hpp"
+#include "lowp/format/fixed.hpp"
+#include "lowp/format/float_codec.hpp"
+#include "lowp/format/int_codec.hpp"
+#include "lowp/format/intn.hpp"
+#include "lowp/format/minifloat.hpp"
+#include "lowp/format/ternary.hpp"
+#include "lowp/eigen/numtraits.hpp"

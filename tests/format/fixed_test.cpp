@@ -1,0 +1,272 @@
+// tests/format/fixed_test.cpp: fixed and ufixed, every operation, rounding mode and overflow tag
+// against an exact reference in 128-bit integers (tests/support/int_reference.hpp): exhaustively
+// over all pairs for 8-bit Q formats, on edge and random operands for 16-, 32- and 64-bit ones.
+#include <lowp/format/convert.hpp>
+#include <lowp/format/fixed.hpp>
+#include <lowp/format/minifloat.hpp>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <sstream>
+#include <vector>
+
+#include "../support/int_reference.hpp"
+#include "../support/typelists.hpp"
+
+namespace {
+
+using ref::i128;
+
+template <class T>
+struct fixed_ref {
+  static constexpr int F = T::frac_bits;
+  static constexpr int W = T::bit_width;
+  static constexpr bool S = T::is_signed;
+  ref::mode m;
+  ref::iovf o;
+  i128 lo = S ? -(i128(1) << (W - 1)) : 0;
+  i128 hi = S ? (i128(1) << (W - 1)) - 1 : (i128(1) << W) - 1;
+
+  i128 fit(i128 v) const { return ref::apply_overflow(v, lo, hi, W, S, o); }
+  i128 add(i128 a, i128 b) const { return fit(a + b); }
+  i128 sub(i128 a, i128 b) const { return fit(a - b); }
+  i128 mul(i128 a, i128 b) const {
+    if (a >= (i128(1) << 63) || b >= (i128(1) << 63)) {  // 64-bit unsigned: the product needs 128 bits
+      if (a == 0 || b == 0) return 0;
+      if (F == 0) return fit(hi + 1);  // ≥ 2^63 · 1: beyond every 64-bit range
+      const unsigned __int128 p = (unsigned __int128)a * (unsigned __int128)b;
+      const unsigned __int128 fl = p >> F, rem = p - (fl << F), half = (unsigned __int128)1 << (F - 1);
+      if (rem == 0) return fit(i128(fl));
+      return fit(ref::pick(i128(fl), rem < half ? -1 : (rem == half ? 0 : 1), false, m));
+    }
+    return fit(ref::round_rational(a * b, i128(1) << F, m));
+  }
+  i128 div(i128 a, i128 b) const {
+    if (b == 0) {
+      if (a == 0) return 0;
+      if (a > 0) return hi;
+      return o == ref::iovf::saturate_symmetric && S ? -hi : lo;
+    }
+    return fit(ref::round_rational(a * (i128(1) << F), b, m));
+  }
+  i128 from_double(double x) const {  // x · 2^F is exact in double (a power-of-two scaling)
+    if (std::isnan(x)) return 0;
+    if (std::isinf(x)) {
+      if (o == ref::iovf::saturate_symmetric) return x < 0 ? (S ? -hi : lo) : hi;
+      return x < 0 ? lo : hi;
+    }
+    return ref::apply_overflow_double(ref::round_double(std::ldexp(x, F), m), lo, hi, W, S, o);
+  }
+};
+
+template <class T>
+i128 raw(T x) {
+  return i128(x.bits());
+}
+
+/// Checks +, −, ×, ÷ and unary − of T on operands (a, b), counting disagreements.
+template <class T>
+void check_ops(const fixed_ref<T>& r, i128 a, i128 b, long& bad, std::string& first) {
+  using raw_t = typename T::raw_type;
+  const T x = T::from_bits(raw_t(a)), y = T::from_bits(raw_t(b));
+  const i128 got[] = {raw(x + y), raw(x - y), raw(x * y), raw(x / y), raw(-x)};
+  const i128 want[] = {r.add(a, b), r.sub(a, b), r.mul(a, b), r.div(a, b), r.sub(0, a)};
+  static const char* ops[] = {"+", "-", "*", "/", "neg"};
+  for (int k = 0; k < 5; ++k) {
+    if (got[k] != want[k]) {
+      if (bad++ == 0) {
+        std::ostringstream s;
+        s << ops[k] << " with raw a = " << (long long)a << ", b = " << (long long)b << ": got " << (long long)got[k]
+          << ", want " << (long long)want[k] << " (" << ref::name(r.m) << ", " << ref::name(r.o) << ")";
+        first = s.str();
+      }
+    }
+  }
+}
+
+template <int I, int F, bool S>
+void exhaustive_8bit() {
+  long bad = 0, checked = 0;
+  std::string first;
+  support::for_each(support::deterministic_modes{}, [&]<class R>() {
+    support::for_each(support::all_overflows{}, [&]<class O>() {
+      using T = lowp::basic_fixed<I, F, S, R, O>;
+      static_assert(T::bit_width == 8);
+      const fixed_ref<T> r{support::mode_of<R>(), support::overflow_of<O>()};
+      for (i128 a = r.lo; a <= r.hi; ++a) {
+        for (i128 b = r.lo; b <= r.hi; ++b) {
+          check_ops<T>(r, a, b, bad, first);
+          ++checked;
+        }
+      }
+    });
+  });
+  INFO(first);
+  CHECK(bad == 0);
+  CHECK(checked == 9 * 5 * 65536);
+}
+
+template <class T>
+std::vector<i128> edge_operands(std::uint32_t seed) {
+  const fixed_ref<T> r{ref::mode::nearest_even, ref::iovf::saturate};
+  const i128 one = i128(1) << T::frac_bits;
+  std::vector<i128> v = {r.lo, r.lo + 1, r.lo + 2, r.hi, r.hi - 1, 0, 1, 2, 3, r.hi / 2, r.hi / 2 + 1, r.lo / 2};
+  if (T::is_signed) v.insert(v.end(), {-1, -2, -3});
+  if (one <= r.hi) v.insert(v.end(), {one, one + 1, one - 1});
+  if (T::is_signed && -one >= r.lo) v.insert(v.end(), {-one, -one + 1, -one - 1});
+  std::mt19937_64 rng(seed);
+  for (int i = 0; i < 60; ++i) {
+    const int shift = int(rng() % T::bit_width);
+    i128 x = i128(rng() >> (64 - T::bit_width)) >> shift;
+    if (T::is_signed && (rng() & 1)) x = -x;
+    v.push_back(x);
+  }
+  std::erase_if(v, [&](i128 x) { return x < r.lo || x > r.hi; });  // operands are values of T
+  return v;
+}
+
+template <int I, int F, bool S>
+void edges_and_random() {
+  long bad = 0;
+  std::string first;
+  support::for_each(support::deterministic_modes{}, [&]<class R>() {
+    support::for_each(support::all_overflows{}, [&]<class O>() {
+      using T = lowp::basic_fixed<I, F, S, R, O>;
+      const fixed_ref<T> r{support::mode_of<R>(), support::overflow_of<O>()};
+      const auto v = edge_operands<T>(unsigned(I * 100 + F));
+      for (i128 a : v)
+        for (i128 b : v) check_ops<T>(r, a, b, bad, first);
+    });
+  });
+  INFO(first);
+  CHECK(bad == 0);
+}
+
+}  // namespace
+
+TEST_CASE("fixed: every operation, mode and tag, all pairs of 8-bit Q formats", "[fixed][exhaustive]") {
+  exhaustive_8bit<0, 7, true>();   // Q1.7
+  exhaustive_8bit<3, 4, true>();   // Q4.4
+  exhaustive_8bit<7, 0, true>();   // an int8
+  exhaustive_8bit<4, 4, false>();  // UQ4.4
+  exhaustive_8bit<0, 8, false>();  // UQ0.8
+}
+
+TEST_CASE("fixed: every operation, mode and tag on edge and random operands, 16 to 64 bits", "[fixed]") {
+  edges_and_random<0, 15, true>();    // Q1.15
+  edges_and_random<7, 8, true>();     // Q8.8
+  edges_and_random<15, 16, true>();   // Q16.16
+  edges_and_random<40, 23, true>();   // 64 bits
+  edges_and_random<0, 63, true>();    // 64 bits, all fraction
+  edges_and_random<62, 1, true>();
+  edges_and_random<16, 16, false>();  // UQ16.16
+  edges_and_random<32, 32, false>();  // 64-bit unsigned
+}
+
+TEST_CASE("fixed: conversion from float and double, every mode and tag", "[fixed]") {
+  long bad = 0;
+  std::string first;
+  std::vector<double> xs = {0.0, -0.0, 1.5, -1.5, 0.1, -0.1, 1e-30, -1e-30, 1e30, -1e30, NAN, INFINITY, -INFINITY, 0x1p-17,
+                            3 * 0x1p-17, -3 * 0x1p-17, 32767.99999, 32768.0, -32768.0, -32768.00001, 65535.5, 1e19, -1e19};
+  std::mt19937 rng(3);
+  for (int i = 0; i < 3000; ++i) {
+    std::uint32_t b = std::uint32_t(rng());
+    float f;
+    std::memcpy(&f, &b, 4);
+    xs.push_back(f);
+    xs.push_back(std::ldexp(double(rng()) / 4294967296.0 - 0.5, int(rng() % 40) - 10));
+  }
+  auto run = [&]<int I, int F, bool S>() {
+    support::for_each(support::deterministic_modes{}, [&]<class R>() {
+      support::for_each(support::all_overflows{}, [&]<class O>() {
+        using T = lowp::basic_fixed<I, F, S, R, O>;
+        const fixed_ref<T> r{support::mode_of<R>(), support::overflow_of<O>()};
+        for (double x : xs) {
+          const i128 want = r.from_double(x);
+          const i128 got = raw(T(x));
+          const i128 got_conv = raw(lowp::convert<T>(x, R{}, O{}));
+          if (got != want || got_conv != want) {
+            if (bad++ == 0) first = "x = " + std::to_string(x) + " " + ref::name(r.m) + " " + ref::name(r.o);
+          }
+          if (double(float(x)) == x && raw(T(float(x))) != want) ++bad;
+        }
+      });
+    });
+  };
+  run.operator()<15, 16, true>();
+  run.operator()<0, 7, true>();
+  run.operator()<0, 15, true>();
+  run.operator()<16, 16, false>();
+  run.operator()<40, 23, true>();
+  run.operator()<32, 32, false>();
+  INFO(first);
+  CHECK(bad == 0);
+}
+
+TEST_CASE("fixed: conversions to float, double, integers and other fixed types", "[fixed]") {
+  using lowp::q16_16;
+  CHECK(double(q16_16(1.5)) == 1.5);
+  CHECK(double(q16_16::max()) == 32768.0 - 0x1p-16);
+  CHECK(double(q16_16::lowest()) == -32768.0);
+  CHECK(float(q16_16::from_bits(0x7FFFFFFF)) == 32768.0f);  // 31 significant bits: rounded to nearest even
+  using q64 = lowp::fixed<0, 63>;
+  CHECK(double(q64::from_bits(1)) == 0x1p-63);
+  CHECK(double(q64::from_bits(INT64_MAX)) == 1.0);  // 63 bits round to 1.0
+  CHECK(int(q16_16(-2.75)) == -2);                 // C cast: toward zero
+  CHECK(int(q16_16(2.75)) == 2);
+  CHECK(std::int8_t(q16_16(300.0)) == 127);        // saturating
+  // fixed → fixed: one rounding of the exact value, with the target's modes
+  using q4 = lowp::fixed<7, 4, lowp::rounding::nearest_even>;
+  CHECK(double(q4(q16_16(1.03125))) == 1.0);      // 1 + 1/32: below the half of 1/16
+  CHECK(double(q4(q16_16(1.09375))) == 1.125);    // 1 + 3/32: the tie 1.09375 goes to even 1.125 (raw 18)
+  using q4up = lowp::fixed<7, 4, lowp::rounding::toward_positive>;
+  CHECK(double(q4up(q16_16(1.0000152587890625))) == 1.0625);
+  CHECK(q16_16(q4(3.5)).bits() == 3.5 * 65536);
+  // from integers
+  CHECK(double(q16_16(-7)) == -7.0);
+  CHECK(double(q16_16(100000)) == 32768.0 - 0x1p-16);  // saturates
+  CHECK(double(lowp::fixed<15, 16, lowp::rounding::nearest_even, lowp::overflow::wrap>(32769)) == -32767.0);
+  // from a minifloat, exactly
+  CHECK(double(q16_16(lowp::float8_e4m3fn(0.8125f))) == 0.8125);
+  CHECK(lowp::q1_15::bit_width == 16);
+  CHECK(lowp::q8_8::bit_width == 16);
+  CHECK(lowp::q1_7::bit_width == 8);
+  static_assert(sizeof(q16_16) == 4 && sizeof(lowp::q1_7) == 1 && sizeof(q64) == 8);
+  static_assert(std::is_same_v<decltype(q16_16().bits()), std::int32_t>);
+  static_assert(std::is_same_v<decltype(lowp::ufixed<16, 16>().bits()), std::uint32_t>);
+}
+
+TEST_CASE("exact_mul and exact_add return a wider type holding the exact result", "[fixed]") {
+  using lowp::q16_16;
+  const q16_16 a(-32768.0), b(-32768.0);
+  const auto p = lowp::exact_mul(a, b);
+  static_assert(decltype(p)::int_bits == 31 && decltype(p)::frac_bits == 32);
+  CHECK(double(p) == 1073741824.0);  // 2^30, beyond q16_16
+  const auto s = lowp::exact_add(q16_16::max(), q16_16::max());
+  CHECK(double(s) == 2 * (32768.0 - 0x1p-16));
+  const auto mixed = lowp::exact_add(lowp::q1_7(0.5), lowp::fixed<3, 2>(-7.75));
+  static_assert(decltype(mixed)::frac_bits == 7 && decltype(mixed)::int_bits == 4);
+  CHECK(double(mixed) == -7.25);
+  const auto um = lowp::exact_mul(lowp::ufixed<4, 4>(15.9375), lowp::fixed<3, 4>(-8.0));
+  CHECK(double(um) == -127.5);
+}
+
+TEST_CASE("fixed with stochastic rounding: one of the two neighbours, reproducible, unbiased", "[fixed]") {
+  using T = lowp::fixed<24, 0, lowp::rounding::stochastic>;
+  double err = 0, var = 0;
+  const int n = 200000;
+  for (int i = 0; i < n; ++i) {
+    const T x(i), y(7);
+    const T q = x / y;  // i / 7 lies between two integers
+    const double exact = i / 7.0, f = exact - std::floor(exact);
+    REQUIRE((double(q) == std::floor(exact) || double(q) == std::ceil(exact)));
+    REQUIRE((x / y) == q);  // the same operands give the same result
+    err += double(q) - exact;
+    var += f * (1 - f);
+  }
+  CHECK(std::fabs(err) < 4 * std::sqrt(var));  // E[q] = i/7: the sum of errors is within 4 sigma of 0
+  const double c = double(lowp::convert<T>(2.5, lowp::rounding::stochastic{1, 0}, lowp::overflow::saturate{}));
+  CHECK((c == 2.0 || c == 3.0));
+}
