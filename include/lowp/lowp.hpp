@@ -6,6 +6,7 @@
 #include "lowp/core/round.hpp"
 #include "lowp/core/tags.hpp"
 #include "lowp/core/traits.hpp"
+#include "lowp/eigen/numtraits.hpp"
 #include "lowp/format/convert.hpp"
 #include "lowp/format/fixed.hpp"
 #include "lowp/format/float_codec.hpp"
@@ -13,4 +14,3 @@
 #include "lowp/format/intn.hpp"
 #include "lowp/format/minifloat.hpp"
 #include "lowp/format/ternary.hpp"
-#include "lowp/eigen/numtraits.hpp"

@@ -19,8 +19,8 @@ TEST_CASE("Philox4x32-10 matches Random123's known answers", "[random]") {
 TEST_CASE("random_bits: element n is word n & 3 of Philox block n >> 2, keyed by the seed", "[random]") {
   const std::uint64_t seed = 0x0123456789abcdefull;
   for (std::uint64_t n : {0ull, 1ull, 2ull, 3ull, 4ull, 7ull, 1ull << 33, (1ull << 40) + 3}) {
-    const auto block = lowp::philox4x32_10({std::uint32_t(n >> 2), std::uint32_t(n >> 34), 0, 0},
-                                           {0x89abcdefu, 0x01234567u});
+    const auto block =
+        lowp::philox4x32_10({std::uint32_t(n >> 2), std::uint32_t(n >> 34), 0, 0}, {0x89abcdefu, 0x01234567u});
     CHECK(lowp::random_bits(seed, n) == block[n & 3]);
   }
   CHECK(lowp::random_bits(1, 0) != lowp::random_bits(2, 0));

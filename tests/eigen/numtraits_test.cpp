@@ -27,7 +27,8 @@ TEST_CASE("Eigen::Matrix<float8_e4m3fn> can be filled, printed, cast to float an
   CHECK(float(c.sum()) == 4.5f);  // reductions in the element type
   CHECK(float(c.maxCoeff()) == 0.5f);
   CHECK((c.array() == lowp::float8_e4m3fn(0.5f)).all());
-  const Eigen::Matrix<std::uint8_t, 2, 2> codes = (Eigen::Matrix<std::uint8_t, 2, 2>() << 0x38, 0x40, 0xB8, 0x7E).finished();
+  const Eigen::Matrix<std::uint8_t, 2, 2> codes =
+      (Eigen::Matrix<std::uint8_t, 2, 2>() << 0x38, 0x40, 0xB8, 0x7E).finished();
   const auto mapped = Eigen::Map<const Eigen::Matrix<lowp::float8_e4m3fn, 2, 2>>(
       reinterpret_cast<const lowp::float8_e4m3fn*>(codes.data()));
   CHECK(mapped.cast<float>()(0, 0) == 1.0f);

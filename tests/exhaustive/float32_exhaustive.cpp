@@ -33,14 +33,24 @@ template <class T>
 void add(std::vector<job>& jobs, const char* name) {
   using lowp::encoding;
   const encoding e = T::format_encoding;
-  const ref::enc r = e == encoding::ieee ? ref::enc::ieee
-                     : e == encoding::fn ? ref::enc::fn
+  const ref::enc r = e == encoding::ieee   ? ref::enc::ieee
+                     : e == encoding::fn   ? ref::enc::fn
                      : e == encoding::fnuz ? ref::enc::fnuz
                      : e == encoding::none ? ref::enc::none
                                            : ref::enc::fnu;
   const ref::format f{T::exponent_bits, T::mantissa_bits, T::bias, r};
-  jobs.push_back({name, true, [](float x) { return std::uint32_t(lowp::convert<T>(x, lowp::rounding::nearest_even{}, lowp::overflow::saturate{}).bits()); }, f});
-  jobs.push_back({name, false, [](float x) { return std::uint32_t(lowp::convert<T>(x, lowp::rounding::nearest_even{}, lowp::overflow::propagate{}).bits()); }, f});
+  jobs.push_back({name, true,
+                  [](float x) {
+                    return std::uint32_t(
+                        lowp::convert<T>(x, lowp::rounding::nearest_even{}, lowp::overflow::saturate{}).bits());
+                  },
+                  f});
+  jobs.push_back({name, false,
+                  [](float x) {
+                    return std::uint32_t(
+                        lowp::convert<T>(x, lowp::rounding::nearest_even{}, lowp::overflow::propagate{}).bits());
+                  },
+                  f});
 }
 
 float from_bits(std::uint32_t b) {
@@ -101,7 +111,9 @@ std::uint64_t run(const job& j, std::uint32_t (*lib_fast)(float) = nullptr) {
     }
     const std::uint32_t got = j.lib(x);
     if (got != want) {
-      if (bad < 3) std::printf("  %s %s: x = %a got 0x%x want 0x%x\n", j.name, j.saturate ? "saturate" : "propagate", xd, got, want);
+      if (bad < 3)
+        std::printf("  %s %s: x = %a got 0x%x want 0x%x\n", j.name, j.saturate ? "saturate" : "propagate", xd, got,
+                    want);
       ++bad;
     }
     // the negative pattern; overflow results keep their sign as the format allows
@@ -109,7 +121,9 @@ std::uint64_t run(const job& j, std::uint32_t (*lib_fast)(float) = nullptr) {
     if (want == over) want_neg = r.round(-double(INFINITY), ref::mode::nearest_even, o);
     const std::uint32_t got_neg = j.lib(-x);
     if (got_neg != want_neg) {
-      if (bad < 3) std::printf("  %s %s: x = %a got 0x%x want 0x%x\n", j.name, j.saturate ? "saturate" : "propagate", -xd, got_neg, want_neg);
+      if (bad < 3)
+        std::printf("  %s %s: x = %a got 0x%x want 0x%x\n", j.name, j.saturate ? "saturate" : "propagate", -xd, got_neg,
+                    want_neg);
       ++bad;
     }
   }

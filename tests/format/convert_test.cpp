@@ -25,8 +25,8 @@ TEST_CASE("lowp to lowp conversions round once from the exact value", "[convert]
   // fixed with 40 fraction bits → e5m2: 1.125 + 2^-40 lies just above the tie of 1.0 and 1.25
   using f40 = fixed<20, 40>;
   const f40 x = f40::from_bits((std::int64_t(9) << 37) + 1);
-  CHECK(float(x) == 1.125f);  // through float, the tail is lost...
-  CHECK(float(convert<float8_e5m2>(x, rne{}, sat{})) == 1.25f);  // ...but convert sees it
+  CHECK(float(x) == 1.125f);                                           // through float, the tail is lost...
+  CHECK(float(convert<float8_e5m2>(x, rne{}, sat{})) == 1.25f);        // ...but convert sees it
   CHECK(float(convert<float8_e5m2>(float(x), rne{}, sat{})) == 1.0f);  // (the double-rounding trap: tie to even)
   // integers to every family
   CHECK(float(convert<float8_e4m3fn>(std::int64_t(-100), rne{}, sat{})) == -96.f);
@@ -59,7 +59,8 @@ TEST_CASE("bulk convert over spans equals the scalar conversion; sizes must matc
   std::vector<float> in = {0.f, 1.f, -2.5f, 448.f, 1000.f, -0.001f, 3.3f, 6.f, NAN, -INFINITY};
   std::vector<float8_e4m3fn> out(in.size());
   convert(std::span<const float>(in), std::span<float8_e4m3fn>(out), rne{}, sat{});
-  for (std::size_t i = 0; i < in.size(); ++i) CHECK(out[i].bits() == convert<float8_e4m3fn>(in[i], rne{}, sat{}).bits());
+  for (std::size_t i = 0; i < in.size(); ++i)
+    CHECK(out[i].bits() == convert<float8_e4m3fn>(in[i], rne{}, sat{}).bits());
   std::vector<float> back(in.size());
   convert(std::span<const float8_e4m3fn>(out), std::span<float>(back), rne{}, sat{});
   CHECK(back[4] == 448.f);
@@ -93,12 +94,14 @@ TEST_CASE("stochastic rounding: the mean of 10^6 draws is within 4 standard erro
   }
   const int n = 1000000;
   double sum = 0;
-  for (int i = 0; i < n; ++i) sum += float(convert<float4_e2m1fn>(4.5f, rounding::stochastic{7, std::uint64_t(i)}, sat{}));
+  for (int i = 0; i < n; ++i)
+    sum += float(convert<float4_e2m1fn>(4.5f, rounding::stochastic{7, std::uint64_t(i)}, sat{}));
   const double p = 0.25, se = 2 * std::sqrt(p * (1 - p) / n);
   CHECK(std::fabs(sum / n - 4.5) < 4 * se);
 }
 
-TEST_CASE("stochastic rounding: the same seed gives the same codes, however the array is split", "[convert][stochastic]") {
+TEST_CASE("stochastic rounding: the same seed gives the same codes, however the array is split",
+          "[convert][stochastic]") {
   std::mt19937 rng(1);
   std::vector<float> in(1000);
   for (auto& v : in) v = std::uniform_real_distribution<float>(-500.f, 500.f)(rng);
@@ -107,7 +110,8 @@ TEST_CASE("stochastic rounding: the same seed gives the same codes, however the 
   convert(std::span<const float>(in), std::span<float8_e5m2>(a), s, sat{});
   convert(std::span<const float>(in), std::span<float8_e5m2>(b), s, sat{});
   convert(std::span<const float>(in).first(377), std::span<float8_e5m2>(c).first(377), s, sat{});
-  convert(std::span<const float>(in).subspan(377), std::span<float8_e5m2>(c).subspan(377), rounding::stochastic{99, 1234 + 377}, sat{});
+  convert(std::span<const float>(in).subspan(377), std::span<float8_e5m2>(c).subspan(377),
+          rounding::stochastic{99, 1234 + 377}, sat{});
   int differs_other_seed = 0;
   std::vector<float8_e5m2> d(in.size());
   convert(std::span<const float>(in), std::span<float8_e5m2>(d), rounding::stochastic{100, 1234}, sat{});
@@ -120,8 +124,9 @@ TEST_CASE("stochastic rounding: the same seed gives the same codes, however the 
   CHECK(differs_other_seed > 100);
 }
 
-TEMPLATE_TEST_CASE("stochastic rounding gives one of the two neighbours (or the overflow result)", "[convert][stochastic]",
-                   float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e8m0fnu, float6_e2m3fn, float4_e2m1fn) {
+TEMPLATE_TEST_CASE("stochastic rounding gives one of the two neighbours (or the overflow result)",
+                   "[convert][stochastic]", float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e8m0fnu, float6_e2m3fn,
+                   float4_e2m1fn) {
   using T = TestType;
   const ref::rounder r(ref::format{T::exponent_bits, T::mantissa_bits, T::bias,
                                    T::format_encoding == encoding::ieee   ? ref::enc::ieee

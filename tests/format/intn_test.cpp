@@ -19,11 +19,16 @@ template <class F>
 decltype(auto) with_int_overflow(ref::iovf o, F&& f) {
   using namespace lowp::overflow;
   switch (o) {
-    case ref::iovf::saturate: return f(saturate{});
-    case ref::iovf::saturate_symmetric: return f(saturate_symmetric{});
-    case ref::iovf::saturate_zero: return f(saturate_zero{});
-    case ref::iovf::wrap: return f(wrap{});
-    default: return f(propagate{});
+    case ref::iovf::saturate:
+      return f(saturate{});
+    case ref::iovf::saturate_symmetric:
+      return f(saturate_symmetric{});
+    case ref::iovf::saturate_zero:
+      return f(saturate_zero{});
+    case ref::iovf::wrap:
+      return f(wrap{});
+    default:
+      return f(propagate{});
   }
 }
 constexpr ref::iovf all_int_overflows[] = {ref::iovf::saturate, ref::iovf::saturate_symmetric, ref::iovf::saturate_zero,
@@ -99,8 +104,10 @@ TEST_CASE("int8 and int4 arithmetic is exact, then rounded and saturated, for ev
       REQUIRE(long((x + y).value()) == sat(a + b));
       REQUIRE(long((x - y).value()) == sat(a - b));
       REQUIRE(long((x * y).value()) == sat(a * b));
-      if (b != 0) REQUIRE(long((x / y).value()) == sat(ref::round_rational(a, b, ref::mode::nearest_even)));
-      else REQUIRE(long((x / y).value()) == (a > 0 ? 127 : a < 0 ? -128 : 0));  // x/0 toward the sign; 0/0 = 0
+      if (b != 0)
+        REQUIRE(long((x / y).value()) == sat(ref::round_rational(a, b, ref::mode::nearest_even)));
+      else
+        REQUIRE(long((x / y).value()) == (a > 0 ? 127 : a < 0 ? -128 : 0));  // x/0 toward the sign; 0/0 = 0
       REQUIRE((x < y) == (a < b));
       REQUIRE((x == y) == (a == b));
     }
@@ -115,15 +122,18 @@ TEST_CASE("trit: codes t + 1, rounding then [-1, 1] under every tag", "[trit]") 
     CHECK(lowp::trit(float(lowp::trit::from_bits(c))).bits() == c);
   }
   static_assert(sizeof(lowp::trit) == 1);
-  const ref::iovf tags[] = {ref::iovf::saturate, ref::iovf::saturate_symmetric, ref::iovf::saturate_zero, ref::iovf::propagate};
+  const ref::iovf tags[] = {ref::iovf::saturate, ref::iovf::saturate_symmetric, ref::iovf::saturate_zero,
+                            ref::iovf::propagate};
   for (ref::mode m : support::all_modes) {
     for (ref::iovf o : tags) {
       for (double x : int_sample(2)) {
         const long want = long(ref::apply_overflow_double(ref::round_double(x, m), -1, 1, 2, true, o));
         const int got = support::with_mode(m, [&](auto r) {
           return with_int_overflow(o, [&](auto ov) {
-            if constexpr (std::is_same_v<decltype(ov), lowp::overflow::wrap>) return 99;
-            else return lowp::convert<lowp::trit>(x, r, ov).value();
+            if constexpr (std::is_same_v<decltype(ov), lowp::overflow::wrap>)
+              return 99;
+            else
+              return lowp::convert<lowp::trit>(x, r, ov).value();
           });
         });
         if (got != want) FAIL_CHECK("x = " << x << " mode " << ref::name(m) << " overflow " << ref::name(o));

@@ -16,21 +16,21 @@
 
 namespace {
 
-using custom_fp5 = lowp::minifloat<2, 2, lowp::encoding::fn>;       // the one-line format of DESIGN.md
-using custom_fp16 = lowp::minifloat<6, 9>;                          // ieee, 16 bits
+using custom_fp5 = lowp::minifloat<2, 2, lowp::encoding::fn>;         // the one-line format of DESIGN.md
+using custom_fp16 = lowp::minifloat<6, 9>;                            // ieee, 16 bits
 using custom_bias = lowp::minifloat<4, 3, lowp::encoding::ieee, 11>;  // any bias
-using custom_fnu = lowp::minifloat<5, 2, lowp::encoding::fnu>;      // unsigned with mantissa
-using custom_e1 = lowp::minifloat<1, 2, lowp::encoding::none>;      // E = 1
-using custom_m0 = lowp::minifloat<3, 0, lowp::encoding::fnuz>;      // M = 0
-using custom_e1_ieee = lowp::minifloat<1, 3, lowp::encoding::ieee>; // E = 1 with Inf/NaN
-using custom_e15 = lowp::minifloat<15, 0, lowp::encoding::ieee>;    // beyond double's range
+using custom_fnu = lowp::minifloat<5, 2, lowp::encoding::fnu>;        // unsigned with mantissa
+using custom_e1 = lowp::minifloat<1, 2, lowp::encoding::none>;        // E = 1
+using custom_m0 = lowp::minifloat<3, 0, lowp::encoding::fnuz>;        // M = 0
+using custom_e1_ieee = lowp::minifloat<1, 3, lowp::encoding::ieee>;   // E = 1 with Inf/NaN
+using custom_e15 = lowp::minifloat<15, 0, lowp::encoding::ieee>;      // beyond double's range
 
 template <class T>
 ref::format ref_format() {
   using lowp::encoding;
   const encoding e = T::format_encoding;
-  const ref::enc r = e == encoding::ieee ? ref::enc::ieee
-                     : e == encoding::fn ? ref::enc::fn
+  const ref::enc r = e == encoding::ieee   ? ref::enc::ieee
+                     : e == encoding::fn   ? ref::enc::fn
                      : e == encoding::fnuz ? ref::enc::fnuz
                      : e == encoding::none ? ref::enc::none
                                            : ref::enc::fnu;
@@ -46,14 +46,14 @@ std::uint32_t encode_with(double x, ref::mode m, ref::ovf o) {
 
 }  // namespace
 
-#define LOWP_ALL_MINIFLOATS                                                                                    \
-  lowp::float8_e4m3fn, lowp::float8_e4m3fnuz, lowp::float8_e4m3, lowp::float8_e5m2, lowp::float8_e5m2fnuz,     \
+#define LOWP_ALL_MINIFLOATS                                                                                   \
+  lowp::float8_e4m3fn, lowp::float8_e4m3fnuz, lowp::float8_e4m3, lowp::float8_e5m2, lowp::float8_e5m2fnuz,    \
       lowp::float8_e3m4, lowp::float8_e8m0fnu, lowp::float6_e2m3fn, lowp::float6_e3m2fn, lowp::float4_e2m1fn, \
-      lowp::float16, lowp::bfloat16, custom_fp5, custom_fp16, custom_bias, custom_fnu, custom_e1, custom_m0,   \
+      lowp::float16, lowp::bfloat16, custom_fp5, custom_fp16, custom_bias, custom_fnu, custom_e1, custom_m0,  \
       custom_e1_ieee
 
-#define LOWP_SMALL_MINIFLOATS                                                                                  \
-  lowp::float8_e4m3fn, lowp::float8_e4m3fnuz, lowp::float8_e4m3, lowp::float8_e5m2, lowp::float8_e5m2fnuz,     \
+#define LOWP_SMALL_MINIFLOATS                                                                                 \
+  lowp::float8_e4m3fn, lowp::float8_e4m3fnuz, lowp::float8_e4m3, lowp::float8_e5m2, lowp::float8_e5m2fnuz,    \
       lowp::float8_e3m4, lowp::float8_e8m0fnu, lowp::float6_e2m3fn, lowp::float6_e3m2fn, lowp::float4_e2m1fn, \
       custom_fp5, custom_bias, custom_fnu, custom_e1, custom_m0, custom_e1_ieee
 
@@ -111,7 +111,7 @@ TEST_CASE("a format beyond double's range decodes and re-encodes", "[minifloat]"
     if (x.is_nan()) continue;
     REQUIRE(T(x).bits() == c);  // lowp → lowp, exact
   }
-  REQUIRE(double(T::from_bits(0x3FFF)) == 1.0);  // bias 16383
+  REQUIRE(double(T::from_bits(0x3FFF)) == 1.0);              // bias 16383
   REQUIRE(double(T::from_bits(0x3FFF + 1100)) == INFINITY);  // 2^1100 overflows double: nearest even → Inf
   REQUIRE(double(T::from_bits(0x3FFF - 1100)) == 0.0);
   REQUIRE(float(T::from_bits(0x3FFF - 149)) == std::numeric_limits<float>::denorm_min());
@@ -134,7 +134,8 @@ TEMPLATE_TEST_CASE("rounding from float and double matches the table reference, 
         }
         if (double(float(x)) == x || std::isnan(x)) {  // the float overload rounds the same
           const std::uint32_t got_f = support::with_mode(m, [&](auto rr) {
-            return support::with_overflow(o, [&](auto ov) { return std::uint32_t(lowp::convert<T>(float(x), rr, ov).bits()); });
+            return support::with_overflow(
+                o, [&](auto ov) { return std::uint32_t(lowp::convert<T>(float(x), rr, ov).bits()); });
           });
           REQUIRE(got_f == want);
         }
@@ -145,8 +146,8 @@ TEMPLATE_TEST_CASE("rounding from float and double matches the table reference, 
   REQUIRE(checked > 100000);
 }
 
-TEMPLATE_TEST_CASE("16-bit formats against the reference (thinned boundaries)", "[minifloat][reference]",
-                   lowp::float16, lowp::bfloat16) {
+TEMPLATE_TEST_CASE("16-bit formats against the reference (thinned boundaries)", "[minifloat][reference]", lowp::float16,
+                   lowp::bfloat16) {
   using T = TestType;
   const ref::rounder r(ref_format<T>());
   const auto sample = support::dense_sample(r, 777u, 5000, 5);
@@ -214,8 +215,8 @@ TEST_CASE("the format table of FORMATS.md §1", "[minifloat]") {
   CHECK(std::isnan(float(std::numeric_limits<float8_e4m3fn>::quiet_NaN())));
   CHECK(float(std::numeric_limits<float8_e5m2>::infinity()) == INFINITY);
   CHECK(std::numeric_limits<float8_e5m2>::digits == 3);
-  CHECK(std::numeric_limits<float16>::max_exponent == 16);  // IEEE binary16 (FLT16_MAX_EXP)
-  CHECK(std::numeric_limits<float16>::min_exponent == -13); // FLT16_MIN_EXP
+  CHECK(std::numeric_limits<float16>::max_exponent == 16);   // IEEE binary16 (FLT16_MAX_EXP)
+  CHECK(std::numeric_limits<float16>::min_exponent == -13);  // FLT16_MIN_EXP
   CHECK(std::numeric_limits<bfloat16>::max_exponent == std::numeric_limits<float>::max_exponent);
 }
 
@@ -225,8 +226,10 @@ TEST_CASE("float16 agrees with the compiler's _Float16 on every code and on rand
     const std::uint16_t b = std::uint16_t(c);
     std::memcpy(&h, &b, 2);
     const float ours = float(lowp::float16::from_bits(b));
-    if (std::isnan(float(h))) REQUIRE(std::isnan(ours));
-    else REQUIRE(ours == float(h));
+    if (std::isnan(float(h)))
+      REQUIRE(std::isnan(ours));
+    else
+      REQUIRE(ours == float(h));
   }
   std::mt19937 rng(5);
   for (int i = 0; i < 200000; ++i) {

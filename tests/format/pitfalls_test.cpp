@@ -84,8 +84,8 @@ TEST_CASE("7.5, 28 and 6 are the finite maxima of fp6 / fp4 (no NaN codes)", "[p
   CHECK(float(float4_e2m1fn::from_bits(0x7)) == 6.f);
   CHECK(float(float6_e2m3fn::from_bits(0x3F)) == -7.5f);
   CHECK(float(float4_e2m1fn::from_bits(0xF)) == -6.f);
-  CHECK(float(float4_e2m1fn(NAN)) == 6.f);    // NaN -> +max (as CUDA)
-  CHECK(float(float4_e2m1fn(1e9f)) == 6.f);   // propagate without Inf or NaN: max
+  CHECK(float(float4_e2m1fn(NAN)) == 6.f);   // NaN -> +max (as CUDA)
+  CHECK(float(float4_e2m1fn(1e9f)) == 6.f);  // propagate without Inf or NaN: max
   CHECK(float(float4_e2m1fn(-INFINITY)) == -6.f);
   CHECK(float(float6_e3m2fn(NAN)) == 28.f);
 }
@@ -97,8 +97,8 @@ TEST_CASE("every tie of E2M1 under every rounding mode, worked by hand", "[pitfa
     float even, away, up, down, zero;
   };
   const row rows[] = {
-      {0.25f, 0.f, 0.5f, 0.5f, 0.f, 0.f},   {0.75f, 1.f, 1.f, 1.f, 0.5f, 0.5f}, {1.25f, 1.f, 1.5f, 1.5f, 1.f, 1.f},
-      {1.75f, 2.f, 2.f, 2.f, 1.5f, 1.5f},   {2.5f, 2.f, 3.f, 3.f, 2.f, 2.f},    {3.5f, 4.f, 4.f, 4.f, 3.f, 3.f},
+      {0.25f, 0.f, 0.5f, 0.5f, 0.f, 0.f}, {0.75f, 1.f, 1.f, 1.f, 0.5f, 0.5f}, {1.25f, 1.f, 1.5f, 1.5f, 1.f, 1.f},
+      {1.75f, 2.f, 2.f, 2.f, 1.5f, 1.5f}, {2.5f, 2.f, 3.f, 3.f, 2.f, 2.f},    {3.5f, 4.f, 4.f, 4.f, 3.f, 3.f},
       {5.f, 4.f, 6.f, 6.f, 4.f, 4.f},
   };
   for (const row& r : rows) {

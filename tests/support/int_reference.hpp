@@ -20,32 +20,45 @@ inline const char* name(iovf o) {
 /// sign of the value (FORMATS.md §6).
 inline i128 pick(i128 fl, int cmp, bool negative, mode m) {
   const i128 up = fl + 1;
-  const i128 tz = negative ? up : fl;     // toward zero
-  const i128 away = negative ? fl : up;   // away from zero
+  const i128 tz = negative ? up : fl;    // toward zero
+  const i128 away = negative ? fl : up;  // away from zero
   switch (m) {
-    case mode::toward_zero: return tz;
-    case mode::toward_positive: return up;
-    case mode::toward_negative: return fl;
-    case mode::to_odd: return (tz % 2 != 0) ? tz : away;
-    default: break;
+    case mode::toward_zero:
+      return tz;
+    case mode::toward_positive:
+      return up;
+    case mode::toward_negative:
+      return fl;
+    case mode::to_odd:
+      return (tz % 2 != 0) ? tz : away;
+    default:
+      break;
   }
   if (cmp < 0) return fl;
   if (cmp > 0) return up;
   switch (m) {
-    case mode::nearest_even: return fl % 2 == 0 ? fl : up;
-    case mode::nearest_away: return away;
-    case mode::nearest_up: return up;
-    case mode::nearest_down: return fl;
-    default: return tz;  // nearest_zero
+    case mode::nearest_even:
+      return fl % 2 == 0 ? fl : up;
+    case mode::nearest_away:
+      return away;
+    case mode::nearest_up:
+      return up;
+    case mode::nearest_down:
+      return fl;
+    default:
+      return tz;  // nearest_zero
   }
 }
 
 /// num / den rounded to an integer (den ≠ 0).
 inline i128 round_rational(i128 num, i128 den, mode m) {
-  if (den < 0) { num = -num; den = -den; }
+  if (den < 0) {
+    num = -num;
+    den = -den;
+  }
   i128 fl = num / den;
   if (num % den != 0 && num < 0) fl -= 1;  // floor division
-  const i128 rem = num - fl * den;          // 0 ≤ rem < den
+  const i128 rem = num - fl * den;         // 0 ≤ rem < den
   if (rem == 0) return fl;
   const int cmp = 2 * rem < den ? -1 : (2 * rem == den ? 0 : 1);
   return pick(fl, cmp, num < 0, m);
@@ -65,8 +78,10 @@ inline i128 apply_overflow(i128 v, i128 lo, i128 hi, int bits, bool is_signed, i
   const bool sym_bad = o == iovf::saturate_symmetric && is_signed && v == lo;
   if (v >= lo && v <= hi && !sym_bad) return v;
   switch (o) {
-    case iovf::saturate_zero: return 0;
-    case iovf::saturate_symmetric: return v < 0 ? (is_signed ? -hi : lo) : hi;
+    case iovf::saturate_zero:
+      return 0;
+    case iovf::saturate_symmetric:
+      return v < 0 ? (is_signed ? -hi : lo) : hi;
     case iovf::wrap: {
       const i128 mod = i128(1) << bits;
       i128 w = v % mod;
@@ -74,7 +89,8 @@ inline i128 apply_overflow(i128 v, i128 lo, i128 hi, int bits, bool is_signed, i
       if (is_signed && w > hi) w -= mod;
       return w;
     }
-    default: return v < lo ? lo : hi;
+    default:
+      return v < lo ? lo : hi;
   }
 }
 
@@ -83,7 +99,7 @@ inline i128 apply_overflow_double(double v, i128 lo, i128 hi, int bits, bool is_
   if (std::fabs(v) < 0x1p100) return apply_overflow(i128(v), lo, hi, bits, is_signed, o);
   if (o == iovf::wrap) {
     const double r = std::fmod(v, std::ldexp(1.0, bits));  // exact (IEEE fmod)
-    return apply_overflow(i128(r), lo, hi, bits, is_signed, o) ;
+    return apply_overflow(i128(r), lo, hi, bits, is_signed, o);
   }
   return apply_overflow(v < 0 ? lo - 1 : hi + 1, lo, hi, bits, is_signed, o);
 }

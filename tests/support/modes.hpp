@@ -10,15 +10,24 @@ template <class F>
 decltype(auto) with_mode(ref::mode m, F&& f) {
   using namespace lowp::rounding;
   switch (m) {
-    case ref::mode::nearest_even: return f(nearest_even{});
-    case ref::mode::nearest_away: return f(nearest_away{});
-    case ref::mode::nearest_up: return f(nearest_up{});
-    case ref::mode::nearest_down: return f(nearest_down{});
-    case ref::mode::nearest_zero: return f(nearest_zero{});
-    case ref::mode::toward_zero: return f(toward_zero{});
-    case ref::mode::toward_positive: return f(toward_positive{});
-    case ref::mode::toward_negative: return f(toward_negative{});
-    default: return f(to_odd{});
+    case ref::mode::nearest_even:
+      return f(nearest_even{});
+    case ref::mode::nearest_away:
+      return f(nearest_away{});
+    case ref::mode::nearest_up:
+      return f(nearest_up{});
+    case ref::mode::nearest_down:
+      return f(nearest_down{});
+    case ref::mode::nearest_zero:
+      return f(nearest_zero{});
+    case ref::mode::toward_zero:
+      return f(toward_zero{});
+    case ref::mode::toward_positive:
+      return f(toward_positive{});
+    case ref::mode::toward_negative:
+      return f(toward_negative{});
+    default:
+      return f(to_odd{});
   }
 }
 
@@ -26,17 +35,21 @@ template <class F>
 decltype(auto) with_overflow(ref::ovf o, F&& f) {
   using namespace lowp::overflow;
   switch (o) {
-    case ref::ovf::saturate: return f(saturate{});
-    case ref::ovf::saturate_symmetric: return f(saturate_symmetric{});
-    case ref::ovf::saturate_zero: return f(saturate_zero{});
-    default: return f(propagate{});
+    case ref::ovf::saturate:
+      return f(saturate{});
+    case ref::ovf::saturate_symmetric:
+      return f(saturate_symmetric{});
+    case ref::ovf::saturate_zero:
+      return f(saturate_zero{});
+    default:
+      return f(propagate{});
   }
 }
 
 inline constexpr ref::mode all_modes[] = {
-    ref::mode::nearest_even, ref::mode::nearest_away, ref::mode::nearest_up, ref::mode::nearest_down,
-    ref::mode::nearest_zero, ref::mode::toward_zero, ref::mode::toward_positive, ref::mode::toward_negative,
-    ref::mode::to_odd};
+    ref::mode::nearest_even,    ref::mode::nearest_away,    ref::mode::nearest_up,
+    ref::mode::nearest_down,    ref::mode::nearest_zero,    ref::mode::toward_zero,
+    ref::mode::toward_positive, ref::mode::toward_negative, ref::mode::to_odd};
 inline constexpr ref::ovf float_overflows[] = {ref::ovf::saturate, ref::ovf::saturate_symmetric,
                                                ref::ovf::saturate_zero, ref::ovf::propagate};
 

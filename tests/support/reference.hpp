@@ -12,12 +12,22 @@
 namespace ref {
 
 enum class enc { ieee, fn, fnuz, none, fnu };
-enum class mode { nearest_even, nearest_away, nearest_up, nearest_down, nearest_zero, toward_zero, toward_positive, toward_negative, to_odd };
+enum class mode {
+  nearest_even,
+  nearest_away,
+  nearest_up,
+  nearest_down,
+  nearest_zero,
+  toward_zero,
+  toward_positive,
+  toward_negative,
+  to_odd
+};
 enum class ovf { saturate, saturate_symmetric, saturate_zero, propagate };
 
 inline const char* name(mode m) {
-  static const char* n[] = {"nearest_even", "nearest_away", "nearest_up", "nearest_down", "nearest_zero",
-                            "toward_zero", "toward_positive", "toward_negative", "to_odd"};
+  static const char* n[] = {"nearest_even", "nearest_away",    "nearest_up",      "nearest_down", "nearest_zero",
+                            "toward_zero",  "toward_positive", "toward_negative", "to_odd"};
   return n[int(m)];
 }
 inline const char* name(ovf o) {
@@ -57,7 +67,8 @@ struct format {
       case enc::fnu:
         if (code == (1u << (E + M)) - 1) return {NAN, true, false};
         return {std::ldexp(1.0 + std::ldexp(double(m), -M), int(ex) - bias), false, false};
-      case enc::none: break;
+      case enc::none:
+        break;
     }
     if (ex == 0) return {sg * std::ldexp(double(m), 1 - bias - M), false, false};  // subnormal
     return {sg * std::ldexp(1.0 + std::ldexp(double(m), -M), int(ex) - bias), false, false};
@@ -111,8 +122,20 @@ class rounder {
     std::uint32_t lo_code, hi_code;  // magnitude codes (virtual: max code + 1)
     auto it = std::lower_bound(table_.begin(), table_.end(), x, [](auto& e, double v) { return e.v < v; });
     if (it != table_.end() && it->v == x) return with_sign(it->code, neg);
-    if (it == table_.end()) { hi = virtual_; hi_code = mag(max_code_) + 1; } else { hi = it->v; hi_code = mag(it->code); }
-    if (it == table_.begin()) { lo = -virtual_; lo_code = mag(max_code_) + 1; } else { lo = (it - 1)->v; lo_code = mag((it - 1)->code); }
+    if (it == table_.end()) {
+      hi = virtual_;
+      hi_code = mag(max_code_) + 1;
+    } else {
+      hi = it->v;
+      hi_code = mag(it->code);
+    }
+    if (it == table_.begin()) {
+      lo = -virtual_;
+      lo_code = mag(max_code_) + 1;
+    } else {
+      lo = (it - 1)->v;
+      lo_code = mag((it - 1)->code);
+    }
     const bool lo_is_virtual = lo == -virtual_, hi_is_virtual = hi == virtual_;
     // the candidate nearer zero (trunc) and the one farther (away)
     const double trunc = neg ? hi : lo, away = neg ? lo : hi;
@@ -120,18 +143,33 @@ class rounder {
     double pick;
     const double mid = (lo + hi) / 2;  // exact in double for every format here
     switch (m) {
-      case mode::toward_zero: pick = trunc; break;
-      case mode::toward_positive: pick = hi; break;
-      case mode::toward_negative: pick = lo; break;
-      case mode::to_odd: pick = (trunc_code & 1) ? trunc : away; break;
+      case mode::toward_zero:
+        pick = trunc;
+        break;
+      case mode::toward_positive:
+        pick = hi;
+        break;
+      case mode::toward_negative:
+        pick = lo;
+        break;
+      case mode::to_odd:
+        pick = (trunc_code & 1) ? trunc : away;
+        break;
       default:
-        if (x < mid) pick = lo;
-        else if (x > mid) pick = hi;
-        else if (m == mode::nearest_even) pick = (lo_code & 1) == 0 ? lo : hi;
-        else if (m == mode::nearest_away) pick = away;
-        else if (m == mode::nearest_up) pick = hi;
-        else if (m == mode::nearest_down) pick = lo;
-        else pick = trunc;
+        if (x < mid)
+          pick = lo;
+        else if (x > mid)
+          pick = hi;
+        else if (m == mode::nearest_even)
+          pick = (lo_code & 1) == 0 ? lo : hi;
+        else if (m == mode::nearest_away)
+          pick = away;
+        else if (m == mode::nearest_up)
+          pick = hi;
+        else if (m == mode::nearest_down)
+          pick = lo;
+        else
+          pick = trunc;
     }
     if ((pick == hi && hi_is_virtual) || (pick == lo && lo_is_virtual)) {
       return m == mode::to_odd ? sign | max_code_ : overflow(neg, o);
@@ -155,13 +193,15 @@ class rounder {
     const std::uint32_t sign = neg ? f_.sign_bit() : 0;
     switch (o) {
       case ovf::saturate:
-      case ovf::saturate_symmetric: return sign | max_code_;
-      case ovf::saturate_zero: return zero(sign);
+      case ovf::saturate_symmetric:
+        return sign | max_code_;
+      case ovf::saturate_zero:
+        return zero(sign);
       case ovf::propagate:
         if (f_.e == enc::ieee) return sign | (((1u << f_.E) - 1) << f_.M);  // ±Inf
-        if (f_.e == enc::fn) return sign | ((1u << (f_.E + f_.M)) - 1);      // ±NaN
-        if (has_nan_) return nan_code_;                                      // fnuz, fnu
-        return sign | max_code_;                                             // no Inf, no NaN
+        if (f_.e == enc::fn) return sign | ((1u << (f_.E + f_.M)) - 1);     // ±NaN
+        if (has_nan_) return nan_code_;                                     // fnuz, fnu
+        return sign | max_code_;                                            // no Inf, no NaN
     }
     return 0;
   }

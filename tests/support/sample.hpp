@@ -20,9 +20,11 @@ inline float float_from_bits(std::uint32_t b) {
 /// Every table value, every midpoint, their float and double neighbours, specials, and random
 /// float bit patterns (uniform over all 2^32, and within the format's range). `stride` thins
 /// the boundary part for 16-bit formats.
-inline std::vector<double> dense_sample(const ref::rounder& r, std::uint32_t seed, int randoms = 20000, int stride = 1) {
-  std::vector<double> s = {0.0, -0.0, INFINITY, -INFINITY, NAN, FLT_MAX, -FLT_MAX, FLT_MIN, -FLT_MIN,
-                           FLT_TRUE_MIN, -FLT_TRUE_MIN, 1e30, -1e30, 1e-30, -1e-30, DBL_MAX, -DBL_MAX, DBL_TRUE_MIN};
+inline std::vector<double> dense_sample(const ref::rounder& r, std::uint32_t seed, int randoms = 20000,
+                                        int stride = 1) {
+  std::vector<double> s = {0.0,      -0.0,    INFINITY, -INFINITY,    NAN,           FLT_MAX,
+                           -FLT_MAX, FLT_MIN, -FLT_MIN, FLT_TRUE_MIN, -FLT_TRUE_MIN, 1e30,
+                           -1e30,    1e-30,   -1e-30,   DBL_MAX,      -DBL_MAX,      DBL_TRUE_MIN};
   const auto& t = r.table();
   std::vector<double> v;
   for (auto& e : t) v.push_back(e.v);

@@ -5,8 +5,8 @@
 // a conversion rounds exactly once, whatever the source type (FORMATS.md §1, "rounds once").
 #pragma once
 #include <bit>
-#include <cmath>
 #include <climits>
+#include <cmath>
 #include <concepts>
 #include <cstdint>
 #include <limits>
@@ -53,8 +53,7 @@ struct unpacked {
 
 /// float and double as exact unpacked values (IEEE 754 binary32/binary64 layout).
 template <std::floating_point F>
-  requires(std::numeric_limits<F>::is_iec559 && (sizeof(F) == 4 || sizeof(F) == 8))
-constexpr unpacked<> unpack(F x) {
+requires(std::numeric_limits<F>::is_iec559 && (sizeof(F) == 4 || sizeof(F) == 8)) constexpr unpacked<> unpack(F x) {
   using B = std::conditional_t<sizeof(F) == 4, std::uint32_t, std::uint64_t>;
   constexpr int mant = std::numeric_limits<F>::digits - 1;  // 23 or 52 stored bits
   constexpr int ebits = int(sizeof(F)) * 8 - 1 - mant;

@@ -12,7 +12,7 @@ namespace lowp {
 
 /// Philox4x32 with 10 rounds: counter (4 words) and key (2 words) in, 4 words out.
 constexpr std::array<std::uint32_t, 4> philox4x32_10(std::array<std::uint32_t, 4> ctr,
-                                                      std::array<std::uint32_t, 2> key) {
+                                                     std::array<std::uint32_t, 2> key) {
   constexpr std::uint32_t m0 = 0xD2511F53u, m1 = 0xCD9E8D57u;  // Random123 multipliers
   constexpr std::uint32_t w0 = 0x9E3779B9u, w1 = 0xBB67AE85u;  // Weyl key increments
   for (int round = 0; round < 10; ++round) {
@@ -22,8 +22,8 @@ constexpr std::array<std::uint32_t, 4> philox4x32_10(std::array<std::uint32_t, 4
     }
     const std::uint64_t p0 = std::uint64_t{m0} * ctr[0];
     const std::uint64_t p1 = std::uint64_t{m1} * ctr[2];
-    ctr = {std::uint32_t(p1 >> 32) ^ ctr[1] ^ key[0], std::uint32_t(p1),
-           std::uint32_t(p0 >> 32) ^ ctr[3] ^ key[1], std::uint32_t(p0)};
+    ctr = {std::uint32_t(p1 >> 32) ^ ctr[1] ^ key[0], std::uint32_t(p1), std::uint32_t(p0 >> 32) ^ ctr[3] ^ key[1],
+           std::uint32_t(p0)};
   }
   return ctr;
 }

@@ -17,11 +17,11 @@ namespace lowp::detail {
 /// The magnitude truncated toward zero, and the discarded fraction f ∈ [0, 1) of one quantum.
 template <class U>
 struct truncated {
-  U t = 0;                  // floor(mag · 2^(exp - q)), low bits only when `big`
-  bool big = false;         // t does not fit U (certain overflow for every format of lowp)
-  bool inexact = false;     // f ≠ 0
-  int half = -1;            // sign of f − 1/2: -1 below, 0 tie, +1 above
-  std::uint32_t frac32 = 0; // floor(f · 2^32), for stochastic rounding
+  U t = 0;                   // floor(mag · 2^(exp - q)), low bits only when `big`
+  bool big = false;          // t does not fit U (certain overflow for every format of lowp)
+  bool inexact = false;      // f ≠ 0
+  int half = -1;             // sign of f − 1/2: -1 below, 0 tie, +1 above
+  std::uint32_t frac32 = 0;  // floor(f · 2^32), for stochastic rounding
 };
 
 /// Truncates mag · 2^exp to a multiple of 2^q.
@@ -70,8 +70,7 @@ constexpr bool toward_zero_for(bool neg) {
 /// unit away from zero under mode `r` (FORMATS.md §6). `index` is the element's index in a bulk
 /// call (stochastic rounding draws random_bits(seed, offset + index)).
 template <class R, class U>
-constexpr bool round_up(const R& r, bool neg, bool odd, const truncated<U>& f,
-                        std::uint64_t index = 0) {
+constexpr bool round_up(const R& r, bool neg, bool odd, const truncated<U>& f, std::uint64_t index = 0) {
   if (!f.inexact) return false;
   if constexpr (std::is_same_v<R, rounding::nearest_even>) {
     return f.half > 0 || (f.half == 0 && odd);

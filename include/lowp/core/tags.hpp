@@ -57,24 +57,39 @@ concept overflow_mode = is_overflow_v<O>;
 /// Printable names, for tables and error messages.
 template <rounding_mode R>
 constexpr const char* name_of(R) {
-  if constexpr (std::is_same_v<R, rounding::nearest_even>) return "nearest_even";
-  else if constexpr (std::is_same_v<R, rounding::nearest_away>) return "nearest_away";
-  else if constexpr (std::is_same_v<R, rounding::nearest_up>) return "nearest_up";
-  else if constexpr (std::is_same_v<R, rounding::nearest_down>) return "nearest_down";
-  else if constexpr (std::is_same_v<R, rounding::nearest_zero>) return "nearest_zero";
-  else if constexpr (std::is_same_v<R, rounding::toward_zero>) return "toward_zero";
-  else if constexpr (std::is_same_v<R, rounding::toward_positive>) return "toward_positive";
-  else if constexpr (std::is_same_v<R, rounding::toward_negative>) return "toward_negative";
-  else if constexpr (std::is_same_v<R, rounding::to_odd>) return "to_odd";
-  else return "stochastic";
+  if constexpr (std::is_same_v<R, rounding::nearest_even>)
+    return "nearest_even";
+  else if constexpr (std::is_same_v<R, rounding::nearest_away>)
+    return "nearest_away";
+  else if constexpr (std::is_same_v<R, rounding::nearest_up>)
+    return "nearest_up";
+  else if constexpr (std::is_same_v<R, rounding::nearest_down>)
+    return "nearest_down";
+  else if constexpr (std::is_same_v<R, rounding::nearest_zero>)
+    return "nearest_zero";
+  else if constexpr (std::is_same_v<R, rounding::toward_zero>)
+    return "toward_zero";
+  else if constexpr (std::is_same_v<R, rounding::toward_positive>)
+    return "toward_positive";
+  else if constexpr (std::is_same_v<R, rounding::toward_negative>)
+    return "toward_negative";
+  else if constexpr (std::is_same_v<R, rounding::to_odd>)
+    return "to_odd";
+  else
+    return "stochastic";
 }
 template <overflow_mode O>
 constexpr const char* name_of(O) {
-  if constexpr (std::is_same_v<O, overflow::saturate>) return "saturate";
-  else if constexpr (std::is_same_v<O, overflow::saturate_symmetric>) return "saturate_symmetric";
-  else if constexpr (std::is_same_v<O, overflow::saturate_zero>) return "saturate_zero";
-  else if constexpr (std::is_same_v<O, overflow::wrap>) return "wrap";
-  else return "propagate";
+  if constexpr (std::is_same_v<O, overflow::saturate>)
+    return "saturate";
+  else if constexpr (std::is_same_v<O, overflow::saturate_symmetric>)
+    return "saturate_symmetric";
+  else if constexpr (std::is_same_v<O, overflow::saturate_zero>)
+    return "saturate_zero";
+  else if constexpr (std::is_same_v<O, overflow::wrap>)
+    return "wrap";
+  else
+    return "propagate";
 }
 
 }  // namespace lowp

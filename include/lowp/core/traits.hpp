@@ -17,8 +17,8 @@ template <class T>
 concept lowp_value = std::is_trivially_copyable_v<T> && requires(const T& t) {
   { T::format_family } -> std::convertible_to<family>;
   { T::bit_width } -> std::convertible_to<int>;
-  { t.bits() };
-  { t.to_unpacked() };
+  {t.bits()};
+  {t.to_unpacked()};
 };
 
 /// What a format is, read from the type's static members.
@@ -26,10 +26,9 @@ template <lowp_value T>
 struct format_traits {
   using storage_type = decltype(std::declval<const T&>().bits());
   static constexpr family kind = T::format_family;
-  static constexpr int bits = T::bit_width;      // significant bits of a code
+  static constexpr int bits = T::bit_width;  // significant bits of a code
   static constexpr bool is_signed = T::is_signed;
-  static constexpr bool is_integer = kind == family::integer || kind == family::ternary ||
-                                     kind == family::binary;
+  static constexpr bool is_integer = kind == family::integer || kind == family::ternary || kind == family::binary;
 };
 
 /// Arithmetic types a lowp value is constructed from: every built-in integer and float type.

@@ -44,7 +44,8 @@ class basic_fixed {
   static_assert(I >= 0, "lowp::fixed: IntBits must be at least 0");
   static_assert(F >= 0, "lowp::fixed: FracBits must be at least 0");
   static_assert(I + F + (Signed ? 1 : 0) >= 1, "lowp::ufixed: IntBits + FracBits must be at least 1");
-  static_assert(I + F + (Signed ? 1 : 0) <= 64, "lowp::fixed: 1 + IntBits + FracBits (ufixed: IntBits + FracBits) must be at most 64");
+  static_assert(I + F + (Signed ? 1 : 0) <= 64,
+                "lowp::fixed: 1 + IntBits + FracBits (ufixed: IntBits + FracBits) must be at most 64");
   static_assert(is_rounding_v<Rounding>, "lowp::fixed: Rounding must be a lowp::rounding tag");
   static_assert(is_overflow_v<Overflow>, "lowp::fixed: Overflow must be a lowp::overflow tag");
 
@@ -63,8 +64,8 @@ class basic_fixed {
   template <arithmetic A>
   constexpr explicit basic_fixed(A x) : raw_(from_unpacked(unpack(x), Rounding{}, Overflow{}).raw_) {}
   template <lowp_value V>
-    requires(!std::is_same_v<V, basic_fixed>)
-  constexpr explicit basic_fixed(const V& v) : raw_(from_unpacked(v.to_unpacked(), Rounding{}, Overflow{}).raw_) {}
+  requires(!std::is_same_v<V, basic_fixed>) constexpr explicit basic_fixed(const V& v)
+      : raw_(from_unpacked(v.to_unpacked(), Rounding{}, Overflow{}).raw_) {}
 
   static constexpr basic_fixed from_bits(raw_type raw) {
     basic_fixed r;
@@ -94,8 +95,12 @@ class basic_fixed {
   static constexpr basic_fixed lowest() { return from_bits(raw_type(range.lo)); }
   static constexpr basic_fixed epsilon() { return from_bits(raw_type(1)); }  // one ulp, 2^-F
 
-  friend constexpr basic_fixed operator+(basic_fixed a, basic_fixed b) { return exact(int128(a.raw_) + b.raw_, 0, a, b, 1); }
-  friend constexpr basic_fixed operator-(basic_fixed a, basic_fixed b) { return exact(int128(a.raw_) - b.raw_, 0, a, b, 2); }
+  friend constexpr basic_fixed operator+(basic_fixed a, basic_fixed b) {
+    return exact(int128(a.raw_) + b.raw_, 0, a, b, 1);
+  }
+  friend constexpr basic_fixed operator-(basic_fixed a, basic_fixed b) {
+    return exact(int128(a.raw_) - b.raw_, 0, a, b, 2);
+  }
   constexpr basic_fixed operator-() const { return exact(-int128(raw_), 0, *this, *this, 3); }
   constexpr basic_fixed operator+() const { return *this; }
   friend constexpr basic_fixed operator*(basic_fixed a, basic_fixed b) {
@@ -131,8 +136,10 @@ class basic_fixed {
 
  private:
   static constexpr uint128 magnitude(raw_type r) {
-    if constexpr (Signed) return r < 0 ? uint128(0) - uint128(int128(r)) : uint128(r);
-    else return uint128(r);
+    if constexpr (Signed)
+      return r < 0 ? uint128(0) - uint128(int128(r)) : uint128(r);
+    else
+      return uint128(r);
   }
   static constexpr auto rounding_for(basic_fixed a, basic_fixed b, std::uint64_t op) {
     if constexpr (std::is_same_v<Rounding, rounding::stochastic>) {
@@ -141,7 +148,8 @@ class basic_fixed {
       return Rounding{};
     }
   }
-  static constexpr basic_fixed round_exact(bool neg, const detail::truncated<uint128>& t, basic_fixed a, basic_fixed b, int op) {
+  static constexpr basic_fixed round_exact(bool neg, const detail::truncated<uint128>& t, basic_fixed a, basic_fixed b,
+                                           int op) {
     return from_bits(raw_type(detail::round_to_int(range, neg, t, rounding_for(a, b, op), Overflow{})));
   }
   static constexpr basic_fixed exact(int128 v, int, basic_fixed a, basic_fixed b, int op) {
@@ -184,15 +192,23 @@ constexpr auto exact_add(basic_fixed<I1, F1, S1, R1, O1> a, basic_fixed<I2, F2, 
 
 template <int I, int F, bool S, class R, class O>
 constexpr basic_fixed<I, F, S, R, O> abs(basic_fixed<I, F, S, R, O> x) {
-  if constexpr (S) return x.bits() < 0 ? -x : x;
-  else return x;
+  if constexpr (S)
+    return x.bits() < 0 ? -x : x;
+  else
+    return x;
 }
 template <int I, int F, bool S, class R, class O>
-constexpr bool isnan(basic_fixed<I, F, S, R, O>) { return false; }
+constexpr bool isnan(basic_fixed<I, F, S, R, O>) {
+  return false;
+}
 template <int I, int F, bool S, class R, class O>
-constexpr bool isinf(basic_fixed<I, F, S, R, O>) { return false; }
+constexpr bool isinf(basic_fixed<I, F, S, R, O>) {
+  return false;
+}
 template <int I, int F, bool S, class R, class O>
-constexpr bool isfinite(basic_fixed<I, F, S, R, O>) { return true; }
+constexpr bool isfinite(basic_fixed<I, F, S, R, O>) {
+  return true;
+}
 
 }  // namespace lowp
 
@@ -211,7 +227,7 @@ class std::numeric_limits<lowp::basic_fixed<I, F, S, R, O>> {
   static constexpr std::float_denorm_style has_denorm = std::denorm_absent;
   static constexpr bool has_denorm_loss = false;
   static constexpr std::float_round_style round_style =
-      std::is_same_v<R, lowp::rounding::toward_zero> ? std::round_toward_zero
+      std::is_same_v<R, lowp::rounding::toward_zero>       ? std::round_toward_zero
       : std::is_same_v<R, lowp::rounding::toward_negative> ? std::round_toward_neg_infinity
       : std::is_same_v<R, lowp::rounding::toward_positive> ? std::round_toward_infinity
                                                            : std::round_to_nearest;

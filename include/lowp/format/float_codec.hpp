@@ -26,18 +26,21 @@ enum class encoding : std::uint8_t {
 
 constexpr const char* name_of(encoding e) {
   switch (e) {
-    case encoding::ieee: return "ieee";
-    case encoding::fn: return "fn";
-    case encoding::fnuz: return "fnuz";
-    case encoding::none: return "none";
-    default: return "fnu";
+    case encoding::ieee:
+      return "ieee";
+    case encoding::fn:
+      return "fn";
+    case encoding::fnuz:
+      return "fnuz";
+    case encoding::none:
+      return "none";
+    default:
+      return "fnu";
   }
 }
 
 /// The default bias of FORMATS.md §1: 2^(E−1) for fnuz, 2^(E−1) − 1 otherwise.
-constexpr int default_bias(int e, encoding enc) {
-  return enc == encoding::fnuz ? (1 << (e - 1)) : (1 << (e - 1)) - 1;
-}
+constexpr int default_bias(int e, encoding enc) { return enc == encoding::fnuz ? (1 << (e - 1)) : (1 << (e - 1)) - 1; }
 
 /// Everything a converter needs to know about a float format, derived from {E, M, bias, encoding}.
 struct float_spec {
@@ -47,13 +50,9 @@ struct float_spec {
   constexpr bool has_sign() const { return enc != encoding::fnu; }
   constexpr int bits() const { return E + M + (has_sign() ? 1 : 0); }
   constexpr std::uint64_t mag_mask() const { return (std::uint64_t{1} << (E + M)) - 1; }
-  constexpr std::uint64_t sign_bit() const {
-    return has_sign() ? std::uint64_t{1} << (E + M) : 0;
-  }
+  constexpr std::uint64_t sign_bit() const { return has_sign() ? std::uint64_t{1} << (E + M) : 0; }
   constexpr bool has_inf() const { return enc == encoding::ieee; }
-  constexpr bool has_nan() const {
-    return enc == encoding::ieee ? M > 0 : enc != encoding::none;
-  }
+  constexpr bool has_nan() const { return enc == encoding::ieee ? M > 0 : enc != encoding::none; }
   constexpr bool has_subnormals() const { return enc != encoding::fnu; }
   constexpr bool has_negative_zero() const {
     return enc == encoding::ieee || enc == encoding::fn || enc == encoding::none;
@@ -64,29 +63,33 @@ struct float_spec {
   /// Magnitude code of the largest finite value.
   constexpr std::uint64_t max_mag() const {
     switch (enc) {
-      case encoding::ieee: return inf_mag() - 1;
+      case encoding::ieee:
+        return inf_mag() - 1;
       case encoding::fn:
-      case encoding::fnu: return mag_mask() - 1;
-      default: return mag_mask();
+      case encoding::fnu:
+        return mag_mask() - 1;
+      default:
+        return mag_mask();
     }
   }
   /// The positive canonical NaN (FORMATS.md §1: all ones without sign; fnuz: 0x80).
-  constexpr std::uint64_t nan_code() const {
-    return enc == encoding::fnuz ? sign_bit() : mag_mask();
-  }
+  constexpr std::uint64_t nan_code() const { return enc == encoding::fnuz ? sign_bit() : mag_mask(); }
   constexpr bool is_nan(std::uint64_t code) const {
     const std::uint64_t m = code & mag_mask();
     switch (enc) {
-      case encoding::ieee: return m > inf_mag();
-      case encoding::fn: return m == mag_mask();
-      case encoding::fnuz: return code == sign_bit();
-      case encoding::fnu: return code == mag_mask();
-      default: return false;
+      case encoding::ieee:
+        return m > inf_mag();
+      case encoding::fn:
+        return m == mag_mask();
+      case encoding::fnuz:
+        return code == sign_bit();
+      case encoding::fnu:
+        return code == mag_mask();
+      default:
+        return false;
     }
   }
-  constexpr bool is_inf(std::uint64_t code) const {
-    return has_inf() && (code & mag_mask()) == inf_mag();
-  }
+  constexpr bool is_inf(std::uint64_t code) const { return has_inf() && (code & mag_mask()) == inf_mag(); }
   /// Unbiased exponent of the largest finite value.
   constexpr int emax() const { return int(max_mag() >> M) - bias; }
 };
@@ -119,8 +122,7 @@ constexpr std::uint64_t overflowed(const float_spec& s, bool neg, O) {
 /// Rounds an exact value to the code of format s, once (FORMATS.md §1 "round first, then check
 /// overflow", §6). `index` is the element index for stochastic rounding.
 template <class R, class O>
-constexpr std::uint64_t encode(const float_spec& s, const unpacked<>& u, const R& r, O o,
-                               std::uint64_t index = 0) {
+constexpr std::uint64_t encode(const float_spec& s, const unpacked<>& u, const R& r, O o, std::uint64_t index = 0) {
   if (u.is_nan()) return s.has_nan() ? s.nan_code() : s.max_mag();  // no NaN: +max (as CUDA)
   const bool neg = s.has_sign() && u.neg;                           // fnu: the sign is ignored
   const std::uint64_t sign = neg ? s.sign_bit() : 0;
@@ -130,14 +132,13 @@ constexpr std::uint64_t encode(const float_spec& s, const unpacked<>& u, const R
   const int k = u.exp + detail::bit_width(u.mag) - 1;  // ⌊log2 |x|⌋ from the bits, exactly
   const int emin = s.emin();
   if (!s.has_subnormals() && k < emin) return 0;  // fnu: anything below 2^-bias → code 0
-  if (k + s.bias > (1 << s.E)) {  // beyond every code: no shift can hold it
+  if (k + s.bias > (1 << s.E)) {                  // beyond every code: no shift can hold it
     return detail::toward_zero_for<R>(neg) ? max : detail::overflowed(s, neg, o);
   }
   const int q = (k < emin ? emin : k) - s.M;  // quantum: the ulp at x (subnormal ulp below emin)
   const auto f = detail::truncate(u.mag, u.exp, q);
-  const std::uint64_t lo = k < emin ? std::uint64_t(f.t)
-                                    : (std::uint64_t(k + s.bias) << s.M) + f.t -
-                                          (std::uint64_t{1} << s.M);
+  const std::uint64_t lo =
+      k < emin ? std::uint64_t(f.t) : (std::uint64_t(k + s.bias) << s.M) + f.t - (std::uint64_t{1} << s.M);
   if (lo > s.max_mag()) {
     return detail::toward_zero_for<R>(neg) ? max : detail::overflowed(s, neg, o);
   }

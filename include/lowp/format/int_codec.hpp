@@ -70,8 +70,7 @@ constexpr int128 round_to_int(const int_range& g, bool neg, const truncated<U>& 
 /// An exact value as a raw integer at quantum 2^q. NaN → 0; ±Inf → the saturated extreme,
 /// whatever the overflow tag (FORMATS.md §8).
 template <class U, class R, class O>
-constexpr int128 to_int(const int_range& g, int q, const unpacked<U>& u, const R& r, O o,
-                        std::uint64_t index = 0) {
+constexpr int128 to_int(const int_range& g, int q, const unpacked<U>& u, const R& r, O o, std::uint64_t index = 0) {
   if (u.is_nan()) return 0;
   if (u.is_inf()) {
     if constexpr (std::is_same_v<O, overflow::saturate_symmetric>) return saturated(g, u.neg, o);

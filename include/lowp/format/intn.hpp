@@ -33,8 +33,7 @@ class intn {
   template <arithmetic A>
   constexpr explicit intn(A x) : intn(from_unpacked(unpack(x), rounding::nearest_even{}, overflow::saturate{})) {}
   template <lowp_value V>
-    requires(!std::is_same_v<V, intn>)
-  constexpr explicit intn(const V& v)
+  requires(!std::is_same_v<V, intn>) constexpr explicit intn(const V& v)
       : intn(from_unpacked(v.to_unpacked(), rounding::nearest_even{}, overflow::saturate{})) {}
 
   static constexpr intn from_bits(storage_type code) {
@@ -62,7 +61,9 @@ class intn {
   constexpr explicit operator float() const { return float(value()); }
   constexpr explicit operator double() const { return double(value()); }
   template <std::integral I>
-  constexpr explicit operator I() const { return I(value()); }
+  constexpr explicit operator I() const {
+    return I(value());
+  }
 
   static constexpr intn max() { return from_value(range.hi); }
   static constexpr intn lowest() { return from_value(range.lo); }
@@ -93,11 +94,17 @@ constexpr intn<B, S> abs(intn<B, S> x) {
   return x.value() < 0 ? -x : x;
 }
 template <int B, bool S>
-constexpr bool isnan(intn<B, S>) { return false; }
+constexpr bool isnan(intn<B, S>) {
+  return false;
+}
 template <int B, bool S>
-constexpr bool isinf(intn<B, S>) { return false; }
+constexpr bool isinf(intn<B, S>) {
+  return false;
+}
 template <int B, bool S>
-constexpr bool isfinite(intn<B, S>) { return true; }
+constexpr bool isfinite(intn<B, S>) {
+  return true;
+}
 template <int B, bool S>
 intn<B, S> sqrt(intn<B, S> x) {
   return intn<B, S>(std::sqrt(double(x)));

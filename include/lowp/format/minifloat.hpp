@@ -53,8 +53,7 @@ class minifloat {
 
   /// From another lowp value, rounding once (no pass through float).
   template <lowp_value V>
-    requires(!std::is_same_v<V, minifloat>)
-  constexpr explicit minifloat(const V& v)
+  requires(!std::is_same_v<V, minifloat>) constexpr explicit minifloat(const V& v)
       : code_(storage_type(encode(spec, v.to_unpacked(), rounding::nearest_even{}, overflow::propagate{}))) {}
 
   static constexpr minifloat from_bits(storage_type code) {
@@ -75,7 +74,9 @@ class minifloat {
 
   // Named values (as Universal's maxpos / minpos).
   static constexpr minifloat max() { return from_bits(storage_type(spec.max_mag())); }
-  static constexpr minifloat lowest() { return from_bits(storage_type(spec.sign_bit() | (is_signed ? spec.max_mag() : 0))); }
+  static constexpr minifloat lowest() {
+    return from_bits(storage_type(spec.sign_bit() | (is_signed ? spec.max_mag() : 0)));
+  }
   /// Smallest positive normal (fnu: the smallest value, code 0).
   static constexpr minifloat min_normal() {
     return from_bits(storage_type(spec.has_subnormals() ? std::uint64_t{1} << M : 0));
@@ -86,7 +87,9 @@ class minifloat {
     return minifloat::from_unpacked(unpacked<>{value_kind::finite, false, 1, -M}, rounding::nearest_even{},
                                     overflow::saturate{});
   }
-  static constexpr minifloat infinity() { return from_bits(storage_type(has_infinity ? spec.inf_mag() : spec.max_mag())); }
+  static constexpr minifloat infinity() {
+    return from_bits(storage_type(has_infinity ? spec.inf_mag() : spec.max_mag()));
+  }
   static constexpr minifloat quiet_nan() { return from_bits(storage_type(has_nan ? spec.nan_code() : 0)); }
 
   constexpr bool is_nan() const { return spec.is_nan(code_); }
@@ -119,11 +122,17 @@ class minifloat {
 
 // Functions found by ADL (Eigen and generic code use them).
 template <int E, int M, encoding Enc, int B>
-constexpr bool isnan(minifloat<E, M, Enc, B> x) { return x.is_nan(); }
+constexpr bool isnan(minifloat<E, M, Enc, B> x) {
+  return x.is_nan();
+}
 template <int E, int M, encoding Enc, int B>
-constexpr bool isinf(minifloat<E, M, Enc, B> x) { return x.is_inf(); }
+constexpr bool isinf(minifloat<E, M, Enc, B> x) {
+  return x.is_inf();
+}
 template <int E, int M, encoding Enc, int B>
-constexpr bool isfinite(minifloat<E, M, Enc, B> x) { return !x.is_nan() && !x.is_inf(); }
+constexpr bool isfinite(minifloat<E, M, Enc, B> x) {
+  return !x.is_nan() && !x.is_inf();
+}
 template <int E, int M, encoding Enc, int B>
 constexpr minifloat<E, M, Enc, B> abs(minifloat<E, M, Enc, B> x) {
   using T = minifloat<E, M, Enc, B>;

@@ -32,8 +32,7 @@ class trit {
   template <arithmetic A>
   constexpr explicit trit(A x) : trit(from_unpacked(unpack(x), rounding::nearest_even{}, overflow::saturate{})) {}
   template <lowp_value V>
-    requires(!std::is_same_v<V, trit>)
-  constexpr explicit trit(const V& v)
+  requires(!std::is_same_v<V, trit>) constexpr explicit trit(const V& v)
       : trit(from_unpacked(v.to_unpacked(), rounding::nearest_even{}, overflow::saturate{})) {}
 
   /// Codes 0, 1, 2; code 3 is not a trit and reads as 0 (code 1).
@@ -55,7 +54,9 @@ class trit {
   constexpr explicit operator float() const { return float(value()); }
   constexpr explicit operator double() const { return double(value()); }
   template <std::integral I>
-  constexpr explicit operator I() const { return I(value()); }
+  constexpr explicit operator I() const {
+    return I(value());
+  }
 
   static constexpr trit max() { return from_bits(2); }
   static constexpr trit lowest() { return from_bits(0); }
@@ -88,8 +89,7 @@ class binary {
   template <arithmetic A>
   constexpr explicit binary(A x) : binary(from_unpacked(unpack(x), rounding::nearest_even{}, overflow::saturate{})) {}
   template <lowp_value V>
-    requires(!std::is_same_v<V, binary>)
-  constexpr explicit binary(const V& v)
+  requires(!std::is_same_v<V, binary>) constexpr explicit binary(const V& v)
       : binary(from_unpacked(v.to_unpacked(), rounding::nearest_even{}, overflow::saturate{})) {}
 
   static constexpr binary from_bits(storage_type code) {
@@ -117,7 +117,7 @@ class binary {
       // P(+1) = (x + 1) / 2 on [−1, 1]: draw against the 32 bits of element `index`
       if (u.is_inf() || (!u.is_zero() && u.exp + detail::bit_width(u.mag) - 1 >= 0)) return from_bits(neg ? 0 : 1);
       const double x = to_double(u);
-      const double p = (x + 1.0) * 0.5;  // exact: |x| < 1
+      const double p = (x + 1.0) * 0.5;           // exact: |x| < 1
       const double threshold = p * 4294967296.0;  // P(+1) exact to 2^-32, as FORMATS.md §6
       return from_bits(double(random_bits(r.seed, r.offset + index)) < threshold ? 1 : 0);
     } else {
@@ -129,12 +129,16 @@ class binary {
   constexpr explicit operator float() const { return float(value()); }
   constexpr explicit operator double() const { return double(value()); }
   template <std::integral I>
-  constexpr explicit operator I() const { return I(value()); }
+  constexpr explicit operator I() const {
+    return I(value());
+  }
 
   static constexpr binary max() { return from_bits(1); }
   static constexpr binary lowest() { return from_bits(0); }
 
-  friend constexpr binary operator*(binary a, binary b) { return from_bits(storage_type(!(a.code_ ^ b.code_))); }  // XNOR
+  friend constexpr binary operator*(binary a, binary b) {
+    return from_bits(storage_type(!(a.code_ ^ b.code_)));
+  }  // XNOR
   friend constexpr binary operator/(binary a, binary b) { return a * b; }
   friend constexpr binary operator+(binary a, binary b) { return binary(a.value() + b.value()); }
   friend constexpr binary operator-(binary a, binary b) { return binary(a.value() - b.value()); }
