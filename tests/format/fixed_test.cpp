@@ -33,15 +33,15 @@ struct fixed_ref {
   i128 add(i128 a, i128 b) const { return fit(a + b); }
   i128 sub(i128 a, i128 b) const { return fit(a - b); }
   i128 mul(i128 a, i128 b) const {
-    if (a >= (i128(1) << 63) || b >= (i128(1) << 63)) {  // 64-bit unsigned: the product needs 128 bits
-      if (a == 0 || b == 0) return 0;
-      static_assert(F > 0 || W < 64, "reference: 64-bit unsigned products are handled for F > 0 only");
-      const unsigned __int128 p = (unsigned __int128)a * (unsigned __int128)b;
-      const unsigned __int128 fl = p >> F, rem = p - (fl << F), half = (unsigned __int128)1 << (F - 1);
+    if constexpr (!S && W == 64 && F > 0) {  // 64-bit unsigned: the product needs all 128 bits
+      const ref::u128 p = ref::u128(a) * ref::u128(b);
+      const ref::u128 fl = p >> F, rem = p - (fl << F), half = ref::u128(1) << (F - 1);
       if (rem == 0) return fit(i128(fl));
       return fit(ref::pick(i128(fl), rem < half ? -1 : (rem == half ? 0 : 1), false, m));
+    } else {
+      static_assert(S || W < 64, "reference: 64-bit unsigned products are handled for F > 0 only");
+      return fit(ref::round_rational(a * b, i128(1) << F, m));
     }
-    return fit(ref::round_rational(a * b, i128(1) << F, m));
   }
   i128 div(i128 a, i128 b) const {
     if (b == 0) {

@@ -9,6 +9,7 @@
 namespace ref {
 
 __extension__ typedef __int128 i128;
+__extension__ typedef unsigned __int128 u128;
 
 enum class iovf { saturate, saturate_symmetric, saturate_zero, wrap, propagate };
 inline const char* name(iovf o) {
