@@ -12,105 +12,16 @@
 #include <sstream>
 #include <vector>
 
-#include "../support/int_reference.hpp"
-#include "../support/typelists.hpp"
+#include "../support/fixed_reference.hpp"
 
 namespace {
 
+using namespace support;
 using ref::i128;
 
 template <class T>
-struct fixed_ref {
-  static constexpr int F = T::frac_bits;
-  static constexpr int W = T::bit_width;
-  static constexpr bool S = T::is_signed;
-  ref::mode m;
-  ref::iovf o;
-  i128 lo = S ? -(i128(1) << (W - 1)) : 0;
-  i128 hi = S ? (i128(1) << (W - 1)) - 1 : (i128(1) << W) - 1;
-
-  i128 fit(i128 v) const { return ref::apply_overflow(v, lo, hi, W, S, o); }
-  i128 add(i128 a, i128 b) const { return fit(a + b); }
-  i128 sub(i128 a, i128 b) const { return fit(a - b); }
-  i128 mul(i128 a, i128 b) const {
-    if constexpr (!S && W == 64 && F > 0) {  // 64-bit unsigned: the product needs all 128 bits
-      const ref::u128 p = ref::u128(a) * ref::u128(b);
-      const ref::u128 fl = p >> F, rem = p - (fl << F), half = ref::u128(1) << (F - 1);
-      if (rem == 0) return fit(i128(fl));
-      return fit(ref::pick(i128(fl), rem < half ? -1 : (rem == half ? 0 : 1), false, m));
-    } else {
-      static_assert(S || W < 64, "reference: 64-bit unsigned products are handled for F > 0 only");
-      return fit(ref::round_rational(a * b, i128(1) << F, m));
-    }
-  }
-  i128 div(i128 a, i128 b) const {
-    if (b == 0) {
-      if (a == 0) return 0;
-      if (a > 0) return hi;
-      return o == ref::iovf::saturate_symmetric && S ? -hi : lo;
-    }
-    return fit(ref::round_rational(a * (i128(1) << F), b, m));
-  }
-  i128 from_double(double x) const {  // x · 2^F is exact in double (a power-of-two scaling)
-    if (std::isnan(x)) return 0;
-    if (std::isinf(x)) {
-      if (o == ref::iovf::saturate_symmetric) return x < 0 ? (S ? -hi : lo) : hi;
-      return x < 0 ? lo : hi;
-    }
-    return ref::apply_overflow_double(ref::round_double(std::ldexp(x, F), m), lo, hi, W, S, o);
-  }
-};
-
-template <class T>
-i128 raw(T x) {
-  return i128(x.bits());
-}
-
-/// Checks +, −, ×, ÷ and unary − of T on operands (a, b), counting disagreements.
-template <class T>
-void check_ops(const fixed_ref<T>& r, i128 a, i128 b, long& bad, std::string& first) {
-  using raw_t = typename T::raw_type;
-  const T x = T::from_bits(raw_t(a)), y = T::from_bits(raw_t(b));
-  const i128 got[] = {raw(x + y), raw(x - y), raw(x * y), raw(x / y), raw(-x)};
-  const i128 want[] = {r.add(a, b), r.sub(a, b), r.mul(a, b), r.div(a, b), r.sub(0, a)};
-  static const char* ops[] = {"+", "-", "*", "/", "neg"};
-  for (int k = 0; k < 5; ++k) {
-    if (got[k] != want[k]) {
-      if (bad++ == 0) {
-        std::ostringstream s;
-        s << ops[k] << " with raw a = " << (long long)a << ", b = " << (long long)b << ": got " << (long long)got[k]
-          << ", want " << (long long)want[k] << " (" << ref::name(r.m) << ", " << ref::name(r.o) << ")";
-        first = s.str();
-      }
-    }
-  }
-}
-
-template <int I, int F, bool S>
-void exhaustive_8bit() {
-  long bad = 0, checked = 0;
-  std::string first;
-  support::for_each(support::deterministic_modes{}, [&]<class R>() {
-    support::for_each(support::all_overflows{}, [&]<class O>() {
-      using T = lowp::basic_fixed<I, F, S, R, O>;
-      static_assert(T::bit_width == 8);
-      const fixed_ref<T> r{support::mode_of<R>(), support::overflow_of<O>()};
-      for (i128 a = r.lo; a <= r.hi; ++a) {
-        for (i128 b = r.lo; b <= r.hi; ++b) {
-          check_ops<T>(r, a, b, bad, first);
-          ++checked;
-        }
-      }
-    });
-  });
-  INFO(first);
-  CHECK(bad == 0);
-  CHECK(checked == 9 * 5 * 65536);
-}
-
-template <class T>
 std::vector<i128> edge_operands(std::uint32_t seed) {
-  const fixed_ref<T> r{ref::mode::nearest_even, ref::iovf::saturate};
+  const fixed_ref r = reference_for<lowp::rounding::nearest_even, lowp::overflow::saturate, T>();
   const i128 one = i128(1) << T::frac_bits;
   std::vector<i128> v = {r.lo, r.lo + 1, r.lo + 2, r.hi, r.hi - 1, 0, 1, 2, 3, r.hi / 2, r.hi / 2 + 1, r.lo / 2};
   if (T::is_signed) v.insert(v.end(), {-1, -2, -3});
@@ -127,14 +38,17 @@ std::vector<i128> edge_operands(std::uint32_t seed) {
   return v;
 }
 
-template <int I, int F, bool S>
+template <int I, int F, bool S, class... ModeAndTag>
 void edges_and_random() {
   long bad = 0;
   std::string first;
-  support::for_each(support::deterministic_modes{}, [&]<class R>() {
-    support::for_each(support::all_overflows{}, [&]<class O>() {
+  // every mode and tag, or the one (mode, tag) pair given
+  using modes = typename support::selection<ModeAndTag...>::modes;
+  using tags = typename support::selection<ModeAndTag...>::tags;
+  support::for_each(modes{}, [&]<class R>() {
+    support::for_each(tags{}, [&]<class O>() {
       using T = lowp::basic_fixed<I, F, S, R, O>;
-      const fixed_ref<T> r{support::mode_of<R>(), support::overflow_of<O>()};
+      const fixed_ref r = reference_for<R, O, T>();
       const auto v = edge_operands<T>(unsigned(I * 100 + F));
       for (i128 a : v)
         for (i128 b : v) check_ops<T>(r, a, b, bad, first);
@@ -146,23 +60,22 @@ void edges_and_random() {
 
 }  // namespace
 
-TEST_CASE("fixed: every operation, mode and tag, all pairs of 8-bit Q formats", "[fixed][exhaustive]") {
-  exhaustive_8bit<0, 7, true>();   // Q1.7
-  exhaustive_8bit<3, 4, true>();   // Q4.4
-  exhaustive_8bit<7, 0, true>();   // an int8
-  exhaustive_8bit<4, 4, false>();  // UQ4.4
-  exhaustive_8bit<0, 8, false>();  // UQ0.8
+TEST_CASE("fixed: every operation, mode and tag on edge and random operands, 16 to 64 bits", "[fixed]") {
+  edges_and_random<0, 15, true>();    // Q1.15
+  edges_and_random<15, 16, true>();   // Q16.16
+  edges_and_random<40, 23, true>();   // 64 bits
+  edges_and_random<32, 32, false>();  // 64-bit unsigned
 }
 
-TEST_CASE("fixed: every operation, mode and tag on edge and random operands, 16 to 64 bits", "[fixed]") {
-  edges_and_random<0, 15, true>();   // Q1.15
-  edges_and_random<7, 8, true>();    // Q8.8
-  edges_and_random<15, 16, true>();  // Q16.16
-  edges_and_random<40, 23, true>();  // 64 bits
-  edges_and_random<0, 63, true>();   // 64 bits, all fraction
-  edges_and_random<62, 1, true>();
-  edges_and_random<16, 16, false>();  // UQ16.16
-  edges_and_random<32, 32, false>();  // 64-bit unsigned
+TEST_CASE("fixed: more widths on edge and random operands, in a few modes", "[fixed]") {
+  using namespace lowp::rounding;
+  using namespace lowp::overflow;
+  edges_and_random<7, 8, true, nearest_even, saturate>();   // Q8.8
+  edges_and_random<0, 63, true, nearest_even, saturate>();  // 64 bits, all fraction
+  edges_and_random<0, 63, true, to_odd, wrap>();
+  edges_and_random<62, 1, true, nearest_away, wrap>();
+  edges_and_random<16, 16, false, nearest_even, saturate_symmetric>();  // UQ16.16
+  edges_and_random<16, 16, false, toward_negative, wrap>();
 }
 
 TEST_CASE("fixed: conversion from float and double, every mode and tag", "[fixed]") {
@@ -183,7 +96,7 @@ TEST_CASE("fixed: conversion from float and double, every mode and tag", "[fixed
     support::for_each(support::deterministic_modes{}, [&]<class R>() {
       support::for_each(support::all_overflows{}, [&]<class O>() {
         using T = lowp::basic_fixed<I, F, S, R, O>;
-        const fixed_ref<T> r{support::mode_of<R>(), support::overflow_of<O>()};
+        const fixed_ref r = reference_for<R, O, T>();
         for (double x : xs) {
           const i128 want = r.from_double(x);
           const i128 got = raw(T(x));
@@ -196,12 +109,10 @@ TEST_CASE("fixed: conversion from float and double, every mode and tag", "[fixed
       });
     });
   };
-  run.operator()<15, 16, true>();
-  run.operator()<0, 7, true>();
-  run.operator()<0, 15, true>();
-  run.operator()<16, 16, false>();
-  run.operator()<40, 23, true>();
-  run.operator()<32, 32, false>();
+  run.operator()<15, 16, true>();   // Q16.16
+  run.operator()<0, 15, true>();    // Q1.15
+  run.operator()<40, 23, true>();   // 64 bits
+  run.operator()<32, 32, false>();  // 64-bit unsigned
   INFO(first);
   CHECK(bad == 0);
 }

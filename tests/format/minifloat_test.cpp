@@ -220,6 +220,7 @@ TEST_CASE("the format table of FORMATS.md §1", "[minifloat]") {
   CHECK(std::numeric_limits<bfloat16>::max_exponent == std::numeric_limits<float>::max_exponent);
 }
 
+#if defined(__FLT16_MAX__)  // g++ 12 on x86-64 has _Float16; clang 14 does not
 TEST_CASE("float16 agrees with the compiler's _Float16 on every code and on random floats", "[minifloat]") {
   for (std::uint32_t c = 0; c < 65536; ++c) {
     _Float16 h;
@@ -241,3 +242,4 @@ TEST_CASE("float16 agrees with the compiler's _Float16 on every code and on rand
     REQUIRE(lowp::float16(x).bits() == b);
   }
 }
+#endif

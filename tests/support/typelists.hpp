@@ -22,6 +22,18 @@ using deterministic_modes =
 using all_overflows = list<lowp::overflow::saturate, lowp::overflow::saturate_symmetric, lowp::overflow::saturate_zero,
                            lowp::overflow::wrap, lowp::overflow::propagate>;
 
+/// Every (mode, tag) pair, or just the one pair given.
+template <class... ModeAndTag>
+struct selection {
+  using modes = deterministic_modes;
+  using tags = all_overflows;
+};
+template <class R, class O>
+struct selection<R, O> {
+  using modes = list<R>;
+  using tags = list<O>;
+};
+
 template <class R>
 constexpr ref::mode mode_of() {
   using namespace lowp::rounding;

@@ -40,7 +40,10 @@ constexpr const char* name_of(encoding e) {
 }
 
 /// The default bias of FORMATS.md §1: 2^(E−1) for fnuz, 2^(E−1) − 1 otherwise.
-constexpr int default_bias(int e, encoding enc) { return enc == encoding::fnuz ? (1 << (e - 1)) : (1 << (e - 1)) - 1; }
+constexpr int default_bias(int e, encoding enc) {
+  if (e < 1 || e > 16) return 0;  // invalid E: minifloat's static_assert names the parameter
+  return enc == encoding::fnuz ? (1 << (e - 1)) : (1 << (e - 1)) - 1;
+}
 
 /// Everything a converter needs to know about a float format, derived from {E, M, bias, encoding}.
 struct float_spec {

@@ -1,0 +1,3 @@
+// expect: Bits must be between 1 and 16
+#include <lowp/format/intn.hpp>
+lowp::intn<17> x;
