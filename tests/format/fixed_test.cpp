@@ -150,6 +150,24 @@ TEST_CASE("fixed: conversions to float, double, integers and other fixed types",
   static_assert(std::is_same_v<decltype(lowp::ufixed<16, 16>().bits()), std::uint32_t>);
 }
 
+TEST_CASE("fixed to fixed: one rounding of the exact value, every mode, against the reference", "[fixed]") {
+  // Q16.16 → Q8.4 (fixed<7, 4>): raw / 2^12 rounded by the target's mode, then saturated
+  std::mt19937 rng(11);
+  std::vector<std::int32_t> raws = {0, 1, -1, 2048, -2048, 2047, 4096 + 2048, -(4096 + 2048), INT32_MAX, INT32_MIN};
+  for (int i = 0; i < 2000; ++i) raws.push_back(std::int32_t(rng()) >> (rng() % 16));
+  long bad = 0;
+  support::for_each(support::deterministic_modes{}, [&]<class R>() {
+    using T = lowp::fixed<7, 4, R, lowp::overflow::saturate>;
+    const fixed_ref r = reference_for<R, lowp::overflow::saturate, T>();
+    for (std::int32_t a : raws) {
+      const i128 want = r.fit(ref::round_rational(a, i128(1) << 12, r.m));
+      bad += raw(T(lowp::q16_16::from_bits(a))) != want;
+      bad += raw(lowp::convert<T>(lowp::q16_16::from_bits(a), R{}, lowp::overflow::saturate{})) != want;
+    }
+  });
+  CHECK(bad == 0);
+}
+
 TEST_CASE("exact_mul and exact_add return a wider type holding the exact result", "[fixed]") {
   using lowp::q16_16;
   const q16_16 a(-32768.0), b(-32768.0);
