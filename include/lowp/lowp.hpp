@@ -14,3 +14,5 @@
 #include "lowp/format/intn.hpp"
 #include "lowp/format/minifloat.hpp"
 #include "lowp/format/ternary.hpp"
+#include "lowp/simd/arch.hpp"
+#include "lowp/simd/convert.hpp"

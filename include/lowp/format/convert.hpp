@@ -3,16 +3,13 @@
 // Sources: float, double, long double, every integer type and every lowp value type. Targets:
 // every lowp value type, float, double and the integer types. The source is read as an exact
 // unpacked value and rounded once into the target (no double rounding through float).
-// The bulk form takes spans; element i of a stochastic call draws the bits of (seed, offset + i).
+// The bulk form over spans lives in simd/convert.hpp (it runs on the SIMD kernels).
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <limits>
-#include <span>
-#include <string>
 #include <type_traits>
 
-#include "lowp/core/error.hpp"
 #include "lowp/core/tags.hpp"
 #include "lowp/core/traits.hpp"
 #include "lowp/format/float_codec.hpp"
@@ -41,17 +38,6 @@ constexpr T convert_unpacked(const unpacked<>& u, const R& r, O o, std::uint64_t
 template <class T, class X, rounding_mode R, overflow_mode O>
 constexpr T convert(const X& x, const R& r, O o) {
   return detail::convert_unpacked<T>(to_unpacked(x), r, o, 0);
-}
-
-/// Element-wise conversion of a span; element i of a stochastic call draws (seed, offset + i).
-/// Throws lowp::error when the sizes differ.
-template <class From, class To, rounding_mode R, overflow_mode O>
-void convert(std::span<const From> in, std::span<To> out, const R& r, O o) {
-  if (in.size() != out.size()) {
-    throw error("convert: input has " + std::to_string(in.size()) + " elements but output has " +
-                std::to_string(out.size()));
-  }
-  for (std::size_t i = 0; i < in.size(); ++i) out[i] = detail::convert_unpacked<To>(to_unpacked(in[i]), r, o, i);
 }
 
 }  // namespace lowp

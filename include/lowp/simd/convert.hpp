@@ -1,0 +1,268 @@
+// lowp/simd/convert.hpp: bulk conversion between float and minifloats, bit-exact with the scalar
+// reference of format/float_codec.hpp, and the public span API `lowp::convert(in, out, r, o)`.
+//
+// One kernel per direction, a template over the xsimd architecture A (simd/arch.hpp):
+//  - encode (float → code): where |x| is in the target's normal range, the code is read straight
+//    off the float's bits with one fixed shift by 23 − M (code = (bits >> s) − ((127 − bias) << M));
+//    in the target's subnormal range, x is scaled by the exact power of two 2^(M − emin) and split
+//    into integer and fraction with a truncating conversion. The discarded fraction gives the
+//    rounding decision of every mode exactly as core/round.hpp does (FORMATS.md §6); stochastic
+//    rounding draws the same Philox bits per element as the scalar path.
+//  - decode (code → float): bits(mag << (23 − M)) · 2^(127 − bias) is exact for normals and
+//    subnormals alike (a float subnormal scaled by a power of two), then NaN / Inf / sign.
+// Formats the kernels do not cover (E > 8, M > 22, emin < −126, fnu with M > 0) and other type
+// pairs take the scalar reference, element by element: same bits, lower speed.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <type_traits>
+
+#include "lowp/core/error.hpp"
+#include "lowp/core/random.hpp"
+#include "lowp/core/tags.hpp"
+#include "lowp/core/traits.hpp"
+#include "lowp/format/convert.hpp"
+#include "lowp/format/float_codec.hpp"
+#include "lowp/format/minifloat.hpp"
+#include "lowp/simd/arch.hpp"
+
+namespace lowp::simd {
+
+/// Whether the SIMD kernels handle float ↔ format S (else the scalar reference runs).
+constexpr bool kernel_supports(const float_spec& s) {
+  if (s.E > 8 || s.M > 22 || s.bits() > 16) return false;
+  if (s.enc == encoding::fnu) return s.M == 0 && s.bias == 127;  // E8M0
+  return s.emin() >= -126 && s.emax() <= 127;
+}
+
+namespace detail {
+
+template <class A>
+using b32 = xsimd::batch_bool<std::int32_t, A>;
+
+template <class A>
+inline i32<A> as_int(const f32<A>& x) {
+  return xsimd::bitwise_cast<i32<A>>(x);
+}
+template <class A>
+inline f32<A> as_float(const i32<A>& x) {
+  return xsimd::bitwise_cast<f32<A>>(x);
+}
+template <class A>
+inline i32<A> sel(const b32<A>& c, const i32<A>& a, const i32<A>& b) {
+  return xsimd::select(c, a, b);
+}
+template <class A>
+inline i32<A> splat(std::int64_t v) {
+  return i32<A>(std::int32_t(std::uint32_t(v)));
+}
+
+/// The rounding decision of core/round.hpp for whole lanes: step the code up by one or not.
+template <class R, class A>
+inline b32<A> round_up_lanes(const R& r, const b32<A>& neg, const b32<A>& odd, const b32<A>& gt, const b32<A>& eq,
+                             const b32<A>& inexact, const i32<A>& frac32, std::uint64_t first_index) {
+  if constexpr (std::is_same_v<R, rounding::nearest_even>) {
+    return gt || (eq && odd);
+  } else if constexpr (std::is_same_v<R, rounding::nearest_away>) {
+    return gt || eq;
+  } else if constexpr (std::is_same_v<R, rounding::nearest_up>) {
+    return gt || (eq && !neg);
+  } else if constexpr (std::is_same_v<R, rounding::nearest_down>) {
+    return gt || (eq && neg);
+  } else if constexpr (std::is_same_v<R, rounding::nearest_zero>) {
+    return gt;
+  } else if constexpr (std::is_same_v<R, rounding::toward_zero>) {
+    return gt && !gt;
+  } else if constexpr (std::is_same_v<R, rounding::toward_positive>) {
+    return inexact && !neg;
+  } else if constexpr (std::is_same_v<R, rounding::toward_negative>) {
+    return inexact && neg;
+  } else if constexpr (std::is_same_v<R, rounding::to_odd>) {
+    return inexact && !odd;
+  } else {
+    // the same 32 bits per element as the scalar path: random_bits(seed, offset + index)
+    alignas(64) std::int32_t bits[i32<A>::size];
+    for (std::size_t i = 0; i < i32<A>::size; ++i)
+      bits[i] = std::int32_t(random_bits(r.seed, r.offset + first_index + i));
+    const i32<A> flip = splat<A>(0x80000000u);  // unsigned compare through the sign bit
+    return inexact && ((i32<A>::load_aligned(bits) ^ flip) < (frac32 ^ flip));
+  }
+}
+
+/// Codes of S for size() floats at p (FORMATS.md §1, §6), equal to encode(S, unpack(x), r, o, i).
+template <class A, float_spec S, class R, class O>
+inline i32<A> encode_lanes(const float* p, const R& r, O o, std::uint64_t first_index) {
+  constexpr int s = 23 - S.M;  // bits discarded from a float mantissa in the normal range
+  constexpr std::int64_t sign_code = std::int64_t(S.sign_bit());
+  const i32<A> u = as_int<A>(f32<A>::load_unaligned(p));
+  const i32<A> a = u & splat<A>(0x7FFFFFFF);
+  const b32<A> neg = S.has_sign() ? (u < splat<A>(0)) : (u != u);
+  const b32<A> nan = a > splat<A>(0x7F800000), inf = a == splat<A>(0x7F800000);
+  i32<A> code_lo, frac32;
+  b32<A> gt, eq, inexact;
+  if constexpr (S.enc == encoding::fnu) {  // E8M0: the code is the float's exponent (k + 127)
+    code_lo = (a >> 23);
+    const i32<A> rem = a & splat<A>(0x7FFFFF);
+    gt = rem > splat<A>(0x400000);
+    eq = rem == splat<A>(0x400000);
+    inexact = rem != splat<A>(0);
+    frac32 = (rem << 9);
+  } else {
+    const b32<A> normal = a >= splat<A>(std::int64_t(S.emin() + 127) << 23);
+    // normal range: one fixed shift of the bits
+    const i32<A> rem_n = a & splat<A>((1 << s) - 1);
+    const i32<A> lo_n = (a >> s) - splat<A>(std::int64_t(127 - S.bias) << S.M);
+    // subnormal range: |x| · 2^(M − emin) < 2^M, split by truncation (both steps exact)
+    constexpr int up = S.M - S.emin();
+    constexpr float scale1 = up > 100 ? 0x1p100f : 1.0f;
+    constexpr float scale2 = ::lowp::detail::pow2<float>(up > 100 ? up - 100 : up);
+    const f32<A> y = as_float<A>(a) * f32<A>(scale1) * f32<A>(scale2);
+    const i32<A> t_s = xsimd::to_int(y);  // truncates: y ≥ 0
+    const f32<A> f = y - xsimd::to_float(t_s);
+    const f32<A> f16 = f * f32<A>(65536.0f);
+    const i32<A> hi16 = xsimd::to_int(f16);
+    const i32<A> lo16 = xsimd::to_int((f16 - xsimd::to_float(hi16)) * f32<A>(65536.0f));
+    const i32<A> fb = as_int<A>(f);  // f ≥ 0: its bits order as its values
+    const b32<A> f_gt = fb > splat<A>(0x3F000000), f_eq = fb == splat<A>(0x3F000000), f_nz = fb != splat<A>(0);
+    code_lo = sel<A>(normal, lo_n, t_s);
+    gt = (normal && rem_n > splat<A>(1 << (s - 1))) || (!normal && f_gt);
+    eq = (normal && rem_n == splat<A>(1 << (s - 1))) || (!normal && f_eq);
+    inexact = (normal && rem_n != splat<A>(0)) || (!normal && f_nz);
+    frac32 = sel<A>(normal, (rem_n << (32 - s)), (hi16 << 16) | lo16);
+  }
+  const b32<A> odd = (code_lo & splat<A>(1)) != splat<A>(0);
+  const i32<A> code = code_lo + sel<A>(round_up_lanes<R, A>(r, neg, odd, gt, eq, inexact, frac32, first_index),
+                                       splat<A>(1), splat<A>(0));
+  const std::int64_t max = std::int64_t(S.max_mag());
+  const i32<A> ov = sel<A>(neg, splat<A>(std::int64_t(::lowp::detail::overflowed(S, true, o))),
+                           splat<A>(std::int64_t(::lowp::detail::overflowed(S, false, o))));
+  const i32<A> maxc = sel<A>(neg, splat<A>(sign_code | max), splat<A>(max));
+  // directed modes toward zero (and to_odd) give ±max instead of overflowing (FORMATS.md §6)
+  b32<A> toward_zero = neg != neg;
+  if constexpr (std::is_same_v<R, rounding::toward_zero> || std::is_same_v<R, rounding::to_odd>) {
+    toward_zero = neg == neg;
+  } else if constexpr (std::is_same_v<R, rounding::toward_negative>) {
+    toward_zero = !neg;
+  } else if constexpr (std::is_same_v<R, rounding::toward_positive>) {
+    toward_zero = neg;
+  }
+  const i32<A> sign = sel<A>(neg, splat<A>(sign_code), splat<A>(0));
+  i32<A> out = sign | code;
+  if constexpr (!S.has_negative_zero()) out = sel<A>(code == splat<A>(0), splat<A>(0), out);
+  out = sel<A>(code > splat<A>(max), sel<A>(toward_zero, maxc, ov), out);
+  if constexpr (S.enc == encoding::fnu) {
+    out = sel<A>(a < splat<A>(0x00800000), splat<A>(0), out);  // below 2^-126: 2^-127 (code 0) or 0
+    out = sel<A>(a > splat<A>(0x00400000) && a < splat<A>(0x00800000), splat<A>(-1), out);  // scalar
+  }
+  out = sel<A>(inf, ov, out);
+  out = sel<A>(nan, splat<A>(std::int64_t(S.has_nan() ? S.nan_code() : S.max_mag())), out);
+  return out;
+}
+
+/// Floats for size() codes of S, equal to decode_to<float, S>.
+template <class A, float_spec S>
+inline f32<A> decode_lanes(const i32<A>& c) {
+  const i32<A> mag = c & splat<A>(std::int64_t(S.mag_mask()));
+  const b32<A> neg = S.has_sign() ? ((c & splat<A>(std::int64_t(S.sign_bit()))) != splat<A>(0)) : (c != c);
+  const i32<A> sign = sel<A>(neg, splat<A>(0x80000000u), splat<A>(0));
+  i32<A> v;
+  if constexpr (S.enc == encoding::fnu) {
+    v = sel<A>(mag == splat<A>(0), splat<A>(0x00400000), (mag << 23));  // 2^-127 is subnormal
+  } else {
+    constexpr float scale = ::lowp::detail::pow2<float>(127 - S.bias);
+    v = as_int<A>(as_float<A>((mag << 23 - S.M)) * f32<A>(scale));
+  }
+  v = v | sign;
+  if constexpr (S.has_inf()) {
+    v = sel<A>(mag == splat<A>(std::int64_t(S.inf_mag())), sign | splat<A>(0x7F800000), v);
+  }
+  if constexpr (S.has_nan()) {
+    b32<A> nan;
+    if constexpr (S.enc == encoding::ieee)
+      nan = mag > splat<A>(std::int64_t(S.inf_mag()));
+    else if constexpr (S.enc == encoding::fn)
+      nan = mag == splat<A>(std::int64_t(S.mag_mask()));
+    else if constexpr (S.enc == encoding::fnuz)
+      nan = c == splat<A>(std::int64_t(S.sign_bit()));
+    else
+      nan = c == splat<A>(std::int64_t(S.mag_mask()));
+    const i32<A> qnan = S.enc == encoding::fnuz ? splat<A>(0x7FC00000) : (sign | splat<A>(0x7FC00000));
+    v = sel<A>(nan, qnan, v);
+  }
+  return as_float<A>(v);
+}
+
+template <class T>
+concept minifloat_type = requires {
+  T::spec;
+  requires T::format_family == family::minifloat;
+};
+
+}  // namespace detail
+
+/// float → T over n elements with the kernels of ISA A; element i draws stochastic bits (offset + i).
+template <class A, class T, class R, class O>
+void encode(const float* in, T* out, std::size_t n, const R& r, O o) {
+  constexpr float_spec S = T::spec;
+  using C = typename T::storage_type;
+  constexpr std::size_t w = i32<A>::size;
+  std::size_t i = 0;
+  for (; i + w <= n; i += w) {
+    const i32<A> code = detail::encode_lanes<A, S>(in + i, r, o, i);
+    if constexpr (S.enc == encoding::fnu) {  // the rare lanes in [2^-127, 2^-126): scalar
+      alignas(64) std::int32_t c[w];
+      code.store_aligned(c);
+      for (std::size_t l = 0; l < w; ++l)
+        if (c[l] == -1) c[l] = std::int32_t(::lowp::encode(S, unpack(in[i + l]), r, o, i + l));
+      detail::store_narrow<A>(i32<A>::load_aligned(c), reinterpret_cast<C*>(out + i), A{});
+    } else {
+      store_narrow<A>(code, reinterpret_cast<C*>(out + i));
+    }
+  }
+  for (; i < n; ++i) out[i] = T::from_unpacked(unpack(in[i]), r, o, i);
+}
+
+/// T → float over n elements with the kernels of ISA A.
+template <class A, class T>
+void decode(const T* in, float* out, std::size_t n) {
+  constexpr float_spec S = T::spec;
+  using C = typename T::storage_type;
+  constexpr std::size_t w = i32<A>::size;
+  std::size_t i = 0;
+  for (; i + w <= n; i += w)
+    detail::decode_lanes<A, S>(load_widen<A>(reinterpret_cast<const C*>(in + i))).store_unaligned(out + i);
+  for (; i < n; ++i) out[i] = float(in[i]);
+}
+
+}  // namespace lowp::simd
+
+namespace lowp {
+
+/// Element-wise conversion of a span (FORMATS.md §1, §6): float ↔ minifloat on the SIMD kernels of
+/// the ISA this translation unit is compiled for (simd::default_arch), everything else on the
+/// scalar reference; the bits are the same either way. Element i of a stochastic call draws the
+/// bits of (seed, offset + i). Throws lowp::error when the sizes differ.
+template <class From, class To, rounding_mode R, overflow_mode O>
+void convert(std::span<const From> in, std::span<To> out, const R& r, O o) {
+  if (in.size() != out.size()) {
+    throw error("convert: input has " + std::to_string(in.size()) + " elements but output has " +
+                std::to_string(out.size()));
+  }
+  if constexpr (std::is_same_v<From, float> && simd::detail::minifloat_type<To>) {
+    if constexpr (simd::kernel_supports(To::spec)) {
+      simd::encode<simd::default_arch>(in.data(), out.data(), in.size(), r, o);
+      return;
+    }
+  } else if constexpr (std::is_same_v<To, float> && simd::detail::minifloat_type<From>) {
+    if constexpr (simd::kernel_supports(From::spec)) {
+      simd::decode<simd::default_arch>(in.data(), out.data(), in.size());
+      return;
+    }
+  }
+  for (std::size_t i = 0; i < in.size(); ++i)
+    out[i] = ::lowp::detail::convert_unpacked<To>(to_unpacked(in[i]), r, o, i);
+}
+
+}  // namespace lowp

@@ -1,0 +1,166 @@
+// tests/simd/convert_simd_test.cpp: every SIMD path this binary's flags allow, against the scalar
+// reference, bit for bit: every code, the neighbourhood of every rounding boundary, random float
+// bit patterns, every length 0..129 at misaligned starts, every rounding mode and overflow tag.
+// Built three times (default flags: SSE2; x86-64-v3: SSE4.2 and AVX2; x86-64-v4: AVX-512BW); CTest
+// runs a build only where the CPU has its instructions (tests/CMakeLists.txt).
+#include <lowp/lowp.hpp>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cfloat>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "../support/typelists.hpp"
+
+namespace {
+
+// Each build tests the ISAs its flags add (the lower ones are tested by the lower builds).
+#if defined(__AVX512BW__)
+using archs = support::list<xsimd::avx512bw>;
+#elif defined(__AVX2__)
+using archs = support::list<xsimd::sse4_2, xsimd::avx2>;
+#else
+using archs = support::list<xsimd::sse2>;
+#endif
+
+std::uint32_t bits_of(float f) {
+  std::uint32_t b;
+  std::memcpy(&b, &f, 4);
+  return b;
+}
+float float_of(std::uint32_t b) {
+  float f;
+  std::memcpy(&f, &b, 4);
+  return f;
+}
+
+/// Every decoded value of T, its float neighbours, the midpoints and quarter points between
+/// neighbours and their neighbours, specials, and random float bit patterns.
+template <class T>
+std::vector<float> boundary_inputs() {
+  std::vector<float> vals;
+  for (std::uint32_t c = 0; c < (1u << T::bit_width); ++c) {
+    const float v = float(T::from_bits(typename T::storage_type(c)));
+    if (std::isfinite(v)) vals.push_back(v);
+  }
+  std::sort(vals.begin(), vals.end());
+  std::vector<float> in = {0.f,
+                           -0.f,
+                           INFINITY,
+                           -INFINITY,
+                           NAN,
+                           -NAN,
+                           float_of(0x7F800001),
+                           FLT_MAX,
+                           -FLT_MAX,
+                           FLT_MIN,
+                           -FLT_MIN,
+                           FLT_TRUE_MIN,
+                           -FLT_TRUE_MIN,
+                           float_of(0x00400000),
+                           float_of(0x00400001),
+                           1e30f};
+  auto near = [&](float x) {
+    for (float y : {x, std::nextafter(x, INFINITY), std::nextafter(x, -INFINITY)}) in.push_back(y);
+  };
+  for (std::size_t i = 0; i < vals.size(); ++i) {
+    near(vals[i]);
+    if (i + 1 < vals.size()) {
+      near(vals[i] + (vals[i + 1] - vals[i]) / 2);
+      near(vals[i] + (vals[i + 1] - vals[i]) / 4);
+    }
+  }
+  near(2 * vals.back());
+  near(vals.back() * 1.03125f);
+  near(vals.back() * 1.0625f);
+  std::mt19937 rng(7);
+  for (int i = 0; i < 4000; ++i) in.push_back(float_of(std::uint32_t(rng())));
+  std::uniform_real_distribution<float> d(-2 * std::fabs(vals.back()), 2 * std::fabs(vals.back()));
+  for (int i = 0; i < 4000; ++i) in.push_back(d(rng));
+  return in;
+}
+
+template <class A, class T, class R, class O>
+void check_encode(const std::vector<float>& in, const R& r, O o, long& bad) {
+  std::vector<T> got(in.size()), want(in.size());
+  lowp::simd::encode<A>(in.data(), got.data(), in.size(), r, o);
+  for (std::size_t i = 0; i < in.size(); ++i) want[i] = T::from_unpacked(lowp::unpack(in[i]), r, o, i);
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (got[i].bits() != want[i].bits()) {
+      if (bad < 5)
+        UNSCOPED_INFO("x = " << in[i] << " (0x" << std::hex << bits_of(in[i]) << std::dec << ") got "
+                             << int(got[i].bits()) << " want " << int(want[i].bits()) << " mode " << lowp::name_of(r)
+                             << " " << lowp::name_of(o));
+      ++bad;
+    }
+  }
+}
+
+template <class T>
+void all_paths() {
+  const auto in = boundary_inputs<T>();
+  long bad = 0;
+  support::for_each(archs{}, [&]<class A>() {
+    using namespace lowp::rounding;
+    using namespace lowp::overflow;
+    // every mode under saturate; every tag under nearest_even, toward_zero and stochastic; to_odd
+    support::for_each(support::deterministic_modes{}, [&]<class R>() { check_encode<A, T>(in, R{}, saturate{}, bad); });
+    check_encode<A, T>(in, stochastic{42, 7}, saturate{}, bad);
+    support::for_each(support::list<saturate_symmetric, saturate_zero, propagate>{}, [&]<class O>() {
+      check_encode<A, T>(in, nearest_even{}, O{}, bad);
+      check_encode<A, T>(in, toward_zero{}, O{}, bad);
+      check_encode<A, T>(in, toward_positive{}, O{}, bad);
+      check_encode<A, T>(in, stochastic{3, 0}, O{}, bad);
+    });
+    check_encode<A, T>(in, to_odd{}, propagate{}, bad);
+    // every length 0..129 at every misaligned start, through a stochastic call (index-dependent)
+    for (std::size_t start = 0; start < 4; ++start) {
+      for (std::size_t n = 0; n <= 129; ++n) {
+        std::vector<float> part(in.begin() + std::ptrdiff_t(start), in.begin() + std::ptrdiff_t(start + n));
+        std::vector<T> buf(n + 4);
+        lowp::simd::encode<A>(part.data(), buf.data() + start, n, stochastic{9, 100}, saturate{});
+        for (std::size_t i = 0; i < n; ++i)
+          bad += buf[start + i].bits() !=
+                 T::from_unpacked(lowp::unpack(part[i]), stochastic{9, 100}, saturate{}, i).bits();
+      }
+    }
+    // decode: every code, bit for bit (NaN payloads included)
+    std::vector<T> codes;
+    for (std::uint32_t c = 0; c < (1u << T::bit_width); ++c) codes.push_back(T::from_bits(typename T::storage_type(c)));
+    for (std::size_t start = 0; start < 3; ++start) {
+      std::vector<float> out(codes.size());
+      lowp::simd::decode<A>(codes.data() + start, out.data(), codes.size() - start);
+      for (std::size_t i = 0; i + start < codes.size(); ++i) bad += bits_of(out[i]) != bits_of(float(codes[start + i]));
+    }
+  });
+  CHECK(bad == 0);
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("SIMD encode and decode are bit-identical to the scalar reference on every ISA here", "[simd]",
+                   lowp::float8_e4m3fn, lowp::float8_e4m3fnuz, lowp::float8_e4m3, lowp::float8_e5m2,
+                   lowp::float8_e5m2fnuz, lowp::float8_e3m4, lowp::float8_e8m0fnu, lowp::float6_e2m3fn,
+                   lowp::float6_e3m2fn, lowp::float4_e2m1fn, lowp::float16, lowp::bfloat16,
+                   (lowp::minifloat<2, 2, lowp::encoding::fn>), (lowp::minifloat<4, 3, lowp::encoding::ieee, 11>)) {
+  static_assert(lowp::simd::kernel_supports(TestType::spec));
+  all_paths<TestType>();
+}
+
+TEST_CASE("the span API takes the SIMD path and gives the scalar bits", "[simd]") {
+  const auto in = boundary_inputs<lowp::float8_e4m3fn>();
+  std::vector<lowp::float8_e4m3fn> out(in.size());
+  lowp::convert(std::span<const float>(in), std::span<lowp::float8_e4m3fn>(out), lowp::rounding::stochastic{1, 5},
+                lowp::overflow::saturate{});
+  for (std::size_t i = 0; i < in.size(); ++i)
+    REQUIRE(out[i].bits() ==
+            lowp::convert<lowp::float8_e4m3fn>(in[i], lowp::rounding::stochastic{1, 5 + i}, lowp::overflow::saturate{})
+                .bits());
+  std::vector<float> back(in.size());
+  lowp::convert(std::span<const lowp::float8_e4m3fn>(out), std::span<float>(back), lowp::rounding::nearest_even{},
+                lowp::overflow::saturate{});
+  for (std::size_t i = 0; i < in.size(); ++i) REQUIRE(bits_of(back[i]) == bits_of(float(out[i])));
+}
