@@ -59,7 +59,17 @@ inline i32<A> splat(std::int64_t v) {
   return i32<A>(std::int32_t(std::uint32_t(v)));
 }
 
-/// The rounding decision of core/round.hpp for whole lanes: step the code up by one or not.
+/// The 32 random bits of elements first_index + lane: random_bits(seed, offset + index), as the
+/// scalar path draws them (FORMATS.md §6).
+template <class A>
+inline i32<A> random_lanes(const rounding::stochastic& r, std::uint64_t first_index) {
+  alignas(64) std::int32_t bits[i32<A>::size];
+  for (std::size_t i = 0; i < i32<A>::size; ++i)
+    bits[i] = std::int32_t(random_bits(r.seed, r.offset + first_index + i));
+  return i32<A>::load_aligned(bits);
+}
+
+/// The rounding decision of core/round.hpp for whole lanes (used in the target's subnormal range).
 template <class R, class A>
 inline b32<A> round_up_lanes(const R& r, const b32<A>& neg, const b32<A>& odd, const b32<A>& gt, const b32<A>& eq,
                              const b32<A>& inexact, const i32<A>& frac32, std::uint64_t first_index) {
@@ -82,82 +92,94 @@ inline b32<A> round_up_lanes(const R& r, const b32<A>& neg, const b32<A>& odd, c
   } else if constexpr (std::is_same_v<R, rounding::to_odd>) {
     return inexact && !odd;
   } else {
-    // the same 32 bits per element as the scalar path: random_bits(seed, offset + index)
-    alignas(64) std::int32_t bits[i32<A>::size];
-    for (std::size_t i = 0; i < i32<A>::size; ++i)
-      bits[i] = std::int32_t(random_bits(r.seed, r.offset + first_index + i));
     const i32<A> flip = splat<A>(0x80000000u);  // unsigned compare through the sign bit
-    return inexact && ((i32<A>::load_aligned(bits) ^ flip) < (frac32 ^ flip));
+    return inexact && ((random_lanes<A>(r, first_index) ^ flip) < (frac32 ^ flip));
   }
 }
 
+/// Magnitude codes of lanes in the target's subnormal range: |x| · 2^(M − emin) < 2^M is split
+/// into integer and fraction by truncation (both steps exact), then rounded by mode.
+template <class A, float_spec S, class R>
+inline i32<A> subnormal_codes(const i32<A>& a, const b32<A>& neg, const R& r, std::uint64_t first_index) {
+  constexpr int up = S.M - S.emin();
+  constexpr float scale1 = up > 100 ? 0x1p100f : 1.0f;
+  constexpr float scale2 = ::lowp::detail::pow2<float>(up > 100 ? up - 100 : up);
+  const f32<A> y = as_float<A>(a) * f32<A>(scale1) * f32<A>(scale2);
+  const i32<A> t = xsimd::to_int(y);  // truncates: y ≥ 0
+  const f32<A> f = y - xsimd::to_float(t);
+  const f32<A> f16 = f * f32<A>(65536.0f);
+  const i32<A> hi16 = xsimd::to_int(f16);
+  const i32<A> lo16 = xsimd::to_int((f16 - xsimd::to_float(hi16)) * f32<A>(65536.0f));
+  const i32<A> fb = as_int<A>(f);  // f ≥ 0: its bits order as its values
+  const b32<A> gt = fb > splat<A>(0x3F000000), eq = fb == splat<A>(0x3F000000), nz = fb != splat<A>(0);
+  const b32<A> odd = (t & splat<A>(1)) != splat<A>(0);
+  const i32<A> frac32 = (hi16 << 16) | lo16;  // floor(f · 2^32), as core/round.hpp's frac32
+  return t + sel<A>(round_up_lanes<R, A>(r, neg, odd, gt, eq, nz, frac32, first_index), splat<A>(1), splat<A>(0));
+}
+
 /// Codes of S for size() floats at p (FORMATS.md §1, §6), equal to encode(S, unpack(x), r, o, i).
+/// In the target's normal range the rounding is an addition before the shift: the carry out of
+/// the discarded bits is the round-up decision of each mode (ties: the code's last bit).
 template <class A, float_spec S, class R, class O>
 inline i32<A> encode_lanes(const float* p, const R& r, O o, std::uint64_t first_index) {
   constexpr int s = 23 - S.M;  // bits discarded from a float mantissa in the normal range
-  constexpr std::int64_t sign_code = std::int64_t(S.sign_bit());
+  constexpr std::int32_t mask = (1 << s) - 1, half = 1 << (s - 1);
   const i32<A> u = as_int<A>(f32<A>::load_unaligned(p));
   const i32<A> a = u & splat<A>(0x7FFFFFFF);
-  const b32<A> neg = S.has_sign() ? (u < splat<A>(0)) : (u != u);
-  const b32<A> nan = a > splat<A>(0x7F800000), inf = a == splat<A>(0x7F800000);
-  i32<A> code_lo, frac32;
-  b32<A> gt, eq, inexact;
-  if constexpr (S.enc == encoding::fnu) {  // E8M0: the code is the float's exponent (k + 127)
-    code_lo = (a >> 23);
-    const i32<A> rem = a & splat<A>(0x7FFFFF);
-    gt = rem > splat<A>(0x400000);
-    eq = rem == splat<A>(0x400000);
-    inexact = rem != splat<A>(0);
-    frac32 = (rem << 9);
+  const i32<A> neg_bit = S.has_sign() ? ((u >> 31) & splat<A>(1)) : splat<A>(0);  // 0 or 1
+  i32<A> inc;
+  if constexpr (std::is_same_v<R, rounding::nearest_even>) {
+    inc = splat<A>(half - 1) + ((a >> s) & splat<A>(1));
+  } else if constexpr (std::is_same_v<R, rounding::nearest_away>) {
+    inc = splat<A>(half);
+  } else if constexpr (std::is_same_v<R, rounding::nearest_up>) {
+    inc = splat<A>(half) - neg_bit;
+  } else if constexpr (std::is_same_v<R, rounding::nearest_down>) {
+    inc = splat<A>(half - 1) + neg_bit;
+  } else if constexpr (std::is_same_v<R, rounding::nearest_zero>) {
+    inc = splat<A>(half - 1);
+  } else if constexpr (std::is_same_v<R, rounding::toward_positive>) {
+    inc = splat<A>(mask) & (neg_bit - splat<A>(1));
+  } else if constexpr (std::is_same_v<R, rounding::toward_negative>) {
+    inc = splat<A>(mask) & (splat<A>(0) - neg_bit);
+  } else if constexpr (std::is_same_v<R, rounding::stochastic>) {
+    // up iff random < rem · 2^(32−s), i.e. (random >> (32 − s)) < rem: a carry out of rem + this
+    const i32<A> rnd = random_lanes<A>(r, first_index);
+    inc = splat<A>(mask) - ((rnd >> (32 - s)) & splat<A>(mask));
   } else {
-    const b32<A> normal = a >= splat<A>(std::int64_t(S.emin() + 127) << 23);
-    // normal range: one fixed shift of the bits
-    const i32<A> rem_n = a & splat<A>((1 << s) - 1);
-    const i32<A> lo_n = (a >> s) - splat<A>(std::int64_t(127 - S.bias) << S.M);
-    // subnormal range: |x| · 2^(M − emin) < 2^M, split by truncation (both steps exact)
-    constexpr int up = S.M - S.emin();
-    constexpr float scale1 = up > 100 ? 0x1p100f : 1.0f;
-    constexpr float scale2 = ::lowp::detail::pow2<float>(up > 100 ? up - 100 : up);
-    const f32<A> y = as_float<A>(a) * f32<A>(scale1) * f32<A>(scale2);
-    const i32<A> t_s = xsimd::to_int(y);  // truncates: y ≥ 0
-    const f32<A> f = y - xsimd::to_float(t_s);
-    const f32<A> f16 = f * f32<A>(65536.0f);
-    const i32<A> hi16 = xsimd::to_int(f16);
-    const i32<A> lo16 = xsimd::to_int((f16 - xsimd::to_float(hi16)) * f32<A>(65536.0f));
-    const i32<A> fb = as_int<A>(f);  // f ≥ 0: its bits order as its values
-    const b32<A> f_gt = fb > splat<A>(0x3F000000), f_eq = fb == splat<A>(0x3F000000), f_nz = fb != splat<A>(0);
-    code_lo = sel<A>(normal, lo_n, t_s);
-    gt = (normal && rem_n > splat<A>(1 << (s - 1))) || (!normal && f_gt);
-    eq = (normal && rem_n == splat<A>(1 << (s - 1))) || (!normal && f_eq);
-    inexact = (normal && rem_n != splat<A>(0)) || (!normal && f_nz);
-    frac32 = sel<A>(normal, (rem_n << (32 - s)), (hi16 << 16) | lo16);
+    inc = splat<A>(0);  // toward_zero, to_odd
   }
-  const b32<A> odd = (code_lo & splat<A>(1)) != splat<A>(0);
-  const i32<A> code = code_lo + sel<A>(round_up_lanes<R, A>(r, neg, odd, gt, eq, inexact, frac32, first_index),
-                                       splat<A>(1), splat<A>(0));
+  // a + inc < 2^31 for every finite x, so the signed lanes never wrap
+  i32<A> code = ((a + inc) >> s) - splat<A>(std::int64_t(127 - S.bias) << S.M);
+  if constexpr (std::is_same_v<R, rounding::to_odd>) code = code | (((a & splat<A>(mask)) + splat<A>(mask)) >> s);
+  if constexpr (S.enc == encoding::fnu) {
+    code = sel<A>(a < splat<A>(0x00800000), splat<A>(0), code);  // below 2^-126: code 0, or
+    code = sel<A>(a > splat<A>(0x00400000) && a < splat<A>(0x00800000), splat<A>(-1), code);  // scalar
+  } else {
+    const b32<A> sub = a < splat<A>(std::int64_t(S.emin() + 127) << 23);
+    if (xsimd::any(sub && (a != splat<A>(0)))) {
+      code = sel<A>(sub, subnormal_codes<A, S>(a, neg_bit != splat<A>(0), r, first_index), code);
+    }
+    code = sel<A>(a == splat<A>(0), splat<A>(0), code);
+  }
+  const b32<A> neg = neg_bit != splat<A>(0);
   const std::int64_t max = std::int64_t(S.max_mag());
   const i32<A> ov = sel<A>(neg, splat<A>(std::int64_t(::lowp::detail::overflowed(S, true, o))),
                            splat<A>(std::int64_t(::lowp::detail::overflowed(S, false, o))));
-  const i32<A> maxc = sel<A>(neg, splat<A>(sign_code | max), splat<A>(max));
-  // directed modes toward zero (and to_odd) give ±max instead of overflowing (FORMATS.md §6)
-  b32<A> toward_zero = neg != neg;
-  if constexpr (std::is_same_v<R, rounding::toward_zero> || std::is_same_v<R, rounding::to_odd>) {
-    toward_zero = neg == neg;
-  } else if constexpr (std::is_same_v<R, rounding::toward_negative>) {
-    toward_zero = !neg;
-  } else if constexpr (std::is_same_v<R, rounding::toward_positive>) {
-    toward_zero = neg;
-  }
-  const i32<A> sign = sel<A>(neg, splat<A>(sign_code), splat<A>(0));
-  i32<A> out = sign | code;
+  i32<A> out = code | (neg_bit << (S.E + S.M));
   if constexpr (!S.has_negative_zero()) out = sel<A>(code == splat<A>(0), splat<A>(0), out);
-  out = sel<A>(code > splat<A>(max), sel<A>(toward_zero, maxc, ov), out);
-  if constexpr (S.enc == encoding::fnu) {
-    out = sel<A>(a < splat<A>(0x00800000), splat<A>(0), out);  // below 2^-126: 2^-127 (code 0) or 0
-    out = sel<A>(a > splat<A>(0x00400000) && a < splat<A>(0x00800000), splat<A>(-1), out);  // scalar
+  // directed modes toward zero (and to_odd) give ±max instead of overflowing (FORMATS.md §6)
+  i32<A> too_big = ov;
+  if constexpr (std::is_same_v<R, rounding::toward_zero> || std::is_same_v<R, rounding::to_odd>) {
+    too_big = splat<A>(max) | (neg_bit << (S.E + S.M));
+  } else if constexpr (std::is_same_v<R, rounding::toward_negative>) {
+    too_big = sel<A>(neg, ov, splat<A>(max));
+  } else if constexpr (std::is_same_v<R, rounding::toward_positive>) {
+    too_big = sel<A>(neg, splat<A>(max | std::int64_t(S.sign_bit())), ov);
   }
-  out = sel<A>(inf, ov, out);
-  out = sel<A>(nan, splat<A>(std::int64_t(S.has_nan() ? S.nan_code() : S.max_mag())), out);
+  out = sel<A>(code > splat<A>(max), too_big, out);
+  out = sel<A>(a == splat<A>(0x7F800000), ov, out);
+  out = sel<A>(a > splat<A>(0x7F800000), splat<A>(std::int64_t(S.has_nan() ? S.nan_code() : S.max_mag())), out);
   return out;
 }
 
@@ -211,15 +233,17 @@ void encode(const float* in, T* out, std::size_t n, const R& r, O o) {
   std::size_t i = 0;
   for (; i + w <= n; i += w) {
     const i32<A> code = detail::encode_lanes<A, S>(in + i, r, o, i);
-    if constexpr (S.enc == encoding::fnu) {  // the rare lanes in [2^-127, 2^-126): scalar
-      alignas(64) std::int32_t c[w];
-      code.store_aligned(c);
-      for (std::size_t l = 0; l < w; ++l)
-        if (c[l] == -1) c[l] = std::int32_t(::lowp::encode(S, unpack(in[i + l]), r, o, i + l));
-      detail::store_narrow<A>(i32<A>::load_aligned(c), reinterpret_cast<C*>(out + i), A{});
-    } else {
-      store_narrow<A>(code, reinterpret_cast<C*>(out + i));
+    if constexpr (S.enc == encoding::fnu) {
+      if (xsimd::any(code == i32<A>(-1))) {  // the rare lanes in [2^-127, 2^-126): scalar
+        alignas(64) std::int32_t c[w];
+        code.store_aligned(c);
+        for (std::size_t l = 0; l < w; ++l)
+          if (c[l] == -1) c[l] = std::int32_t(::lowp::encode(S, unpack(in[i + l]), r, o, i + l));
+        store_narrow<A>(i32<A>::load_aligned(c), reinterpret_cast<C*>(out + i));
+        continue;
+      }
     }
+    store_narrow<A>(code, reinterpret_cast<C*>(out + i));
   }
   for (; i < n; ++i) out[i] = T::from_unpacked(unpack(in[i]), r, o, i);
 }
