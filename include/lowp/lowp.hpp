@@ -6,6 +6,7 @@
 #include "lowp/core/round.hpp"
 #include "lowp/core/tags.hpp"
 #include "lowp/core/traits.hpp"
+#include "lowp/eigen/convert.hpp"
 #include "lowp/eigen/numtraits.hpp"
 #include "lowp/format/convert.hpp"
 #include "lowp/format/fixed.hpp"

@@ -230,8 +230,9 @@ void encode(const float* in, T* out, std::size_t n, const R& r, O o) {
   constexpr float_spec S = T::spec;
   using C = typename T::storage_type;
   constexpr std::size_t w = i32<A>::size;
+  const std::size_t full = n - n % w;  // whole vectors, then a scalar tail
   std::size_t i = 0;
-  for (; i + w <= n; i += w) {
+  for (; i < full; i += w) {
     const i32<A> code = detail::encode_lanes<A, S>(in + i, r, o, i);
     if constexpr (S.enc == encoding::fnu) {
       if (xsimd::any(code == i32<A>(-1))) {  // the rare lanes in [2^-127, 2^-126): scalar
@@ -254,8 +255,9 @@ void decode(const T* in, float* out, std::size_t n) {
   constexpr float_spec S = T::spec;
   using C = typename T::storage_type;
   constexpr std::size_t w = i32<A>::size;
+  const std::size_t full = n - n % w;
   std::size_t i = 0;
-  for (; i + w <= n; i += w)
+  for (; i < full; i += w)
     detail::decode_lanes<A, S>(load_widen<A>(reinterpret_cast<const C*>(in + i))).store_unaligned(out + i);
   for (; i < n; ++i) out[i] = float(in[i]);
 }
