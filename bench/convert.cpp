@@ -14,6 +14,8 @@
 #include <cstring>
 #include <map>
 #include <random>
+#include <span>
+#include <string>
 #include <vector>
 
 namespace {
@@ -165,6 +167,42 @@ void register_format(const char* name) {
   benchmark::RegisterBenchmark((std::string("decode/") + name + "/scalar/16KiB").c_str(), scalar_decode<T>);
 }
 
+template <class T>
+void pack_bench(benchmark::State& st) {  // float → packed codes, fused (simd/pack.hpp)
+  const std::size_t n = std::size_t(st.range(0));
+  auto& b = bufs(n);
+  std::vector<float> in(b.in.begin(), b.in.end());
+  for (auto& x : in) x *= float(T::max()) / 4;
+  lowp::packed_vector<T> out(n);
+  for (auto _ : st) {
+    lowp::pack(std::span<const float>(in), out, lowp::rounding::nearest_even{}, lowp::overflow::saturate{});
+    benchmark::ClobberMemory();
+  }
+  report(st, n);
+}
+
+template <class T>
+void unpack_bench(benchmark::State& st) {  // packed codes → float, fused
+  const std::size_t n = std::size_t(st.range(0));
+  auto& b = bufs(n);
+  lowp::packed_vector<T> p(n);
+  lowp::pack(std::span<const float>(b.in), p, lowp::rounding::nearest_even{}, lowp::overflow::saturate{});
+  for (auto _ : st) {
+    lowp::unpack(p, std::span<float>(b.back));
+    benchmark::ClobberMemory();
+  }
+  report(st, n);
+}
+
+template <class T>
+void register_packed(const char* name) {
+  for (std::size_t n : {small_n, large_n}) {
+    const std::string size = n == small_n ? "/16KiB" : "/64MiB";
+    benchmark::RegisterBenchmark((std::string("pack/") + name + size).c_str(), pack_bench<T>)->Arg(std::int64_t(n));
+    benchmark::RegisterBenchmark((std::string("unpack/") + name + size).c_str(), unpack_bench<T>)->Arg(std::int64_t(n));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -182,6 +220,14 @@ int main(int argc, char** argv) {
   register_format<lowp::float4_e2m1fn>("float4_e2m1fn");
   register_format<lowp::float16>("float16");
   register_format<lowp::bfloat16>("bfloat16");
+  // packed storage, fused with conversion, on the ISA the flags select (simd::default_arch)
+  register_packed<lowp::float4_e2m1fn>("float4_e2m1fn");
+  register_packed<lowp::float6_e2m3fn>("float6_e2m3fn");
+  register_packed<lowp::float6_e3m2fn>("float6_e3m2fn");
+  register_packed<lowp::int4>("int4");
+  register_packed<lowp::int2>("int2");
+  register_packed<lowp::binary>("binary");
+  register_packed<lowp::trit>("trit");
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -15,5 +15,7 @@
 #include "lowp/format/intn.hpp"
 #include "lowp/format/minifloat.hpp"
 #include "lowp/format/ternary.hpp"
+#include "lowp/pack/packed.hpp"
 #include "lowp/simd/arch.hpp"
 #include "lowp/simd/convert.hpp"
+#include "lowp/simd/pack.hpp"

@@ -1,0 +1,216 @@
+// lowp/pack/packed.hpp: dense storage of sub-byte codes, packed_vector<T> and packed_matrix_view<T>.
+//
+// Bit order (documented in the README too):
+//  - b-bit codes (b = 1, 2, 3, 4, 5, 6, 7) form one little-endian bit stream: element i occupies
+//    bits [i·b, (i+1)·b), least significant bit first. So 4-bit codes put element 2i in the low
+//    nibble of byte i and 2i+1 in the high nibble (the ONNX int4 / float4 order); 2-bit codes put
+//    element 4i + k at bits 2k; 1-bit codes put element 8i + k at bit k; 6-bit codes pack 4 codes
+//    into 3 bytes: byte 0 = c0 | c1 << 6, byte 1 = c1 >> 2 | c2 << 4, byte 2 = c2 >> 4 | c3 << 2.
+//  - trit: 5 trits per byte in base 3, as llama.cpp's TQ1_0 (FORMATS.md §5): codes c0..c4 (t + 1)
+//    form q = c0·81 + c1·27 + c2·9 + c3·3 + c4 and the byte is ⌈q · 256 / 243⌉; code n of a byte b
+//    is ((uint8_t)(b · 3^n) · 3) >> 8. A last byte holding fewer than 5 trits pads with code 0.
+// Codes of 8 bits or more are not packed (a span of T is already dense).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "lowp/core/error.hpp"
+#include "lowp/core/traits.hpp"
+#include "lowp/format/ternary.hpp"
+
+namespace lowp {
+
+/// How T packs: bits per code, or the base-3 scheme for trits.
+template <class T>
+struct packing {
+  static constexpr bool base3 = std::is_same_v<T, trit>;
+  static constexpr int bits = T::bit_width;
+  static_assert(base3 || bits < 8, "lowp::packed_vector: codes of 8 bits or more are already dense");
+  /// Bytes that hold n codes.
+  static constexpr std::size_t bytes_for(std::size_t n) {
+    return base3 ? (n + 4) / 5 : (n * std::size_t(bits) + 7) / 8;
+  }
+};
+
+namespace detail {
+inline constexpr std::uint8_t pow3[5] = {1, 3, 9, 27, 81};
+
+/// Writes code c (< 2^b) of element i into the LSB-first bit stream at p.
+inline void put_bits(std::uint8_t* p, std::size_t i, int b, unsigned c) {
+  const std::size_t bit = i * std::size_t(b);
+  const std::size_t byte = bit / 8;
+  const int shift = int(bit % 8);
+  const unsigned mask = (1u << b) - 1;
+  const unsigned v = (unsigned(p[byte]) | (shift + b > 8 ? unsigned(p[byte + 1]) << 8 : 0u));
+  const unsigned w = (v & ~(mask << shift)) | ((c & mask) << shift);
+  p[byte] = std::uint8_t(w);
+  if (shift + b > 8) p[byte + 1] = std::uint8_t(w >> 8);
+}
+inline unsigned get_bits(const std::uint8_t* p, std::size_t i, int b) {
+  const std::size_t bit = i * std::size_t(b);
+  const std::size_t byte = bit / 8;
+  const int shift = int(bit % 8);
+  const unsigned v = unsigned(p[byte]) | (shift + b > 8 ? unsigned(p[byte + 1]) << 8 : 0u);
+  return (v >> shift) & ((1u << b) - 1);
+}
+/// One TQ1_0 byte from five trit codes, c[0] first (FORMATS.md §5).
+inline std::uint8_t trit_byte(const std::uint8_t* c) {
+  const unsigned q = (((c[0] * 3u + c[1]) * 3u + c[2]) * 3u + c[3]) * 3u + c[4];
+  return std::uint8_t((q * 256 + 242) / 243);
+}
+inline std::uint8_t trit_code(std::uint8_t b, int n) {
+  return std::uint8_t((unsigned(std::uint8_t(b * pow3[n])) * 3u) >> 8);
+}
+}  // namespace detail
+
+/// Packs codes (one per element, in the low bits) into bytes; out must hold packing<T>::bytes_for(n).
+template <class T>
+void pack_codes(const std::uint8_t* codes, std::size_t n, std::uint8_t* out) {
+  using P = packing<T>;
+  if constexpr (P::base3) {
+    const std::size_t whole = n / 5;
+    for (std::size_t j = 0; j < whole; ++j) out[j] = detail::trit_byte(codes + 5 * j);
+    if (n % 5) {
+      std::uint8_t last[5] = {0, 0, 0, 0, 0};
+      for (std::size_t k = 0; k < n % 5; ++k) last[k] = codes[5 * whole + k];
+      out[whole] = detail::trit_byte(last);
+    }
+  } else if constexpr (P::bits == 4) {
+    for (std::size_t j = 0; j < n / 2; ++j) out[j] = std::uint8_t((codes[2 * j] & 15) | (codes[2 * j + 1] << 4));
+    if (n % 2) out[n / 2] = codes[n - 1] & 15;
+  } else if constexpr (P::bits == 2) {
+    for (std::size_t j = 0; j < n / 4; ++j)
+      out[j] = std::uint8_t((codes[4 * j] & 3) | (codes[4 * j + 1] & 3) << 2 | (codes[4 * j + 2] & 3) << 4 |
+                            codes[4 * j + 3] << 6);
+    for (std::size_t i = n / 4 * 4; i < n; ++i) detail::put_bits(out, i, 2, codes[i]);
+  } else if constexpr (P::bits == 1) {
+    for (std::size_t j = 0; j < n / 8; ++j) {
+      unsigned b = 0;
+      for (int k = 0; k < 8; ++k) b |= unsigned(codes[8 * j + std::size_t(k)] & 1) << k;
+      out[j] = std::uint8_t(b);
+    }
+    for (std::size_t i = n / 8 * 8; i < n; ++i) detail::put_bits(out, i, 1, codes[i]);
+  } else if constexpr (P::bits == 6) {
+    for (std::size_t j = 0; j < n / 4; ++j) {
+      const std::uint32_t w = (codes[4 * j] & 63u) | (codes[4 * j + 1] & 63u) << 6 | (codes[4 * j + 2] & 63u) << 12 |
+                              std::uint32_t(codes[4 * j + 3] & 63u) << 18;
+      out[3 * j] = std::uint8_t(w);
+      out[3 * j + 1] = std::uint8_t(w >> 8);
+      out[3 * j + 2] = std::uint8_t(w >> 16);
+    }
+    for (std::size_t i = n / 4 * 4; i < n; ++i) detail::put_bits(out, i, 6, codes[i]);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) detail::put_bits(out, i, P::bits, codes[i]);
+  }
+}
+
+/// Unpacks n codes from bytes (inverse of pack_codes).
+template <class T>
+void unpack_codes(const std::uint8_t* in, std::size_t n, std::uint8_t* codes) {
+  using P = packing<T>;
+  if constexpr (P::base3) {
+    for (std::size_t i = 0; i < n; ++i) codes[i] = detail::trit_code(in[i / 5], int(i % 5));
+  } else if constexpr (P::bits == 4) {
+    for (std::size_t j = 0; j < n / 2; ++j) {
+      codes[2 * j] = in[j] & 15;
+      codes[2 * j + 1] = in[j] >> 4;
+    }
+    if (n % 2) codes[n - 1] = in[n / 2] & 15;
+  } else if constexpr (P::bits == 2) {
+    for (std::size_t j = 0; j < n / 4; ++j)
+      for (int k = 0; k < 4; ++k) codes[4 * j + std::size_t(k)] = (in[j] >> (2 * k)) & 3;
+    for (std::size_t i = n / 4 * 4; i < n; ++i) codes[i] = std::uint8_t(detail::get_bits(in, i, 2));
+  } else if constexpr (P::bits == 1) {
+    for (std::size_t j = 0; j < n / 8; ++j)
+      for (int k = 0; k < 8; ++k) codes[8 * j + std::size_t(k)] = (in[j] >> k) & 1;
+    for (std::size_t i = n / 8 * 8; i < n; ++i) codes[i] = std::uint8_t(detail::get_bits(in, i, 1));
+  } else if constexpr (P::bits == 6) {
+    for (std::size_t j = 0; j < n / 4; ++j) {
+      const std::uint32_t w = in[3 * j] | unsigned(in[3 * j + 1]) << 8 | unsigned(in[3 * j + 2]) << 16;
+      for (int k = 0; k < 4; ++k) codes[4 * j + std::size_t(k)] = (w >> (6 * k)) & 63;
+    }
+    for (std::size_t i = n / 4 * 4; i < n; ++i) codes[i] = std::uint8_t(detail::get_bits(in, i, 6));
+  } else {
+    for (std::size_t i = 0; i < n; ++i) codes[i] = std::uint8_t(detail::get_bits(in, i, P::bits));
+  }
+}
+
+/// A vector of sub-byte codes stored densely (bit order: this header's comment).
+template <class T>
+class packed_vector {
+ public:
+  using value_type = T;
+  packed_vector() = default;
+  explicit packed_vector(std::size_t n) : n_(n), bytes_(packing<T>::bytes_for(n), std::uint8_t(0)) {}
+  /// Packs a span of values.
+  explicit packed_vector(std::span<const T> values) : packed_vector(values.size()) {
+    pack_codes<T>(reinterpret_cast<const std::uint8_t*>(values.data()), n_, bytes_.data());
+  }
+  /// Wraps raw packed bytes (e.g. read from a file); throws if their number does not fit n.
+  packed_vector(std::size_t n, std::vector<std::uint8_t> bytes) : n_(n), bytes_(std::move(bytes)) {
+    if (bytes_.size() != packing<T>::bytes_for(n))
+      throw error("packed_vector: " + std::to_string(n) + " codes need " + std::to_string(packing<T>::bytes_for(n)) +
+                  " bytes, got " + std::to_string(bytes_.size()));
+  }
+
+  std::size_t size() const { return n_; }
+  std::size_t bytes() const { return bytes_.size(); }
+  const std::uint8_t* data() const { return bytes_.data(); }
+  std::uint8_t* data() { return bytes_.data(); }
+
+  T operator[](std::size_t i) const {
+    if constexpr (packing<T>::base3)
+      return T::from_bits(detail::trit_code(bytes_[i / 5], int(i % 5)));
+    else
+      return T::from_bits(typename T::storage_type(detail::get_bits(bytes_.data(), i, packing<T>::bits)));
+  }
+  void set(std::size_t i, T v) {
+    if constexpr (packing<T>::base3) {
+      std::uint8_t c[5];
+      const std::size_t j = i / 5;
+      for (int k = 0; k < 5; ++k) c[k] = j * 5 + std::size_t(k) < n_ ? detail::trit_code(bytes_[j], k) : 0;
+      c[i % 5] = v.bits();
+      bytes_[j] = detail::trit_byte(c);
+    } else {
+      detail::put_bits(bytes_.data(), i, packing<T>::bits, v.bits());
+    }
+  }
+  /// All values, unpacked.
+  void unpack(std::span<T> out) const {
+    if (out.size() != n_)
+      throw error("packed_vector::unpack: " + std::to_string(n_) + " codes into " + std::to_string(out.size()));
+    unpack_codes<T>(bytes_.data(), n_, reinterpret_cast<std::uint8_t*>(out.data()));
+  }
+
+ private:
+  std::size_t n_ = 0;
+  std::vector<std::uint8_t> bytes_;
+};
+
+/// A row-major matrix of packed codes: each row starts on a byte boundary (row_bytes apart).
+template <class T>
+class packed_matrix_view {
+ public:
+  packed_matrix_view(std::uint8_t* data, std::size_t rows, std::size_t cols)
+      : data_(data), rows_(rows), cols_(cols), row_bytes_(packing<T>::bytes_for(cols)) {}
+  std::size_t rows() const { return rows_; }
+  std::size_t cols() const { return cols_; }
+  std::size_t row_bytes() const { return row_bytes_; }
+  std::uint8_t* row(std::size_t r) const { return data_ + r * row_bytes_; }
+  T operator()(std::size_t r, std::size_t c) const {
+    if constexpr (packing<T>::base3)
+      return T::from_bits(detail::trit_code(row(r)[c / 5], int(c % 5)));
+    else
+      return T::from_bits(typename T::storage_type(detail::get_bits(row(r), c, packing<T>::bits)));
+  }
+
+ private:
+  std::uint8_t* data_;
+  std::size_t rows_, cols_, row_bytes_;
+};
+
+}  // namespace lowp
