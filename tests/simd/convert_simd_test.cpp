@@ -150,6 +150,54 @@ TEMPLATE_TEST_CASE("SIMD encode and decode are bit-identical to the scalar refer
   all_paths<TestType>();
 }
 
+template <class A, class T, class R, class O>
+void check_encode_int(const std::vector<float>& in, const R& r, O o, long& bad) {
+  std::vector<T> got(in.size());
+  lowp::simd::encode_int<A>(in.data(), got.data(), in.size(), r, o);
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (got[i].bits() != T::from_unpacked(lowp::unpack(in[i]), r, o, i).bits()) {
+      if (bad < 5) UNSCOPED_INFO("x = " << in[i] << " mode " << lowp::name_of(r) << " " << lowp::name_of(o));
+      ++bad;
+    }
+  }
+}
+
+TEMPLATE_TEST_CASE("SIMD integer encode and decode are bit-identical to the scalar reference", "[simd]", lowp::int8,
+                   lowp::uint8, lowp::int4, lowp::uint4, lowp::int2, lowp::uint2, (lowp::intn<1, true>),
+                   (lowp::intn<16, true>), (lowp::intn<12, false>), lowp::trit) {
+  using T = TestType;
+  std::vector<float> in = {0.f, -0.f, INFINITY, -INFINITY, NAN, -NAN, 1e30f, -1e30f, 0x1p30f, -0x1p31f, 1e-30f};
+  const float span = std::ldexp(1.f, T::bit_width + 1);
+  for (float k = -span; k <= span; k += 1.f)
+    for (float d : {0.f, 0.25f, 0.5f, 0.75f}) {
+      in.push_back(k + d);
+      in.push_back(std::nextafter(k + d, INFINITY));
+      in.push_back(std::nextafter(k + d, -INFINITY));
+    }
+  std::mt19937 rng(5);
+  for (int i = 0; i < 3000; ++i) in.push_back(float_of(std::uint32_t(rng())));
+  long bad = 0;
+  support::for_each(archs{}, [&]<class A>() {
+    using namespace lowp::rounding;
+    support::for_each(support::deterministic_modes{}, [&]<class R>() {
+      support::for_each(support::all_overflows{}, [&]<class O>() {
+        if constexpr (!std::is_same_v<T, lowp::trit> || !std::is_same_v<O, lowp::overflow::wrap>)
+          check_encode_int<A, T>(in, R{}, O{}, bad);
+      });
+    });
+    check_encode_int<A, T>(in, stochastic{8, 3}, lowp::overflow::saturate{}, bad);
+    if constexpr (!std::is_same_v<T, lowp::trit>)
+      check_encode_int<A, T>(in, stochastic{8, 3}, lowp::overflow::wrap{}, bad);
+    std::vector<T> codes;
+    for (std::uint32_t c = 0; c < (std::is_same_v<T, lowp::trit> ? 3u : 1u << T::bit_width); ++c)
+      codes.push_back(T::from_bits(typename T::storage_type(c)));
+    std::vector<float> out(codes.size());
+    lowp::simd::decode_int<A>(codes.data(), out.data(), codes.size());
+    for (std::size_t i = 0; i < codes.size(); ++i) bad += out[i] != float(codes[i]);
+  });
+  CHECK(bad == 0);
+}
+
 TEST_CASE("the span API takes the SIMD path and gives the scalar bits", "[simd]") {
   const auto in = boundary_inputs<lowp::float8_e4m3fn>();
   std::vector<lowp::float8_e4m3fn> out(in.size());

@@ -25,7 +25,9 @@
 #include "lowp/core/traits.hpp"
 #include "lowp/format/convert.hpp"
 #include "lowp/format/float_codec.hpp"
+#include "lowp/format/intn.hpp"
 #include "lowp/format/minifloat.hpp"
+#include "lowp/format/ternary.hpp"
 #include "lowp/simd/arch.hpp"
 
 namespace lowp::simd {
@@ -52,7 +54,14 @@ inline f32<A> as_float(const i32<A>& x) {
 }
 template <class A>
 inline i32<A> sel(const b32<A>& c, const i32<A>& a, const i32<A>& b) {
-  return xsimd::select(c, a, b);
+#if defined(__AVX512F__)
+  // xsimd 8.1's AVX-512 select does not compile without optimisation (g++ defines its blend
+  // intrinsics as casting macros at -O0, and the untaken 8/16-bit branches fail): blend directly
+  if constexpr (std::is_base_of_v<xsimd::avx512f, A>)
+    return _mm512_mask_blend_epi32(__mmask16(c), b, a);
+  else
+#endif
+    return xsimd::select(c, a, b);
 }
 template <class A>
 inline i32<A> splat(std::int64_t v) {
@@ -216,6 +225,63 @@ inline f32<A> decode_lanes(const i32<A>& c) {
   return as_float<A>(v);
 }
 
+/// Raw codes of an integer format (range g) for size() floats at p, equal to the scalar
+/// T::from_unpacked: truncate |x| (clamped below 2^30, beyond every intn ≤ 16 bits), round by
+/// mode from the exact fraction, then the overflow tag. Lanes that wrap are flagged in `scalar`.
+template <class A, class R, class O>
+inline i32<A> encode_int_lanes(const float* p, const ::lowp::detail::int_range& g, int code_offset, const R& r, O,
+                               std::uint64_t first_index, b32<A>& scalar) {
+  const i32<A> u = as_int<A>(f32<A>::load_unaligned(p));
+  const i32<A> a = u & splat<A>(0x7FFFFFFF);
+  const b32<A> neg = u < splat<A>(0);
+  const f32<A> y = as_float<A>(xsimd::min(a, splat<A>(0x4E800000)));  // min(|x|, 2^30); NaN handled below
+  const i32<A> t = xsimd::to_int(y);
+  const f32<A> f = y - xsimd::to_float(t);
+  const f32<A> f16 = f * f32<A>(65536.0f);
+  const i32<A> hi16 = xsimd::to_int(f16);
+  const i32<A> lo16 = xsimd::to_int((f16 - xsimd::to_float(hi16)) * f32<A>(65536.0f));
+  const i32<A> fb = as_int<A>(f);
+  const b32<A> gt = fb > splat<A>(0x3F000000), eq = fb == splat<A>(0x3F000000), nz = fb != splat<A>(0);
+  const b32<A> odd = (t & splat<A>(1)) != splat<A>(0);
+  const i32<A> m = t + sel<A>(round_up_lanes<R, A>(r, neg, odd, gt, eq, nz, (hi16 << 16) | lo16, first_index),
+                              splat<A>(1), splat<A>(0));
+  const i32<A> v = sel<A>(neg, splat<A>(0) - m, m);
+  const i32<A> lo = splat<A>(std::int64_t(g.lo)), hi = splat<A>(std::int64_t(g.hi));
+  b32<A> over = (v < lo) || (v > hi);
+  if constexpr (std::is_same_v<O, overflow::saturate_symmetric>) {
+    if (g.lo < 0) over = over || (v == lo);
+  }
+  // saturated extremes (FORMATS.md §6, §8): symmetric gives −max; ±Inf saturates under every tag
+  const i32<A> low_end =
+      std::is_same_v<O, overflow::saturate_symmetric> && g.lo < 0 ? splat<A>(std::int64_t(-g.hi)) : lo;
+  const i32<A> sat = sel<A>(neg, low_end, hi);
+  i32<A> out = v;
+  if constexpr (std::is_same_v<O, overflow::saturate_zero>) {
+    out = sel<A>(over, splat<A>(0), out);
+  } else if constexpr (std::is_same_v<O, overflow::wrap>) {
+    scalar = over;
+  } else {
+    out = sel<A>(over, sat, out);
+  }
+  const b32<A> inf = a == splat<A>(0x7F800000);
+  out = sel<A>(inf, sel<A>(neg, std::is_same_v<O, overflow::saturate_symmetric> ? low_end : lo, hi), out);
+  out = sel<A>(a > splat<A>(0x7F800000), splat<A>(0), out);  // NaN → 0
+  if constexpr (std::is_same_v<O, overflow::wrap>) scalar = scalar && !inf && !(a > splat<A>(0x7F800000));
+  return (out + splat<A>(code_offset)) & splat<A>(std::int64_t((std::int64_t(1) << g.bits) - 1));  // trit: t + 1
+}
+
+/// Floats for size() raw codes of a Bits-bit integer format (sign-extended when signed).
+template <class A>
+inline f32<A> decode_int_lanes(const i32<A>& c, int bits, bool is_signed) {
+  return xsimd::to_float(is_signed ? ((c << (32 - bits)) >> (32 - bits)) : c);
+}
+
+template <class T>
+concept integer_type = requires {
+  T::range;
+  requires T::format_family == family::integer || T::format_family == family::ternary;
+};
+
 template <class T>
 concept minifloat_type = requires {
   T::spec;
@@ -262,6 +328,40 @@ void decode(const T* in, float* out, std::size_t n) {
   for (; i < n; ++i) out[i] = float(in[i]);
 }
 
+/// float → intn over n elements with the kernels of ISA A (lanes that wrap: the scalar reference).
+template <class A, class T, class R, class O>
+void encode_int(const float* in, T* out, std::size_t n, const R& r, O o) {
+  using C = typename T::storage_type;
+  constexpr std::size_t w = i32<A>::size;
+  const std::size_t full = n - n % w;
+  std::size_t i = 0;
+  for (; i < full; i += w) {
+    detail::b32<A> scalar = i32<A>(0) != i32<A>(0);
+    const i32<A> code = detail::encode_int_lanes<A>(in + i, T::range, std::is_same_v<T, trit> ? 1 : 0, r, o, i, scalar);
+    store_narrow<A>(code, reinterpret_cast<C*>(out + i));
+    if (xsimd::any(scalar))
+      for (std::size_t l = 0; l < w; ++l) out[i + l] = T::from_unpacked(unpack(in[i + l]), r, o, i + l);
+  }
+  for (; i < n; ++i) out[i] = T::from_unpacked(unpack(in[i]), r, o, i);
+}
+
+/// intn → float over n elements with the kernels of ISA A.
+template <class A, class T>
+void decode_int(const T* in, float* out, std::size_t n) {
+  using C = typename T::storage_type;
+  constexpr std::size_t w = i32<A>::size;
+  const std::size_t full = n - n % w;
+  std::size_t i = 0;
+  for (; i < full; i += w) {
+    const i32<A> c = load_widen<A>(reinterpret_cast<const C*>(in + i));
+    if constexpr (std::is_same_v<T, trit>)
+      xsimd::to_float(c - i32<A>(1)).store_unaligned(out + i);  // code t + 1
+    else
+      detail::decode_int_lanes<A>(c, T::bit_width, T::is_signed).store_unaligned(out + i);
+  }
+  for (; i < n; ++i) out[i] = float(in[i]);
+}
+
 }  // namespace lowp::simd
 
 namespace lowp {
@@ -286,6 +386,15 @@ void convert(std::span<const From> in, std::span<To> out, const R& r, O o) {
       simd::decode<simd::default_arch>(in.data(), out.data(), in.size());
       return;
     }
+  } else if constexpr (std::is_same_v<From, float> && simd::detail::integer_type<To>) {
+    simd::encode_int<simd::default_arch>(in.data(), out.data(), in.size(), r, o);
+    return;
+  } else if constexpr (std::is_same_v<To, float> && simd::detail::integer_type<From>) {
+    simd::decode_int<simd::default_arch>(in.data(), out.data(), in.size());
+    return;
+  } else if constexpr (std::is_same_v<To, float> && std::is_same_v<From, binary>) {
+    for (std::size_t i = 0; i < in.size(); ++i) out[i] = in[i].bits() ? 1.0f : -1.0f;  // vectorised by the compiler
+    return;
   }
   for (std::size_t i = 0; i < in.size(); ++i)
     out[i] = ::lowp::detail::convert_unpacked<To>(to_unpacked(in[i]), r, o, i);
