@@ -15,25 +15,6 @@
 
 namespace {
 
-template <class F>
-decltype(auto) with_int_overflow(ref::iovf o, F&& f) {
-  using namespace lowp::overflow;
-  switch (o) {
-    case ref::iovf::saturate:
-      return f(saturate{});
-    case ref::iovf::saturate_symmetric:
-      return f(saturate_symmetric{});
-    case ref::iovf::saturate_zero:
-      return f(saturate_zero{});
-    case ref::iovf::wrap:
-      return f(wrap{});
-    default:
-      return f(propagate{});
-  }
-}
-constexpr ref::iovf all_int_overflows[] = {ref::iovf::saturate, ref::iovf::saturate_symmetric, ref::iovf::saturate_zero,
-                                           ref::iovf::wrap, ref::iovf::propagate};
-
 std::vector<double> int_sample(int bits) {
   std::vector<double> s = {NAN,   -NAN,   INFINITY,         -INFINITY,       0.0,   -0.0,   1e30,
                            -1e30, 0x1p70, -0x1p70 - 0x1p18, 0x1p63 + 0x1p11, 1e300, -1e300, 1e-300};
@@ -82,7 +63,7 @@ TEMPLATE_TEST_CASE("intn rounding matches the integer reference, every mode and 
   const ref::i128 hi = T::is_signed ? (ref::i128(1) << (B - 1)) - 1 : (ref::i128(1) << B) - 1;
   const auto sample = int_sample(B < 10 ? B : 10);
   for (ref::mode m : support::all_modes) {
-    for (ref::iovf o : all_int_overflows) {
+    for (ref::iovf o : support::all_int_overflows) {
       for (double x : sample) {
         // NaN → 0; ±Inf → the extreme, whatever the tag (±max under saturate_symmetric), FORMATS.md §8
         const bool sym = o == ref::iovf::saturate_symmetric && T::is_signed;
@@ -91,7 +72,7 @@ TEMPLATE_TEST_CASE("intn rounding matches the integer reference, every mode and 
                                    ? (x > 0 ? hi : (sym ? -hi : lo))
                                    : ref::apply_overflow_double(ref::round_double(x, m), lo, hi, B, T::is_signed, o);
         const long got = support::with_mode(m, [&](auto r) {
-          return with_int_overflow(o, [&](auto ov) { return long(lowp::convert<T>(x, r, ov).value()); });
+          return support::with_int_overflow(o, [&](auto ov) { return long(lowp::convert<T>(x, r, ov).value()); });
         });
         if (got != long(want)) {
           FAIL_CHECK("x = " << x << " mode " << ref::name(m) << " overflow " << ref::name(o) << ": got " << got
@@ -138,7 +119,7 @@ TEST_CASE("trit: codes t + 1, rounding then [-1, 1] under every tag", "[trit]") 
                               ? (x > 0 ? 1 : -1)  // FORMATS.md §8
                               : long(ref::apply_overflow_double(ref::round_double(x, m), -1, 1, 2, true, o));
         const int got = support::with_mode(m, [&](auto r) {
-          return with_int_overflow(o, [&](auto ov) {
+          return support::with_int_overflow(o, [&](auto ov) {
             if constexpr (std::is_same_v<decltype(ov), lowp::overflow::wrap>)
               return 99;
             else

@@ -2,6 +2,9 @@
 #pragma once
 #include <lowp/core/tags.hpp>
 
+#include <utility>
+
+#include "int_reference.hpp"
 #include "reference.hpp"
 
 namespace support {
@@ -45,6 +48,18 @@ decltype(auto) with_overflow(ref::ovf o, F&& f) {
       return f(propagate{});
   }
 }
+
+template <class F>
+decltype(auto) with_int_overflow(ref::iovf o, F&& f) {
+  if (o == ref::iovf::wrap) return f(lowp::overflow::wrap{});
+  return with_overflow(o == ref::iovf::saturate             ? ref::ovf::saturate
+                       : o == ref::iovf::saturate_symmetric ? ref::ovf::saturate_symmetric
+                       : o == ref::iovf::saturate_zero      ? ref::ovf::saturate_zero
+                                                            : ref::ovf::propagate,
+                       std::forward<F>(f));
+}
+inline constexpr ref::iovf all_int_overflows[] = {ref::iovf::saturate, ref::iovf::saturate_symmetric,
+                                                  ref::iovf::saturate_zero, ref::iovf::wrap, ref::iovf::propagate};
 
 inline constexpr ref::mode all_modes[] = {
     ref::mode::nearest_even,    ref::mode::nearest_away,    ref::mode::nearest_up,
