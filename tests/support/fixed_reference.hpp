@@ -70,8 +70,9 @@ template <class T>
 void check_ops(const fixed_ref& r, i128 a, i128 b, long& bad, std::string& first) {
   using raw_t = typename T::raw_type;
   const T x = T::from_bits(raw_t(a)), y = T::from_bits(raw_t(b));
-  const i128 got[] = {raw(x + y), raw(x - y), raw(x * y), raw(x / y), raw(-x), x < y, x <= y, x == y, x != y, x > y};
-  const i128 want[] = {r.add(a, b), r.sub(a, b), r.mul(a, b), r.div(a, b), r.sub(0, a), a < b, a <= b, a == b, a != b, a > b};
+  const i128 got[] = {raw(x + y), raw(x - y), raw(x * y), raw(x / y), raw(-x), x<y, x <= y, x == y, x != y, x> y};
+  const i128 want[] = {r.add(a, b), r.sub(a, b), r.mul(a, b),
+                       r.div(a, b), r.sub(0, a), a<b, a <= b, a == b, a != b, a> b};
   static const char* ops[] = {"+", "-", "*", "/", "neg", "<", "<=", "==", "!=", ">"};
   for (int k = 0; k < 10; ++k) {
     if (got[k] != want[k]) {
