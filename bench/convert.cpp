@@ -1,8 +1,9 @@
 // bench/convert.cpp: float → code and code → float for every 8/6/4-bit format, scalar reference and
-// each SIMD ISA this CPU has, at an L1-resident size (16 KiB of floats) and at 64 MiB, in GB/s of
-// float traffic and as a ratio to a plain float → uint8 cast loop measured in the same process at
-// the same size (PERF.md: the memory limit). Targets (issue 3): 64 MiB e4m3fn encode and decode
-// ≥ 0.85 of the cast loop, every other format ≥ 0.60; every conversion at 16 KiB ≥ 0.50.
+// each SIMD ISA this CPU has (xsimd's at the build's flags, and the run-time paths rt-avx512 and
+// rt-avx2 that a default-flags build dispatches to), at an L1-resident size (16 KiB of floats) and at 64 MiB, in GB/s
+// of float traffic and as a ratio to a plain float → uint8 cast loop measured in the same process at the same size
+// (PERF.md: the memory limit). Targets (issue 3): 64 MiB e4m3fn encode and decode ≥ 0.85 of the cast loop, every other
+// format ≥ 0.60; every conversion at 16 KiB ≥ 0.50.
 //
 //   ./bench_convert --benchmark_filter=64MiB     the memory-speed table
 #include <lowp/lowp.hpp>
@@ -77,12 +78,6 @@ void cast_loop(benchmark::State& st) {
   report(st, n);
 }
 
-bool cpu_has(const char* isa) {
-  if (!std::strcmp(isa, "avx512bw")) return __builtin_cpu_supports("avx512bw");
-  if (!std::strcmp(isa, "avx2")) return __builtin_cpu_supports("avx2");
-  return true;
-}
-
 template <class T>
 auto* codes_of(buffers& b) {
   if constexpr (sizeof(T) == 1)
@@ -92,8 +87,8 @@ auto* codes_of(buffers& b) {
 }
 
 template <class T, class A>
-void encode(benchmark::State& st, const char* isa) {
-  if (!cpu_has(isa)) return st.SkipWithError("this CPU lacks the ISA");
+void encode(benchmark::State& st) {
+  if (!lowp::simd::cpu_runs<A>()) return st.SkipWithError("this CPU lacks the ISA");
   const std::size_t n = std::size_t(st.range(0));
   auto& b = bufs(n);
   // inputs ~ N(0, (max/4)^2): the range a quantizer presents to the format
@@ -107,8 +102,8 @@ void encode(benchmark::State& st, const char* isa) {
 }
 
 template <class T, class A>
-void decode(benchmark::State& st, const char* isa) {
-  if (!cpu_has(isa)) return st.SkipWithError("this CPU lacks the ISA");
+void decode(benchmark::State& st) {
+  if (!lowp::simd::cpu_runs<A>()) return st.SkipWithError("this CPU lacks the ISA");
   const std::size_t n = std::size_t(st.range(0));
   auto& b = bufs(n);
   for (auto _ : st) {
@@ -150,9 +145,9 @@ void register_format(const char* name) {
   for (std::size_t n : {small_n, large_n}) {
     const std::string size = n == small_n ? "/16KiB" : "/64MiB";
     auto add = [&](const char* isa, auto enc, auto dec) {
-      benchmark::RegisterBenchmark((std::string("encode/") + name + "/" + isa + size).c_str(), enc, isa)
+      benchmark::RegisterBenchmark((std::string("encode/") + name + "/" + isa + size).c_str(), enc)
           ->Arg(std::int64_t(n));
-      benchmark::RegisterBenchmark((std::string("decode/") + name + "/" + isa + size).c_str(), dec, isa)
+      benchmark::RegisterBenchmark((std::string("decode/") + name + "/" + isa + size).c_str(), dec)
           ->Arg(std::int64_t(n));
     };
 #if defined(__AVX512BW__)
@@ -162,6 +157,9 @@ void register_format(const char* name) {
     add("avx2", encode<T, xsimd::avx2>, decode<T, xsimd::avx2>);
 #endif
     add("sse2", encode<T, xsimd::sse2>, decode<T, xsimd::sse2>);
+    // the run-time paths a default-flags build dispatches to (simd/x86.hpp)
+    add("rt-avx512", encode<T, lowp::simd::rt::avx512>, decode<T, lowp::simd::rt::avx512>);
+    add("rt-avx2", encode<T, lowp::simd::rt::avx2>, decode<T, lowp::simd::rt::avx2>);
   }
   benchmark::RegisterBenchmark((std::string("encode/") + name + "/scalar/16KiB").c_str(), scalar_encode<T>);
   benchmark::RegisterBenchmark((std::string("decode/") + name + "/scalar/16KiB").c_str(), scalar_decode<T>);

@@ -9,22 +9,37 @@
 #include <catch2/catch.hpp>
 #include <cfloat>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "../support/typelists.hpp"
 
 namespace {
 
-// Each build tests the ISAs its flags add (the lower ones are tested by the lower builds).
+// Each build tests the xsimd ISAs its flags add (the lower ones are tested by the lower builds) and
+// the run-time paths above its flags (simd/x86.hpp), each only where the CPU runs it.
 #if defined(__AVX512BW__)
 using archs = support::list<xsimd::avx512bw>;
 #elif defined(__AVX2__)
-using archs = support::list<xsimd::sse4_2, xsimd::avx2>;
+using archs = support::list<xsimd::sse4_2, xsimd::avx2, lowp::simd::rt::avx512>;
 #else
-using archs = support::list<xsimd::sse2>;
+using archs = support::list<xsimd::sse2, lowp::simd::rt::avx2, lowp::simd::rt::avx512>;
 #endif
+
+/// Runs f.template operator()<A>() for each path of archs this CPU can run.
+template <class F>
+void for_each_path(F&& f) {
+  support::for_each(archs{}, [&]<class A>() {
+    if (lowp::simd::cpu_runs<A>()) {
+      f.template operator()<A>();
+    } else {
+      WARN("this CPU cannot run " << A::name() << ": not tested here");
+    }
+  });
+}
 
 std::uint32_t bits_of(float f) {
   std::uint32_t b;
@@ -103,7 +118,7 @@ template <class T>
 void all_paths() {
   const auto in = boundary_inputs<T>();
   long bad = 0;
-  support::for_each(archs{}, [&]<class A>() {
+  for_each_path([&]<class A>() {
     using namespace lowp::rounding;
     using namespace lowp::overflow;
 #if defined(LOWP_TEST_QUICK)  // sanitizer build: memory safety of every path, fewer (mode, tag) pairs
@@ -182,7 +197,7 @@ TEMPLATE_TEST_CASE("SIMD integer encode and decode are bit-identical to the scal
   std::mt19937 rng(5);
   for (int i = 0; i < 3000; ++i) in.push_back(float_of(std::uint32_t(rng())));
   long bad = 0;
-  support::for_each(archs{}, [&]<class A>() {
+  for_each_path([&]<class A>() {
     using namespace lowp::rounding;
 #if defined(LOWP_TEST_QUICK)
     using modes = support::list<nearest_even, toward_negative>;
@@ -223,4 +238,43 @@ TEST_CASE("the span API takes the SIMD path and gives the scalar bits", "[simd]"
   lowp::convert(std::span<const lowp::float8_e4m3fn>(out), std::span<float>(back), lowp::rounding::nearest_even{},
                 lowp::overflow::saturate{});
   for (std::size_t i = 0; i < in.size(); ++i) REQUIRE(bits_of(back[i]) == bits_of(float(out[i])));
+}
+
+TEST_CASE("dispatch: every level this CPU runs gives the scalar bits through the span API", "[simd][dispatch]") {
+  using lowp::simd::isa;
+  const auto in = boundary_inputs<lowp::float6_e3m2fn>();
+  const isa saved = lowp::simd::max_isa();
+  for (isa level : {isa::scalar, isa::sse2, isa::avx2, isa::avx512}) {
+    lowp::simd::set_max_isa(level);
+    CHECK(int(lowp::simd::active_isa()) == std::min(int(level), int(lowp::simd::cpu_isa())));
+    std::vector<lowp::float6_e3m2fn> out(in.size());
+    lowp::convert(std::span<const float>(in), std::span(out), lowp::rounding::nearest_up{},
+                  lowp::overflow::propagate{});
+    std::vector<lowp::int4> q(in.size());
+    lowp::convert(std::span<const float>(in), std::span(q), lowp::rounding::stochastic{4, 4},
+                  lowp::overflow::saturate_symmetric{});
+    long bad = 0;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      bad +=
+          out[i].bits() !=
+          lowp::convert<lowp::float6_e3m2fn>(in[i], lowp::rounding::nearest_up{}, lowp::overflow::propagate{}).bits();
+      bad += q[i].bits() != lowp::convert<lowp::int4>(in[i], lowp::rounding::stochastic{4, 4 + i},
+                                                      lowp::overflow::saturate_symmetric{})
+                                .bits();
+    }
+    INFO("level " << lowp::simd::name_of(level));
+    CHECK(bad == 0);
+  }
+  lowp::simd::set_max_isa(saved);
+}
+
+TEST_CASE("dispatch: LOWP_MAX_ISA caps the level", "[simd][dispatch]") {
+  // CTest runs this binary once more with LOWP_MAX_ISA=sse2 (tests/CMakeLists.txt)
+  const char* env = std::getenv("LOWP_MAX_ISA");
+  if (env != nullptr && std::string(env) == "sse2") {
+    CHECK(lowp::simd::max_isa() == lowp::simd::isa::sse2);
+    CHECK(lowp::simd::active_isa() == lowp::simd::isa::sse2);
+  } else if (env == nullptr) {
+    CHECK(lowp::simd::active_isa() == lowp::simd::cpu_isa());
+  }
 }

@@ -13,6 +13,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -62,12 +63,38 @@ inline std::uint8_t trit_byte(const std::uint8_t* c) {
   const unsigned q = (((c[0] * 3u + c[1]) * 3u + c[2]) * 3u + c[3]) * 3u + c[4];
   return std::uint8_t((q * 256 + 242) / 243);
 }
-inline std::uint8_t trit_code(std::uint8_t b, int n) {
+constexpr std::uint8_t trit_code(std::uint8_t b, int n) {
   return std::uint8_t((unsigned(std::uint8_t(b * pow3[n])) * 3u) >> 8);
 }
 }  // namespace detail
 
+namespace detail {
+inline std::uint64_t load64(const std::uint8_t* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;  // little-endian x86-64 / AArch64: byte k at bits 8k
+}
+inline void store64(std::uint8_t* p, std::uint64_t v) { std::memcpy(p, &v, 8); }
+
+/// Unpacking tables, one entry per byte value: the 8 one-bit codes, the 4 two-bit codes, the 5 trit
+/// codes of that byte, as bytes (little-endian words).
+struct unpack_tables {
+  std::uint64_t bit1[256];
+  std::uint32_t bit2[256];
+  std::uint64_t trit[256];
+  constexpr unpack_tables() : bit1(), bit2(), trit() {
+    for (unsigned b = 0; b < 256; ++b) {
+      for (unsigned k = 0; k < 8; ++k) bit1[b] |= std::uint64_t((b >> k) & 1) << (8 * k);
+      for (unsigned k = 0; k < 4; ++k) bit2[b] |= std::uint32_t((b >> (2 * k)) & 3) << (8 * k);
+      for (int k = 0; k < 5; ++k) trit[b] |= std::uint64_t(trit_code(std::uint8_t(b), k)) << (8 * k);
+    }
+  }
+};
+inline constexpr unpack_tables unpack_table{};
+}  // namespace detail
+
 /// Packs codes (one per element, in the low bits) into bytes; out must hold packing<T>::bytes_for(n).
+/// The whole-word loops below read 8 codes at a time; the bytes they write are this header's layout.
 template <class T>
 void pack_codes(const std::uint8_t* codes, std::size_t n, std::uint8_t* out) {
   using P = packing<T>;
@@ -83,26 +110,28 @@ void pack_codes(const std::uint8_t* codes, std::size_t n, std::uint8_t* out) {
     for (std::size_t j = 0; j < n / 2; ++j) out[j] = std::uint8_t((codes[2 * j] & 15) | (codes[2 * j + 1] << 4));
     if (n % 2) out[n / 2] = codes[n - 1] & 15;
   } else if constexpr (P::bits == 2) {
-    for (std::size_t j = 0; j < n / 4; ++j)
-      out[j] = std::uint8_t((codes[4 * j] & 3) | (codes[4 * j + 1] & 3) << 2 | (codes[4 * j + 2] & 3) << 4 |
-                            codes[4 * j + 3] << 6);
-    for (std::size_t i = n / 4 * 4; i < n; ++i) detail::put_bits(out, i, 2, codes[i]);
-  } else if constexpr (P::bits == 1) {
-    for (std::size_t j = 0; j < n / 8; ++j) {
-      unsigned b = 0;
-      for (int k = 0; k < 8; ++k) b |= unsigned(codes[8 * j + std::size_t(k)] & 1) << k;
-      out[j] = std::uint8_t(b);
+    for (std::size_t j = 0; j < n / 8; ++j) {  // 8 codes → 2 bytes
+      std::uint64_t w = detail::load64(codes + 8 * j) & 0x0303030303030303u;
+      w |= w >> 6;  // byte pairs (2k, 2k+1) → 4-bit groups in byte 2k
+      w &= 0x000F000F000F000Fu;
+      w |= w >> 12;  // 16-bit pairs → bytes 0 and 4
+      out[2 * j] = std::uint8_t(w);
+      out[2 * j + 1] = std::uint8_t(w >> 32);
     }
+    for (std::size_t i = n / 8 * 8; i < n; ++i) detail::put_bits(out, i, 2, codes[i]);
+  } else if constexpr (P::bits == 1) {
+    for (std::size_t j = 0; j < n / 8; ++j)  // byte k's low bit → bit 56 + k, then the top byte
+      out[j] = std::uint8_t(((detail::load64(codes + 8 * j) & 0x0101010101010101u) * 0x0102040810204080u) >> 56);
     for (std::size_t i = n / 8 * 8; i < n; ++i) detail::put_bits(out, i, 1, codes[i]);
   } else if constexpr (P::bits == 6) {
-    for (std::size_t j = 0; j < n / 4; ++j) {
-      const std::uint32_t w = (codes[4 * j] & 63u) | (codes[4 * j + 1] & 63u) << 6 | (codes[4 * j + 2] & 63u) << 12 |
-                              std::uint32_t(codes[4 * j + 3] & 63u) << 18;
-      out[3 * j] = std::uint8_t(w);
-      out[3 * j + 1] = std::uint8_t(w >> 8);
-      out[3 * j + 2] = std::uint8_t(w >> 16);
+    for (std::size_t j = 0; j < n / 8; ++j) {  // 8 codes → 6 bytes
+      std::uint64_t w = detail::load64(codes + 8 * j) & 0x3F3F3F3F3F3F3F3Fu;
+      w = (w & 0x00FF00FF00FF00FFu) | ((w & 0xFF00FF00FF00FF00u) >> 2);  // 12-bit pairs
+      w = (w & 0x0000FFFF0000FFFFu) | ((w & 0xFFFF0000FFFF0000u) >> 4);  // 24-bit quads
+      w = (w & 0x00000000FFFFFFFFu) | ((w & 0xFFFFFFFF00000000u) >> 8);  // 48 bits
+      std::memcpy(out + 6 * j, &w, 6);
     }
-    for (std::size_t i = n / 4 * 4; i < n; ++i) detail::put_bits(out, i, 6, codes[i]);
+    for (std::size_t i = n / 8 * 8; i < n; ++i) detail::put_bits(out, i, 6, codes[i]);
   } else {
     for (std::size_t i = 0; i < n; ++i) detail::put_bits(out, i, P::bits, codes[i]);
   }
@@ -113,7 +142,9 @@ template <class T>
 void unpack_codes(const std::uint8_t* in, std::size_t n, std::uint8_t* codes) {
   using P = packing<T>;
   if constexpr (P::base3) {
-    for (std::size_t i = 0; i < n; ++i) codes[i] = detail::trit_code(in[i / 5], int(i % 5));
+    const std::size_t whole = n / 5;
+    for (std::size_t j = 0; j < whole; ++j) std::memcpy(codes + 5 * j, &detail::unpack_table.trit[in[j]], 5);
+    for (std::size_t i = 5 * whole; i < n; ++i) codes[i] = detail::trit_code(in[whole], int(i - 5 * whole));
   } else if constexpr (P::bits == 4) {
     for (std::size_t j = 0; j < n / 2; ++j) {
       codes[2 * j] = in[j] & 15;
@@ -121,19 +152,21 @@ void unpack_codes(const std::uint8_t* in, std::size_t n, std::uint8_t* codes) {
     }
     if (n % 2) codes[n - 1] = in[n / 2] & 15;
   } else if constexpr (P::bits == 2) {
-    for (std::size_t j = 0; j < n / 4; ++j)
-      for (int k = 0; k < 4; ++k) codes[4 * j + std::size_t(k)] = (in[j] >> (2 * k)) & 3;
+    for (std::size_t j = 0; j < n / 4; ++j) std::memcpy(codes + 4 * j, &detail::unpack_table.bit2[in[j]], 4);
     for (std::size_t i = n / 4 * 4; i < n; ++i) codes[i] = std::uint8_t(detail::get_bits(in, i, 2));
   } else if constexpr (P::bits == 1) {
-    for (std::size_t j = 0; j < n / 8; ++j)
-      for (int k = 0; k < 8; ++k) codes[8 * j + std::size_t(k)] = (in[j] >> k) & 1;
+    for (std::size_t j = 0; j < n / 8; ++j) detail::store64(codes + 8 * j, detail::unpack_table.bit1[in[j]]);
     for (std::size_t i = n / 8 * 8; i < n; ++i) codes[i] = std::uint8_t(detail::get_bits(in, i, 1));
   } else if constexpr (P::bits == 6) {
-    for (std::size_t j = 0; j < n / 4; ++j) {
-      const std::uint32_t w = in[3 * j] | unsigned(in[3 * j + 1]) << 8 | unsigned(in[3 * j + 2]) << 16;
-      for (int k = 0; k < 4; ++k) codes[4 * j + std::size_t(k)] = (w >> (6 * k)) & 63;
+    for (std::size_t j = 0; j < n / 8; ++j) {  // 6 bytes → 8 codes
+      std::uint64_t w = 0;
+      std::memcpy(&w, in + 6 * j, 6);
+      w = (w & 0x0000000000FFFFFFu) | ((w << 8) & 0x00FFFFFF00000000u);
+      w = (w & 0x00000FFF00000FFFu) | ((w << 4) & 0x0FFF00000FFF0000u);
+      w = (w & 0x003F003F003F003Fu) | ((w << 2) & 0x3F003F003F003F00u);
+      detail::store64(codes + 8 * j, w);
     }
-    for (std::size_t i = n / 4 * 4; i < n; ++i) codes[i] = std::uint8_t(detail::get_bits(in, i, 6));
+    for (std::size_t i = n / 8 * 8; i < n; ++i) codes[i] = std::uint8_t(detail::get_bits(in, i, 6));
   } else {
     for (std::size_t i = 0; i < n; ++i) codes[i] = std::uint8_t(detail::get_bits(in, i, P::bits));
   }

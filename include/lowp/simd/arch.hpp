@@ -10,6 +10,7 @@
 #include <cassert>  // xsimd_arch.hpp uses assert without including it (TOOLCHAIN.md)
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <xsimd/xsimd.hpp>
 #if defined(__SSE2__)
 #include <immintrin.h>
@@ -19,10 +20,18 @@ namespace lowp::simd {
 
 using default_arch = xsimd::default_arch;
 
+/// The vector types and the few operations the kernels take from their ISA, beyond operators.
+/// This primary template serves the xsimd architectures; simd/x86.hpp specialises it for the
+/// run-time-dispatched tags rt::avx2 and rt::avx512.
 template <class A>
-using i32 = xsimd::batch<std::int32_t, A>;
+struct ops;
+
 template <class A>
-using f32 = xsimd::batch<float, A>;
+using i32 = typename ops<A>::i32;
+template <class A>
+using f32 = typename ops<A>::f32;
+template <class A>
+using b32 = typename ops<A>::b32;
 
 namespace detail {
 
@@ -114,15 +123,37 @@ inline void store_narrow(const i32<A>& v, std::uint16_t* p, xsimd::avx512f) {
 
 }  // namespace detail
 
-/// size() codes (8- or 16-bit) zero-extended to 32-bit lanes.
-template <class A, class C>
-inline i32<A> load_widen(const C* p) {
-  return detail::load_widen<A>(p, A{});
-}
-/// The low 8 or 16 bits of each lane (which must already hold a code) stored to p.
-template <class A, class C>
-inline void store_narrow(const i32<A>& v, C* p) {
-  detail::store_narrow<A>(v, p, A{});
-}
+template <class A>
+struct ops {
+  using i32 = xsimd::batch<std::int32_t, A>;
+  using f32 = xsimd::batch<float, A>;
+  using b32 = xsimd::batch_bool<std::int32_t, A>;
+  static i32 as_int(const f32& x) { return xsimd::bitwise_cast<i32>(x); }
+  static f32 as_float(const i32& x) { return xsimd::bitwise_cast<f32>(x); }
+  static i32 to_int(const f32& x) { return xsimd::to_int(x); }  // truncates
+  static f32 to_float(const i32& x) { return xsimd::to_float(x); }
+  static i32 min(const i32& a, const i32& b) { return xsimd::min(a, b); }
+  static bool any(const b32& m) { return xsimd::any(m); }
+  static i32 select(const b32& c, const i32& a, const i32& b) {
+#if defined(__AVX512F__)
+    // xsimd 8.1's AVX-512 select does not compile without optimisation (g++ defines its blend
+    // intrinsics as casting macros at -O0, and the untaken 8/16-bit branches fail): blend directly
+    if constexpr (std::is_base_of_v<xsimd::avx512f, A>)
+      return _mm512_mask_blend_epi32(__mmask16(c), b, a);
+    else
+#endif
+      return xsimd::select(c, a, b);
+  }
+  /// size() codes (8- or 16-bit) zero-extended to 32-bit lanes.
+  template <class C>
+  static i32 load_widen(const C* p) {
+    return detail::load_widen<A>(p, A{});
+  }
+  /// The low 8 or 16 bits of each lane (which must already hold a code) stored to p.
+  template <class C>
+  static void store_narrow(const i32& v, C* p) {
+    detail::store_narrow<A>(v, p, A{});
+  }
+};
 
 }  // namespace lowp::simd

@@ -1,17 +1,11 @@
-// lowp/simd/convert.hpp: bulk conversion between float and minifloats, bit-exact with the scalar
-// reference of format/float_codec.hpp, and the public span API `lowp::convert(in, out, r, o)`.
+// lowp/simd/convert.hpp: bulk conversion between float and minifloats / intn / trit, bit-exact with
+// the scalar reference of format/, and the public span API `lowp::convert(in, out, r, o)`.
 //
-// One kernel per direction, a template over the xsimd architecture A (simd/arch.hpp):
-//  - encode (float → code): where |x| is in the target's normal range, the code is read straight
-//    off the float's bits with one fixed shift by 23 − M (code = (bits >> s) − ((127 − bias) << M));
-//    in the target's subnormal range, x is scaled by the exact power of two 2^(M − emin) and split
-//    into integer and fraction with a truncating conversion. The discarded fraction gives the
-//    rounding decision of every mode exactly as core/round.hpp does (FORMATS.md §6); stochastic
-//    rounding draws the same Philox bits per element as the scalar path.
-//  - decode (code → float): bits(mag << (23 − M)) · 2^(127 − bias) is exact for normals and
-//    subnormals alike (a float subnormal scaled by a power of two), then NaN / Inf / sign.
-// Formats the kernels do not cover (E > 8, M > 22, emin < −126, fnu with M > 0) and other type
-// pairs take the scalar reference, element by element: same bits, lower speed.
+// The kernels (simd/convert_kernels.inl, where their method is described) are written once over an
+// ISA and compiled here three times: for xsimd's architectures (the translation unit's flags), and
+// for the run-time paths rt::avx2 and rt::avx512 (simd/x86.hpp), which simd/dispatch.hpp picks
+// from the CPU. Formats the kernels do not cover (E > 8, M > 22, emin < −126, fnu with M > 0) and
+// other type pairs take the scalar reference, element by element: same bits, lower speed.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -29,6 +23,8 @@
 #include "lowp/format/minifloat.hpp"
 #include "lowp/format/ternary.hpp"
 #include "lowp/simd/arch.hpp"
+#include "lowp/simd/dispatch.hpp"
+#include "lowp/simd/x86.hpp"
 
 namespace lowp::simd {
 
@@ -39,242 +35,43 @@ constexpr bool kernel_supports(const float_spec& s) {
   return s.emin() >= -126 && s.emax() <= 127;
 }
 
-namespace detail {
-
-template <class A>
-using b32 = xsimd::batch_bool<std::int32_t, A>;
-
-template <class A>
-inline i32<A> as_int(const f32<A>& x) {
-  return xsimd::bitwise_cast<i32<A>>(x);
-}
-template <class A>
-inline f32<A> as_float(const i32<A>& x) {
-  return xsimd::bitwise_cast<f32<A>>(x);
-}
-template <class A>
-inline i32<A> sel(const b32<A>& c, const i32<A>& a, const i32<A>& b) {
-#if defined(__AVX512F__)
-  // xsimd 8.1's AVX-512 select does not compile without optimisation (g++ defines its blend
-  // intrinsics as casting macros at -O0, and the untaken 8/16-bit branches fail): blend directly
-  if constexpr (std::is_base_of_v<xsimd::avx512f, A>)
-    return _mm512_mask_blend_epi32(__mmask16(c), b, a);
-  else
+// The kernels, once per family: xsimd's architectures; then the run-time x86 paths, each compiled
+// for its own target (TOOLCHAIN.md, points 2 and 4). g++ 12 reports the self-initialised
+// `_mm512_undefined_epi32()` inside inlined AVX-512 intrinsics as maybe-uninitialised (a false positive).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
-    return xsimd::select(c, a, b);
-}
-template <class A>
-inline i32<A> splat(std::int64_t v) {
-  return i32<A>(std::int32_t(std::uint32_t(v)));
-}
+namespace generic_kernels {
+#define LOWP_KERNEL inline
+#define LOWP_KERNEL_INLINE inline
+#include "lowp/simd/convert_kernels.inl"
+#undef LOWP_KERNEL
+#undef LOWP_KERNEL_INLINE
+}  // namespace generic_kernels
 
-/// The 32 random bits of elements first_index + lane: random_bits(seed, offset + index), as the
-/// scalar path draws them (FORMATS.md §6).
-template <class A>
-inline i32<A> random_lanes(const rounding::stochastic& r, std::uint64_t first_index) {
-  alignas(64) std::int32_t bits[i32<A>::size];
-  for (std::size_t i = 0; i < i32<A>::size; ++i)
-    bits[i] = std::int32_t(random_bits(r.seed, r.offset + first_index + i));
-  return i32<A>::load_aligned(bits);
-}
+#if LOWP_HAVE_RUNTIME_X86
+namespace avx2_kernels {
+#define LOWP_KERNEL inline __attribute__((target(LOWP_TARGET_AVX2)))
+#define LOWP_KERNEL_INLINE inline __attribute__((target(LOWP_TARGET_AVX2), always_inline))
+#include "lowp/simd/convert_kernels.inl"
+#undef LOWP_KERNEL
+#undef LOWP_KERNEL_INLINE
+}  // namespace avx2_kernels
 
-/// The rounding decision of core/round.hpp for whole lanes (used in the target's subnormal range).
-template <class R, class A>
-inline b32<A> round_up_lanes(const R& r, const b32<A>& neg, const b32<A>& odd, const b32<A>& gt, const b32<A>& eq,
-                             const b32<A>& inexact, const i32<A>& frac32, std::uint64_t first_index) {
-  if constexpr (std::is_same_v<R, rounding::nearest_even>) {
-    return gt || (eq && odd);
-  } else if constexpr (std::is_same_v<R, rounding::nearest_away>) {
-    return gt || eq;
-  } else if constexpr (std::is_same_v<R, rounding::nearest_up>) {
-    return gt || (eq && !neg);
-  } else if constexpr (std::is_same_v<R, rounding::nearest_down>) {
-    return gt || (eq && neg);
-  } else if constexpr (std::is_same_v<R, rounding::nearest_zero>) {
-    return gt;
-  } else if constexpr (std::is_same_v<R, rounding::toward_zero>) {
-    return gt && !gt;
-  } else if constexpr (std::is_same_v<R, rounding::toward_positive>) {
-    return inexact && !neg;
-  } else if constexpr (std::is_same_v<R, rounding::toward_negative>) {
-    return inexact && neg;
-  } else if constexpr (std::is_same_v<R, rounding::to_odd>) {
-    return inexact && !odd;
-  } else {
-    const i32<A> flip = splat<A>(0x80000000u);  // unsigned compare through the sign bit
-    return inexact && ((random_lanes<A>(r, first_index) ^ flip) < (frac32 ^ flip));
-  }
-}
+namespace avx512_kernels {
+#define LOWP_KERNEL inline __attribute__((target(LOWP_TARGET_AVX512)))
+#define LOWP_KERNEL_INLINE inline __attribute__((target(LOWP_TARGET_AVX512), always_inline))
+#include "lowp/simd/convert_kernels.inl"
+#undef LOWP_KERNEL
+#undef LOWP_KERNEL_INLINE
+}  // namespace avx512_kernels
+#endif
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
-/// Magnitude codes of lanes in the target's subnormal range: |x| · 2^(M − emin) < 2^M is split
-/// into integer and fraction by truncation (both steps exact), then rounded by mode.
-template <class A, float_spec S, class R>
-inline i32<A> subnormal_codes(const i32<A>& a, const b32<A>& neg, const R& r, std::uint64_t first_index) {
-  constexpr int up = S.M - S.emin();
-  constexpr float scale1 = up > 100 ? 0x1p100f : 1.0f;
-  constexpr float scale2 = ::lowp::detail::pow2<float>(up > 100 ? up - 100 : up);
-  const f32<A> y = as_float<A>(a) * f32<A>(scale1) * f32<A>(scale2);
-  const i32<A> t = xsimd::to_int(y);  // truncates: y ≥ 0
-  const f32<A> f = y - xsimd::to_float(t);
-  const f32<A> f16 = f * f32<A>(65536.0f);
-  const i32<A> hi16 = xsimd::to_int(f16);
-  const i32<A> lo16 = xsimd::to_int((f16 - xsimd::to_float(hi16)) * f32<A>(65536.0f));
-  const i32<A> fb = as_int<A>(f);  // f ≥ 0: its bits order as its values
-  const b32<A> gt = fb > splat<A>(0x3F000000), eq = fb == splat<A>(0x3F000000), nz = fb != splat<A>(0);
-  const b32<A> odd = (t & splat<A>(1)) != splat<A>(0);
-  const i32<A> frac32 = (hi16 << 16) | lo16;  // floor(f · 2^32), as core/round.hpp's frac32
-  return t + sel<A>(round_up_lanes<R, A>(r, neg, odd, gt, eq, nz, frac32, first_index), splat<A>(1), splat<A>(0));
-}
-
-/// Codes of S for size() floats at p (FORMATS.md §1, §6), equal to encode(S, unpack(x), r, o, i).
-/// In the target's normal range the rounding is an addition before the shift: the carry out of
-/// the discarded bits is the round-up decision of each mode (ties: the code's last bit).
-template <class A, float_spec S, class R, class O>
-inline i32<A> encode_lanes(const float* p, const R& r, O o, std::uint64_t first_index) {
-  constexpr int s = 23 - S.M;  // bits discarded from a float mantissa in the normal range
-  constexpr std::int32_t mask = (1 << s) - 1, half = 1 << (s - 1);
-  const i32<A> u = as_int<A>(f32<A>::load_unaligned(p));
-  const i32<A> a = u & splat<A>(0x7FFFFFFF);
-  const i32<A> neg_bit = S.has_sign() ? ((u >> 31) & splat<A>(1)) : splat<A>(0);  // 0 or 1
-  i32<A> inc;
-  if constexpr (std::is_same_v<R, rounding::nearest_even>) {
-    inc = splat<A>(half - 1) + ((a >> s) & splat<A>(1));
-  } else if constexpr (std::is_same_v<R, rounding::nearest_away>) {
-    inc = splat<A>(half);
-  } else if constexpr (std::is_same_v<R, rounding::nearest_up>) {
-    inc = splat<A>(half) - neg_bit;
-  } else if constexpr (std::is_same_v<R, rounding::nearest_down>) {
-    inc = splat<A>(half - 1) + neg_bit;
-  } else if constexpr (std::is_same_v<R, rounding::nearest_zero>) {
-    inc = splat<A>(half - 1);
-  } else if constexpr (std::is_same_v<R, rounding::toward_positive>) {
-    inc = splat<A>(mask) & (neg_bit - splat<A>(1));
-  } else if constexpr (std::is_same_v<R, rounding::toward_negative>) {
-    inc = splat<A>(mask) & (splat<A>(0) - neg_bit);
-  } else if constexpr (std::is_same_v<R, rounding::stochastic>) {
-    // up iff random < rem · 2^(32−s), i.e. (random >> (32 − s)) < rem: a carry out of rem + this
-    const i32<A> rnd = random_lanes<A>(r, first_index);
-    inc = splat<A>(mask) - ((rnd >> (32 - s)) & splat<A>(mask));
-  } else {
-    inc = splat<A>(0);  // toward_zero, to_odd
-  }
-  // a + inc < 2^31 for every finite x, so the signed lanes never wrap
-  i32<A> code = ((a + inc) >> s) - splat<A>(std::int64_t(127 - S.bias) << S.M);
-  if constexpr (std::is_same_v<R, rounding::to_odd>) code = code | (((a & splat<A>(mask)) + splat<A>(mask)) >> s);
-  if constexpr (S.enc == encoding::fnu) {
-    code = sel<A>(a < splat<A>(0x00800000), splat<A>(0), code);  // below 2^-126: code 0, or
-    code = sel<A>(a > splat<A>(0x00400000) && a < splat<A>(0x00800000), splat<A>(-1), code);  // scalar
-  } else {
-    const b32<A> sub = a < splat<A>(std::int64_t(S.emin() + 127) << 23);
-    if (xsimd::any(sub && (a != splat<A>(0)))) {
-      code = sel<A>(sub, subnormal_codes<A, S>(a, neg_bit != splat<A>(0), r, first_index), code);
-    }
-    code = sel<A>(a == splat<A>(0), splat<A>(0), code);
-  }
-  const b32<A> neg = neg_bit != splat<A>(0);
-  const std::int64_t max = std::int64_t(S.max_mag());
-  const i32<A> ov = sel<A>(neg, splat<A>(std::int64_t(::lowp::detail::overflowed(S, true, o))),
-                           splat<A>(std::int64_t(::lowp::detail::overflowed(S, false, o))));
-  i32<A> out = code | (neg_bit << (S.E + S.M));
-  if constexpr (!S.has_negative_zero()) out = sel<A>(code == splat<A>(0), splat<A>(0), out);
-  // directed modes toward zero (and to_odd) give ±max instead of overflowing (FORMATS.md §6)
-  i32<A> too_big = ov;
-  if constexpr (std::is_same_v<R, rounding::toward_zero> || std::is_same_v<R, rounding::to_odd>) {
-    too_big = splat<A>(max) | (neg_bit << (S.E + S.M));
-  } else if constexpr (std::is_same_v<R, rounding::toward_negative>) {
-    too_big = sel<A>(neg, ov, splat<A>(max));
-  } else if constexpr (std::is_same_v<R, rounding::toward_positive>) {
-    too_big = sel<A>(neg, splat<A>(max | std::int64_t(S.sign_bit())), ov);
-  }
-  out = sel<A>(code > splat<A>(max), too_big, out);
-  out = sel<A>(a == splat<A>(0x7F800000), ov, out);
-  out = sel<A>(a > splat<A>(0x7F800000), splat<A>(std::int64_t(S.has_nan() ? S.nan_code() : S.max_mag())), out);
-  return out;
-}
-
-/// Floats for size() codes of S, equal to decode_to<float, S>.
-template <class A, float_spec S>
-inline f32<A> decode_lanes(const i32<A>& c) {
-  const i32<A> mag = c & splat<A>(std::int64_t(S.mag_mask()));
-  const b32<A> neg = S.has_sign() ? ((c & splat<A>(std::int64_t(S.sign_bit()))) != splat<A>(0)) : (c != c);
-  const i32<A> sign = sel<A>(neg, splat<A>(0x80000000u), splat<A>(0));
-  i32<A> v;
-  if constexpr (S.enc == encoding::fnu) {
-    v = sel<A>(mag == splat<A>(0), splat<A>(0x00400000), (mag << 23));  // 2^-127 is subnormal
-  } else {
-    constexpr float scale = ::lowp::detail::pow2<float>(127 - S.bias);
-    v = as_int<A>(as_float<A>((mag << 23 - S.M)) * f32<A>(scale));
-  }
-  v = v | sign;
-  if constexpr (S.has_inf()) {
-    v = sel<A>(mag == splat<A>(std::int64_t(S.inf_mag())), sign | splat<A>(0x7F800000), v);
-  }
-  if constexpr (S.has_nan()) {
-    b32<A> nan;
-    if constexpr (S.enc == encoding::ieee)
-      nan = mag > splat<A>(std::int64_t(S.inf_mag()));
-    else if constexpr (S.enc == encoding::fn)
-      nan = mag == splat<A>(std::int64_t(S.mag_mask()));
-    else if constexpr (S.enc == encoding::fnuz)
-      nan = c == splat<A>(std::int64_t(S.sign_bit()));
-    else
-      nan = c == splat<A>(std::int64_t(S.mag_mask()));
-    const i32<A> qnan = S.enc == encoding::fnuz ? splat<A>(0x7FC00000) : (sign | splat<A>(0x7FC00000));
-    v = sel<A>(nan, qnan, v);
-  }
-  return as_float<A>(v);
-}
-
-/// Raw codes of an integer format (range g) for size() floats at p, equal to the scalar
-/// T::from_unpacked: truncate |x| (clamped below 2^30, beyond every intn ≤ 16 bits), round by
-/// mode from the exact fraction, then the overflow tag. Lanes that wrap are flagged in `scalar`.
-template <class A, class R, class O>
-inline i32<A> encode_int_lanes(const float* p, const ::lowp::detail::int_range& g, int code_offset, const R& r, O,
-                               std::uint64_t first_index, b32<A>& scalar) {
-  const i32<A> u = as_int<A>(f32<A>::load_unaligned(p));
-  const i32<A> a = u & splat<A>(0x7FFFFFFF);
-  const b32<A> neg = u < splat<A>(0);
-  const f32<A> y = as_float<A>(xsimd::min(a, splat<A>(0x4E800000)));  // min(|x|, 2^30); NaN handled below
-  const i32<A> t = xsimd::to_int(y);
-  const f32<A> f = y - xsimd::to_float(t);
-  const f32<A> f16 = f * f32<A>(65536.0f);
-  const i32<A> hi16 = xsimd::to_int(f16);
-  const i32<A> lo16 = xsimd::to_int((f16 - xsimd::to_float(hi16)) * f32<A>(65536.0f));
-  const i32<A> fb = as_int<A>(f);
-  const b32<A> gt = fb > splat<A>(0x3F000000), eq = fb == splat<A>(0x3F000000), nz = fb != splat<A>(0);
-  const b32<A> odd = (t & splat<A>(1)) != splat<A>(0);
-  const i32<A> m = t + sel<A>(round_up_lanes<R, A>(r, neg, odd, gt, eq, nz, (hi16 << 16) | lo16, first_index),
-                              splat<A>(1), splat<A>(0));
-  const i32<A> v = sel<A>(neg, splat<A>(0) - m, m);
-  const i32<A> lo = splat<A>(std::int64_t(g.lo)), hi = splat<A>(std::int64_t(g.hi));
-  b32<A> over = (v < lo) || (v > hi);
-  if constexpr (std::is_same_v<O, overflow::saturate_symmetric>) {
-    if (g.lo < 0) over = over || (v == lo);
-  }
-  // saturated extremes (FORMATS.md §6, §8): symmetric gives −max; ±Inf saturates under every tag
-  const i32<A> low_end =
-      std::is_same_v<O, overflow::saturate_symmetric> && g.lo < 0 ? splat<A>(std::int64_t(-g.hi)) : lo;
-  const i32<A> sat = sel<A>(neg, low_end, hi);
-  i32<A> out = v;
-  if constexpr (std::is_same_v<O, overflow::saturate_zero>) {
-    out = sel<A>(over, splat<A>(0), out);
-  } else if constexpr (std::is_same_v<O, overflow::wrap>) {
-    scalar = over;
-  } else {
-    out = sel<A>(over, sat, out);
-  }
-  const b32<A> inf = a == splat<A>(0x7F800000);
-  out = sel<A>(inf, sel<A>(neg, std::is_same_v<O, overflow::saturate_symmetric> ? low_end : lo, hi), out);
-  out = sel<A>(a > splat<A>(0x7F800000), splat<A>(0), out);  // NaN → 0
-  if constexpr (std::is_same_v<O, overflow::wrap>) scalar = scalar && !inf && !(a > splat<A>(0x7F800000));
-  return (out + splat<A>(code_offset)) & splat<A>(std::int64_t((std::int64_t(1) << g.bits) - 1));  // trit: t + 1
-}
-
-/// Floats for size() raw codes of a Bits-bit integer format (sign-extended when signed).
-template <class A>
-inline f32<A> decode_int_lanes(const i32<A>& c, int bits, bool is_signed) {
-  return xsimd::to_float(is_signed ? ((c << (32 - bits)) >> (32 - bits)) : c);
-}
+namespace detail {
 
 template <class T>
 concept integer_type = requires {
@@ -288,116 +85,98 @@ concept minifloat_type = requires {
   requires T::format_family == family::minifloat;
 };
 
+/// Whether float ↔ T has SIMD kernels.
+template <class T>
+constexpr bool has_kernels() {
+  if constexpr (minifloat_type<T>)
+    return kernel_supports(T::spec);
+  else
+    return integer_type<T>;
+}
+
 }  // namespace detail
 
-/// float → T over n elements with the kernels of ISA A; element i draws stochastic bits (offset + i).
+#if LOWP_HAVE_RUNTIME_X86
+#define LOWP_SIMD_FORWARD(call)                   \
+  if constexpr (std::is_same_v<A, rt::avx512>)    \
+    avx512_kernels::call;                         \
+  else if constexpr (std::is_same_v<A, rt::avx2>) \
+    avx2_kernels::call;                           \
+  else                                            \
+    generic_kernels::call
+#else
+#define LOWP_SIMD_FORWARD(call) generic_kernels::call
+#endif
+
+/// float → T over n elements with the kernels of A (an xsimd architecture, rt::avx2 or rt::avx512);
+/// element i draws stochastic bits (offset + i).
 template <class A, class T, class R, class O>
 void encode(const float* in, T* out, std::size_t n, const R& r, O o) {
-  constexpr float_spec S = T::spec;
-  using C = typename T::storage_type;
-  constexpr std::size_t w = i32<A>::size;
-  const std::size_t full = n - n % w;  // whole vectors, then a scalar tail
-  std::size_t i = 0;
-  for (; i < full; i += w) {
-    const i32<A> code = detail::encode_lanes<A, S>(in + i, r, o, i);
-    if constexpr (S.enc == encoding::fnu) {
-      if (xsimd::any(code == i32<A>(-1))) {  // the rare lanes in [2^-127, 2^-126): scalar
-        alignas(64) std::int32_t c[w];
-        code.store_aligned(c);
-        for (std::size_t l = 0; l < w; ++l)
-          if (c[l] == -1) c[l] = std::int32_t(::lowp::encode(S, unpack(in[i + l]), r, o, i + l));
-        store_narrow<A>(i32<A>::load_aligned(c), reinterpret_cast<C*>(out + i));
-        continue;
-      }
-    }
-    store_narrow<A>(code, reinterpret_cast<C*>(out + i));
-  }
-  for (; i < n; ++i) out[i] = T::from_unpacked(unpack(in[i]), r, o, i);
+  LOWP_SIMD_FORWARD(encode<A>(in, out, n, r, o));
 }
-
-/// T → float over n elements with the kernels of ISA A.
+/// T → float over n elements with the kernels of A.
 template <class A, class T>
 void decode(const T* in, float* out, std::size_t n) {
-  constexpr float_spec S = T::spec;
-  using C = typename T::storage_type;
-  constexpr std::size_t w = i32<A>::size;
-  const std::size_t full = n - n % w;
-  std::size_t i = 0;
-  for (; i < full; i += w)
-    detail::decode_lanes<A, S>(load_widen<A>(reinterpret_cast<const C*>(in + i))).store_unaligned(out + i);
-  for (; i < n; ++i) out[i] = float(in[i]);
+  LOWP_SIMD_FORWARD(decode<A>(in, out, n));
 }
-
-/// float → intn over n elements with the kernels of ISA A (lanes that wrap: the scalar reference).
+/// float → intn / trit over n elements with the kernels of A (lanes that wrap: the scalar reference).
 template <class A, class T, class R, class O>
 void encode_int(const float* in, T* out, std::size_t n, const R& r, O o) {
-  using C = typename T::storage_type;
-  constexpr std::size_t w = i32<A>::size;
-  const std::size_t full = n - n % w;
-  std::size_t i = 0;
-  for (; i < full; i += w) {
-    detail::b32<A> scalar = i32<A>(0) != i32<A>(0);
-    const i32<A> code = detail::encode_int_lanes<A>(in + i, T::range, std::is_same_v<T, trit> ? 1 : 0, r, o, i, scalar);
-    store_narrow<A>(code, reinterpret_cast<C*>(out + i));
-    if (xsimd::any(scalar))
-      for (std::size_t l = 0; l < w; ++l) out[i + l] = T::from_unpacked(unpack(in[i + l]), r, o, i + l);
-  }
-  for (; i < n; ++i) out[i] = T::from_unpacked(unpack(in[i]), r, o, i);
+  LOWP_SIMD_FORWARD(encode_int<A>(in, out, n, r, o));
 }
-
-/// intn → float over n elements with the kernels of ISA A.
+/// intn / trit → float over n elements with the kernels of A.
 template <class A, class T>
 void decode_int(const T* in, float* out, std::size_t n) {
-  using C = typename T::storage_type;
-  constexpr std::size_t w = i32<A>::size;
-  const std::size_t full = n - n % w;
-  std::size_t i = 0;
-  for (; i < full; i += w) {
-    const i32<A> c = load_widen<A>(reinterpret_cast<const C*>(in + i));
-    if constexpr (std::is_same_v<T, trit>)
-      xsimd::to_float(c - i32<A>(1)).store_unaligned(out + i);  // code t + 1
-    else
-      detail::decode_int_lanes<A>(c, T::bit_width, T::is_signed).store_unaligned(out + i);
-  }
-  for (; i < n; ++i) out[i] = float(in[i]);
+  LOWP_SIMD_FORWARD(decode_int<A>(in, out, n));
 }
+#undef LOWP_SIMD_FORWARD
 
 }  // namespace lowp::simd
 
 namespace lowp {
 
-/// Element-wise conversion of a span (FORMATS.md §1, §6): float ↔ minifloat on the SIMD kernels of
-/// the ISA this translation unit is compiled for (simd::default_arch), everything else on the
-/// scalar reference; the bits are the same either way. Element i of a stochastic call draws the
-/// bits of (seed, offset + i). Throws lowp::error when the sizes differ.
+/// Element-wise conversion of a span (FORMATS.md §1, §6). float ↔ minifloat and float ↔ intn / trit
+/// run on the SIMD kernels that simd::dispatch chooses at run time (simd/dispatch.hpp: AVX-512,
+/// AVX2 or SSE2 by what the CPU has, capped by LOWP_MAX_ISA or simd::set_max_isa); everything else
+/// runs on the scalar reference. The bits are the same on every path. Element i of a stochastic
+/// call draws the bits of (seed, offset + i). Throws lowp::error when the sizes differ.
 template <class From, class To, rounding_mode R, overflow_mode O>
 void convert(std::span<const From> in, std::span<To> out, const R& r, O o) {
   if (in.size() != out.size()) {
     throw error("convert: input has " + std::to_string(in.size()) + " elements but output has " +
                 std::to_string(out.size()));
   }
-  if constexpr (std::is_same_v<From, float> && simd::detail::minifloat_type<To>) {
-    if constexpr (simd::kernel_supports(To::spec)) {
-      simd::encode<simd::default_arch>(in.data(), out.data(), in.size(), r, o);
-      return;
-    }
-  } else if constexpr (std::is_same_v<To, float> && simd::detail::minifloat_type<From>) {
-    if constexpr (simd::kernel_supports(From::spec)) {
-      simd::decode<simd::default_arch>(in.data(), out.data(), in.size());
-      return;
-    }
-  } else if constexpr (std::is_same_v<From, float> && simd::detail::integer_type<To>) {
-    simd::encode_int<simd::default_arch>(in.data(), out.data(), in.size(), r, o);
+  using simd::detail::integer_type;
+  using simd::detail::minifloat_type;
+  const auto scalar = [&] {
+    for (std::size_t i = 0; i < in.size(); ++i)
+      out[i] = ::lowp::detail::convert_unpacked<To>(to_unpacked(in[i]), r, o, i);
+  };
+  if constexpr (std::is_same_v<From, float> && simd::detail::has_kernels<To>()) {
+    simd::dispatch([&]<class A>() {
+      if constexpr (std::is_same_v<A, simd::scalar_path>)
+        scalar();
+      else if constexpr (minifloat_type<To>)
+        simd::encode<A>(in.data(), out.data(), in.size(), r, o);
+      else
+        simd::encode_int<A>(in.data(), out.data(), in.size(), r, o);
+    });
     return;
-  } else if constexpr (std::is_same_v<To, float> && simd::detail::integer_type<From>) {
-    simd::decode_int<simd::default_arch>(in.data(), out.data(), in.size());
+  } else if constexpr (std::is_same_v<To, float> && simd::detail::has_kernels<From>()) {
+    simd::dispatch([&]<class A>() {
+      if constexpr (std::is_same_v<A, simd::scalar_path>)
+        scalar();
+      else if constexpr (minifloat_type<From>)
+        simd::decode<A>(in.data(), out.data(), in.size());
+      else
+        simd::decode_int<A>(in.data(), out.data(), in.size());
+    });
     return;
   } else if constexpr (std::is_same_v<To, float> && std::is_same_v<From, binary>) {
     for (std::size_t i = 0; i < in.size(); ++i) out[i] = in[i].bits() ? 1.0f : -1.0f;  // vectorised by the compiler
     return;
   }
-  for (std::size_t i = 0; i < in.size(); ++i)
-    out[i] = ::lowp::detail::convert_unpacked<To>(to_unpacked(in[i]), r, o, i);
+  scalar();
 }
 
 }  // namespace lowp

@@ -1,0 +1,155 @@
+// lowp/simd/dispatch.hpp: the one place that chooses which kernels run.
+//
+// The widest path is min(what the CPU has, the limit), where the limit is set by
+// `lowp::simd::set_max_isa(isa)` or, before the first call, by the environment variable
+// LOWP_MAX_ISA = scalar | sse2 | avx2 | avx512 (default: no limit). The choice maps to a kernel:
+//   avx512  the translation unit's own xsimd::avx512bw kernels when its flags enable AVX-512BW,
+//           else the run-time path rt::avx512 (simd/x86.hpp), compiled with target attributes
+//   avx2    xsimd::avx2 when the flags enable AVX2, else rt::avx2
+//   sse2    xsimd::sse2 (every x86-64 CPU has it)
+//   scalar  the scalar reference of format/ (same bits, much slower; for debugging and checks)
+// On a CPU without AVX2 a default-flags build runs SSE2; a build with -mavx2 or higher flags
+// needs a CPU that has them (TOOLCHAIN.md, point 5). Off x86, the flags' xsimd architecture runs.
+// CPU features come from __builtin_cpu_supports, which also checks that the OS saves the
+// AVX / AVX-512 register state.
+#pragma once
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <type_traits>
+
+#include "lowp/simd/arch.hpp"
+#include "lowp/simd/x86.hpp"
+
+namespace lowp::simd {
+
+/// The instruction-set levels lowp dispatches between, lowest first.
+enum class isa : int { scalar = 0, sse2 = 1, avx2 = 2, avx512 = 3 };
+
+constexpr const char* name_of(isa i) {
+  switch (i) {
+    case isa::scalar:
+      return "scalar";
+    case isa::sse2:
+      return "sse2";
+    case isa::avx2:
+      return "avx2";
+    default:
+      return "avx512";
+  }
+}
+
+/// Tag for "no SIMD kernel: the scalar reference".
+struct scalar_path {
+  static constexpr const char* name() { return "scalar"; }
+};
+
+/// The level this translation unit's flags compile the xsimd kernels for.
+inline constexpr isa compiled_isa =
+#if defined(__AVX512BW__) && defined(__AVX512DQ__) && defined(__AVX512CD__)
+    isa::avx512;
+#elif defined(__AVX2__)
+    isa::avx2;
+#elif defined(__SSE2__) || defined(__x86_64__)
+    isa::sse2;
+#else
+    isa::sse2;  // another architecture: its xsimd default_arch plays the role of sse2
+#endif
+
+/// The widest level this CPU (and OS) runs, detected once.
+inline isa cpu_isa() {
+#if LOWP_HAVE_RUNTIME_X86
+  static const isa detected = [] {
+    __builtin_cpu_init();
+    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                      __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
+                      __builtin_cpu_supports("popcnt");  // the features of LOWP_TARGET_AVX2 (x86.hpp)
+    const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+                        __builtin_cpu_supports("avx512cd");
+    return avx512 ? isa::avx512 : avx2 ? isa::avx2 : isa::sse2;
+  }();
+  return detected;
+#else
+  return compiled_isa;
+#endif
+}
+
+/// The level a kernel path needs: rt::avx512 and xsimd's AVX-512 archs avx512, rt::avx2 and
+/// xsimd::avx2 avx2, the other xsimd archs sse2, scalar_path scalar.
+template <class A>
+constexpr isa level_of() {
+  if constexpr (std::is_same_v<A, scalar_path>)
+    return isa::scalar;
+  else if constexpr (std::is_same_v<A, rt::avx512>)
+    return isa::avx512;
+  else if constexpr (std::is_same_v<A, rt::avx2>)
+    return isa::avx2;
+#if defined(__SSE2__) || defined(__x86_64__)
+  else if constexpr (std::is_base_of_v<xsimd::avx512f, A>)
+    return isa::avx512;
+  else if constexpr (std::is_base_of_v<xsimd::avx2, A>)
+    return isa::avx2;
+#endif
+  else
+    return isa::sse2;
+}
+
+/// Whether this CPU can run the kernels of path A.
+template <class A>
+bool cpu_runs() {
+  return int(level_of<A>()) <= int(cpu_isa());
+}
+
+namespace detail {
+inline isa isa_from_env() {
+  const char* v = std::getenv("LOWP_MAX_ISA");
+  if (v == nullptr) return isa::avx512;
+  for (isa i : {isa::scalar, isa::sse2, isa::avx2, isa::avx512})
+    if (std::strcmp(v, name_of(i)) == 0) return i;
+  return isa::avx512;  // an unknown value sets no limit
+}
+inline std::atomic<int>& isa_limit() {
+  static std::atomic<int> limit{int(isa_from_env())};
+  return limit;
+}
+}  // namespace detail
+
+/// Caps the level the dispatched kernels use (for tests, debugging, or comparing paths).
+inline void set_max_isa(isa limit) { detail::isa_limit().store(int(limit), std::memory_order_relaxed); }
+/// The current cap (LOWP_MAX_ISA, or the last set_max_isa).
+inline isa max_isa() { return isa(detail::isa_limit().load(std::memory_order_relaxed)); }
+
+/// The level dispatched calls run at now: min(cpu_isa(), max_isa()). (A level below the flags'
+/// runs that level's xsimd kernels, compiled with the wider encoding the flags allow.)
+inline isa active_isa() { return isa(std::min(int(cpu_isa()), int(max_isa()))); }
+
+/// Calls f.template operator()<Path>() with the kernel path of active_isa(): one of
+/// scalar_path, xsimd::sse2, xsimd::avx2 / rt::avx2, xsimd::avx512bw / rt::avx512.
+template <class F>
+decltype(auto) dispatch(F&& f) {
+  switch (active_isa()) {
+    case isa::scalar:
+      return f.template operator()<scalar_path>();
+#if LOWP_HAVE_RUNTIME_X86
+    case isa::avx512:
+      if constexpr (compiled_isa == isa::avx512)
+        return f.template operator()<xsimd::avx512bw>();
+      else
+        return f.template operator()<rt::avx512>();
+    case isa::avx2:
+      if constexpr (compiled_isa >= isa::avx2)
+        return f.template operator()<xsimd::avx2>();
+      else
+        return f.template operator()<rt::avx2>();
+    default:
+      return f.template operator()<xsimd::sse2>();
+#else
+    default:
+      return f.template operator()<default_arch>();
+#endif
+  }
+}
+
+}  // namespace lowp::simd
