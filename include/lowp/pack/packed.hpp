@@ -158,9 +158,13 @@ void unpack_codes(const std::uint8_t* in, std::size_t n, std::uint8_t* codes) {
     for (std::size_t j = 0; j < n / 8; ++j) detail::store64(codes + 8 * j, detail::unpack_table.bit1[in[j]]);
     for (std::size_t i = n / 8 * 8; i < n; ++i) codes[i] = std::uint8_t(detail::get_bits(in, i, 1));
   } else if constexpr (P::bits == 6) {
-    for (std::size_t j = 0; j < n / 8; ++j) {  // 6 bytes → 8 codes
+    const std::size_t bytes = packing<T>::bytes_for(n);
+    for (std::size_t j = 0; j < n / 8; ++j) {  // 6 bytes → 8 codes (an 8-byte load while in bounds)
       std::uint64_t w = 0;
-      std::memcpy(&w, in + 6 * j, 6);
+      if (6 * j + 8 <= bytes)
+        w = detail::load64(in + 6 * j) & 0xFFFFFFFFFFFFu;
+      else
+        std::memcpy(&w, in + 6 * j, 6);
       w = (w & 0x0000000000FFFFFFu) | ((w << 8) & 0x00FFFFFF00000000u);
       w = (w & 0x00000FFF00000FFFu) | ((w << 4) & 0x0FFF00000FFF0000u);
       w = (w & 0x003F003F003F003Fu) | ((w << 2) & 0x3F003F003F003F00u);

@@ -1,0 +1,292 @@
+// lowp/quant/gguf.hpp: llama.cpp-compatible block schemes q8_0, q4_0, tq1_0 and tq2_0, whose bytes
+// equal llama.cpp's reference quantizers (ggml-quants.c quantize_row_*_ref) for the same input.
+//
+//   auto q = lowp::quantize(W, lowp::q4_0{});        // rows of 18-byte blocks, as llama.cpp stores them
+//   std::span<const std::uint8_t> raw = q.raw();     // hand to llama.cpp, or write to a GGUF tensor
+//   auto back = lowp::quantized<lowp::q4_0>::from_raw(rows, cols, bytes);   // take from llama.cpp
+//
+// Layouts and float expressions (FORMATS.md §5): d is computed in float32, id = d ? 1.0f / d : 0.0f,
+// every element is scaled as x * id with the unrounded d, and only the stored d is rounded to
+// float16 (round to nearest even, as GGML_FP32_TO_FP16).
+//   q8_0   32 elements, {float16 d; int8 qs[32]}: d = amax / 127, qs[j] = roundf(x[j] * id)
+//   q4_0   32 elements, {float16 d; uint8 qs[16]}: m = the element of largest magnitude (the first
+//          on ties), d = m / -8, q = min(15, (int8_t)(x * id + 8.5f)); byte j = q[j] | q[j+16] << 4
+//   tq2_0  256 elements, {uint8 qs[64]; float16 d}: d = amax, code lroundf(x * id) + 1 in 2 bits;
+//          each half of 128 elements fills 32 bytes, byte m holding elements m + 32n at bits 2n
+//   tq1_0  256 elements, {uint8 qs[48]; uint8 qh[4]; float16 d}: d = amax, codes t + 1 five to a
+//          byte in base 3 (q = c0·81 + c1·27 + c2·9 + c3·3 + c4, stored ⌈q·256/243⌉): qs[0..31]
+//          hold elements m + 32n of the first 160, qs[32..47] elements 160 + m + 16n, qh[j] the
+//          elements 240 + j + 4n (n < 4) times 3
+// Rows must hold a whole number of blocks (llama.cpp's rule): otherwise lowp::error.
+#pragma once
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "lowp/core/error.hpp"
+#include "lowp/core/tags.hpp"
+#include "lowp/format/convert.hpp"
+#include "lowp/format/minifloat.hpp"
+#include "lowp/quant/granularity.hpp"
+#include "lowp/quant/matrix.hpp"
+#include "lowp/quant/uniform.hpp"
+
+namespace lowp {
+
+struct q8_0 {
+  static constexpr std::size_t d_offset = 0;  // where the float16 d sits in a block
+  static constexpr std::size_t block = 32, block_bytes = 34;
+  std::string name() const { return "q8_0"; }
+};
+struct q4_0 {
+  static constexpr std::size_t d_offset = 0;  // where the float16 d sits in a block
+  static constexpr std::size_t block = 32, block_bytes = 18;
+  std::string name() const { return "q4_0"; }
+};
+struct tq1_0 {
+  static constexpr std::size_t d_offset = 52;  // where the float16 d sits in a block
+  static constexpr std::size_t block = 256, block_bytes = 54;
+  std::string name() const { return "tq1_0"; }
+};
+struct tq2_0 {
+  static constexpr std::size_t d_offset = 64;  // where the float16 d sits in a block
+  static constexpr std::size_t block = 256, block_bytes = 66;
+  std::string name() const { return "tq2_0"; }
+};
+
+namespace detail {
+
+template <class S>
+concept gguf_scheme =
+    std::is_same_v<S, q8_0> || std::is_same_v<S, q4_0> || std::is_same_v<S, tq1_0> || std::is_same_v<S, tq2_0>;
+
+inline void put_f16(std::uint8_t* p, float v) {
+  const std::uint16_t h = convert<float16>(v, rounding::nearest_even{}, overflow::propagate{}).bits();
+  std::memcpy(p, &h, 2);  // little-endian, as ggml_fp16_t on x86-64 / AArch64
+}
+inline float get_f16(const std::uint8_t* p) {
+  std::uint16_t h;
+  std::memcpy(&h, p, 2);
+  return float(float16::from_bits(h));
+}
+inline float block_amax(const float* x, std::size_t n) {
+  float a = 0.f;
+  for (std::size_t i = 0; i < n; ++i) a = std::max(a, std::fabs(x[i]));  // the block is finite here
+  return a;
+}
+
+/// A block holding NaN or Inf: codes 0 and d = NaN, so the whole block decodes to NaN
+/// (FORMATS.md §8; llama.cpp leaves this case undefined).
+template <class S>
+bool nonfinite_block(const float* x, std::uint8_t* y) {
+  for (std::size_t i = 0; i < S::block; ++i) {
+    if (!std::isfinite(x[i])) {
+      std::memset(y, 0, S::block_bytes);
+      put_f16(y + S::d_offset, NAN);
+      return true;
+    }
+  }
+  return false;
+}
+/// ⌈q·256/243⌉ of five (or four, shifted) base-3 digits: the TQ1_0 byte.
+inline std::uint8_t tq1_byte(unsigned q) { return std::uint8_t((q * 256 + 242) / 243); }
+
+inline void quantize_block(const float* x, std::uint8_t* y, q8_0) {
+  const float d = block_amax(x, 32) / 127;
+  const float id = d != 0.f ? 1.0f / d : 0.0f;
+  put_f16(y, d);
+  for (int j = 0; j < 32; ++j) y[2 + j] = std::uint8_t(std::int8_t(std::roundf(x[j] * id)));  // half away
+}
+inline void dequantize_block(const std::uint8_t* y, float* x, q8_0) {
+  const float d = get_f16(y);
+  for (int j = 0; j < 32; ++j) x[j] = float(std::int8_t(y[2 + j])) * d;
+}
+
+inline void quantize_block(const float* x, std::uint8_t* y, q4_0) {
+  float amax = 0.f, max = 0.f;
+  for (int j = 0; j < 32; ++j) {
+    if (amax < std::fabs(x[j])) {  // the first element of largest magnitude, with its sign
+      amax = std::fabs(x[j]);
+      max = x[j];
+    }
+  }
+  const float d = max / -8;
+  const float id = d != 0.f ? 1.0f / d : 0.0f;
+  put_f16(y, d);
+  for (int j = 0; j < 16; ++j) {
+    const int q0 = std::min(15, int(std::int8_t(x[j] * id + 8.5f)));  // (int8_t) truncates
+    const int q1 = std::min(15, int(std::int8_t(x[j + 16] * id + 8.5f)));
+    y[2 + j] = std::uint8_t(q0 | (q1 << 4));
+  }
+}
+inline void dequantize_block(const std::uint8_t* y, float* x, q4_0) {
+  const float d = get_f16(y);
+  for (int j = 0; j < 16; ++j) {
+    x[j] = float((y[2 + j] & 0x0F) - 8) * d;
+    x[j + 16] = float((y[2 + j] >> 4) - 8) * d;
+  }
+}
+
+inline void quantize_block(const float* x, std::uint8_t* y, tq2_0) {
+  const float d = block_amax(x, 256);
+  const float id = d != 0.f ? 1.0f / d : 0.0f;
+  for (int j = 0; j < 64; j += 32) {
+    for (int m = 0; m < 32; ++m) {
+      unsigned q = 0;
+      for (int n = 0; n < 4; ++n) q += unsigned((std::lroundf(x[m + n * 32] * id) + 1) & 3) << (2 * n);
+      y[j + m] = std::uint8_t(q);
+    }
+    x += 128;
+  }
+  put_f16(y + 64, d);
+}
+inline void dequantize_block(const std::uint8_t* y, float* x, tq2_0) {
+  const float d = get_f16(y + 64);
+  for (int j = 0; j < 64; j += 32)
+    for (int l = 0; l < 4; ++l)
+      for (int m = 0; m < 32; ++m) *x++ = float(int((y[j + m] >> (2 * l)) & 3) - 1) * d;
+}
+
+inline void quantize_block(const float* x, std::uint8_t* y, tq1_0) {
+  const float d = block_amax(x, 256);
+  const float id = d != 0.f ? 1.0f / d : 0.0f;
+  auto code = [&](float v) { return unsigned(std::lroundf(v * id) + 1); };
+  for (int m = 0; m < 32; ++m) {  // qs[0..31]: elements m + 32n, n = 0..4
+    unsigned q = 0;
+    for (int n = 0; n < 5; ++n) q = q * 3 + code(x[m + n * 32]);
+    y[m] = tq1_byte(q);
+  }
+  x += 160;
+  for (int m = 0; m < 16; ++m) {  // qs[32..47]: elements 160 + m + 16n
+    unsigned q = 0;
+    for (int n = 0; n < 5; ++n) q = q * 3 + code(x[m + n * 16]);
+    y[32 + m] = tq1_byte(q);
+  }
+  x += 80;
+  for (int j = 0; j < 4; ++j) {  // qh[j]: elements 240 + j + 4n, shifted to the top trit
+    unsigned q = 0;
+    for (int n = 0; n < 4; ++n) q = q * 3 + code(x[j + n * 4]);
+    y[48 + j] = tq1_byte(q * 3);
+  }
+  put_f16(y + 52, d);
+}
+inline void dequantize_block(const std::uint8_t* y, float* x, tq1_0) {
+  static constexpr std::uint8_t pow3[5] = {1, 3, 9, 27, 81};
+  const float d = get_f16(y + 52);
+  auto val = [&](std::uint8_t b, int n) {
+    const std::uint8_t q = std::uint8_t(b * pow3[n]);  // wraps in 8 bits, as ggml's uint8_t
+    return float(int((unsigned(q) * 3) >> 8) - 1) * d;
+  };
+  for (int n = 0; n < 5; ++n)
+    for (int m = 0; m < 32; ++m) *x++ = val(y[m], n);
+  for (int n = 0; n < 5; ++n)
+    for (int m = 0; m < 16; ++m) *x++ = val(y[32 + m], n);
+  for (int n = 0; n < 4; ++n)
+    for (int j = 0; j < 4; ++j) *x++ = val(y[48 + j], n);
+}
+
+template <class S>
+void quantize_any_block(const float* x, std::uint8_t* y) {
+  if (!nonfinite_block<S>(x, y)) quantize_block(x, y, S{});
+}
+
+}  // namespace detail
+
+/// A matrix in a llama.cpp block format: each row is cols / S::block blocks of S::block_bytes bytes.
+template <class S>
+requires detail::gguf_scheme<S>
+class quantized<S> {
+ public:
+  using scheme_type = S;
+  quantized() = default;
+  quantized(std::size_t rows, std::size_t cols) : rows_(rows), cols_(cols) {
+    check(rows, cols);
+    bytes_.assign(rows * row_bytes(), 0);
+  }
+  /// Wraps llama.cpp bytes (rows × cols / S::block blocks); throws if the size does not match.
+  static quantized from_raw(std::size_t rows, std::size_t cols, std::span<const std::uint8_t> bytes) {
+    quantized q(rows, cols);
+    if (bytes.size() != q.bytes_.size())
+      throw error(S{}.name() + ": " + std::to_string(rows) + " x " + std::to_string(cols) + " needs " +
+                  std::to_string(q.bytes_.size()) + " bytes, got " + std::to_string(bytes.size()));
+    std::memcpy(q.bytes_.data(), bytes.data(), bytes.size());
+    return q;
+  }
+  std::size_t rows() const { return rows_; }
+  std::size_t cols() const { return cols_; }
+  S scheme() const { return S{}; }
+  std::size_t row_bytes() const { return cols_ / S::block * S::block_bytes; }
+  std::size_t bytes() const { return bytes_.size(); }
+  double bits_per_value() const { return 8.0 * double(bytes()) / double(rows_ * cols_); }
+  /// The blocks, row after row, exactly as llama.cpp lays them out.
+  std::span<const std::uint8_t> raw() const { return bytes_; }
+  std::uint8_t* row_data(std::size_t r) { return bytes_.data() + r * row_bytes(); }
+  const std::uint8_t* row_data(std::size_t r) const { return bytes_.data() + r * row_bytes(); }
+
+  static void check(std::size_t rows, std::size_t cols) {
+    if (rows == 0 || cols == 0)
+      throw error(S{}.name() + ": the matrix is empty (" + std::to_string(rows) + " x " + std::to_string(cols) + ")");
+    if (cols % S::block != 0)
+      throw error(S{}.name() + ": block size " + std::to_string(S::block) + " does not divide the " +
+                  std::to_string(cols) + " columns");
+  }
+
+ private:
+  std::size_t rows_ = 0, cols_ = 0;
+  std::vector<std::uint8_t> bytes_;
+};
+
+/// Quantizes with a llama.cpp block scheme (bytes equal to llama.cpp's reference quantizer).
+template <class S, class Derived>
+requires detail::gguf_scheme<S> quantized<S> quantize(const Eigen::MatrixBase<Derived>& m, const S&,
+                                                      on_nonfinite nf = on_nonfinite::nan_group) {
+  const detail::float_rows x(m);
+  quantized<S> q(x.rows(), x.cols());
+  for (std::size_t r = 0; r < x.rows(); ++r) {
+    const float* row = x.row(r);
+    if (nf == on_nonfinite::error)
+      for (std::size_t c = 0; c < x.cols(); ++c)
+        if (!std::isfinite(row[c]))
+          throw error("quantize: non-finite value " + std::to_string(row[c]) + " at row " + std::to_string(r) +
+                      ", column " + std::to_string(c));
+    for (std::size_t b = 0; b < x.cols() / S::block; ++b)
+      detail::quantize_any_block<S>(row + b * S::block, q.row_data(r) + b * S::block_bytes);
+  }
+  return q;
+}
+
+template <class S>
+requires detail::gguf_scheme<S> matrix<float> dequantize(const quantized<S>& q) {
+  matrix<float> out(q.rows(), q.cols());
+  for (std::size_t r = 0; r < q.rows(); ++r)
+    for (std::size_t b = 0; b < q.cols() / S::block; ++b)
+      detail::dequantize_block(q.row_data(r) + b * S::block_bytes, out.data() + r * q.cols() + b * S::block, S{});
+  return out;
+}
+
+template <class S, class Derived>
+requires detail::gguf_scheme<S> matrix<float> fake_quantize(const Eigen::MatrixBase<Derived>& m, const S&,
+                                                            on_nonfinite nf = on_nonfinite::nan_group) {
+  const detail::float_rows x(m);
+  quantized<S>::check(x.rows(), x.cols());
+  matrix<float> out(x.rows(), x.cols());
+  std::uint8_t blk[S::block_bytes];
+  for (std::size_t r = 0; r < x.rows(); ++r) {
+    for (std::size_t b = 0; b < x.cols() / S::block; ++b) {
+      if (nf == on_nonfinite::error)
+        for (std::size_t c = 0; c < S::block; ++c)
+          if (!std::isfinite(x.row(r)[b * S::block + c]))
+            throw error("fake_quantize: non-finite value at row " + std::to_string(r) + ", column " +
+                        std::to_string(b * S::block + c));
+      detail::quantize_any_block<S>(x.row(r) + b * S::block, blk);
+      detail::dequantize_block(blk, out.data() + r * x.cols() + b * S::block, S{});
+    }
+  }
+  return out;
+}
+
+}  // namespace lowp

@@ -1,0 +1,422 @@
+// lowp/quant/mx.hpp: the OCP Microscaling block formats (MXFP8/6/4, MXINT8) and NVFP4.
+//
+//   auto q = lowp::quantize(W, lowp::mxfp4{});                        // floor rule (the spec's)
+//   auto q = lowp::quantize(W, lowp::mxfp8_e4m3{lowp::mx_rule::rceil});
+//   auto n = lowp::quantize(W, lowp::nvfp4{});
+//
+// MX (OCP MX v1.0 §5, FORMATS.md §2): blocks of 32 consecutive elements of a row share one E8M0
+// scale X = 2^e; element i stores P_i = convert(V_i / X, nearest_even, saturate) and decodes to
+// X · P_i. Rules for e:
+//   floor (spec):  ⌊log2 amax⌋ − emax_elem, with ⌊log2 amax⌋ read from the float's exponent (ilogb),
+//                  never from a float log2 (log2f(255.99998f) rounds to 8)
+//   ceil:          ⌈log2 amax⌉ − emax_elem
+//   rceil:         ⌈log2(amax / max_elem)⌉ (cuBLAS / TransformerEngine; amax / max_elem in float):
+//                  never saturates the largest element (floor can: amax = 7 in E2M1 gives 6)
+// clamped to [−127, 127]. A zero block stores X = 2^-127 and P = 0; a block holding NaN or Inf
+// stores X = NaN (0xFF) and decodes to NaN throughout. MXINT8 elements are int8 × 2^-6 with codes
+// clamped to ±127 (decision: −128 unused, as microxcaling does).
+// NVFP4 (FORMATS.md §3): E2M1 elements, blocks of 16, E4M3 block scales and one float32 tensor
+// scale, with exactly these float expressions, left to right:
+//   S_enc = amax_t > 0 ? 2688.0f / amax_t : 1.0f (FLT_MAX if +Inf);  S_b = e4m3(amax_b / 6.0f * S_enc);
+//   q_i = e2m1(x_i * (S_enc / S_b)) (0 when S_b = 0);  x̂_i = q_i * S_b / S_enc.
+// The stored tensor decode scale is 1.0f / S_enc (decode_scale()); a non-finite amax_t makes every
+// block NaN. Codes are packed per row in pack/packed.hpp's order (FP4: element 2i in the low nibble).
+// A row length the block does not divide is a lowp::error unless the scheme is built with lowp::pad
+// (the last block of each row is then partial; nothing is stored for the missing elements).
+#pragma once
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "lowp/core/error.hpp"
+#include "lowp/core/tags.hpp"
+#include "lowp/format/convert.hpp"
+#include "lowp/format/intn.hpp"
+#include "lowp/format/minifloat.hpp"
+#include "lowp/pack/packed.hpp"
+#include "lowp/quant/granularity.hpp"
+#include "lowp/quant/matrix.hpp"
+#include "lowp/quant/scale.hpp"
+#include "lowp/quant/uniform.hpp"
+#include "lowp/simd/convert.hpp"
+
+namespace lowp {
+
+enum class mx_rule { floor, ceil, rceil };
+
+/// An MX scheme with element format Elem (int8 means MXINT8: int8 × 2^-6).
+template <class Elem>
+struct mx {
+  using element_type = Elem;
+  static constexpr std::size_t block = 32;
+  mx_rule rule = mx_rule::floor;
+  bool padded = false;
+  constexpr mx() = default;
+  constexpr mx(mx_rule r) : rule(r) {}
+  constexpr mx(pad_t) : padded(true) {}
+  constexpr mx(mx_rule r, pad_t) : rule(r), padded(true) {}
+  /// emax_elem of OCP MX Table 1: the exponent of the element's largest normal.
+  static int emax_elem() {
+    if constexpr (std::is_same_v<Elem, int8>)
+      return 0;  // MXINT8: 1.984375 = 127 · 2^-6
+    else
+      return std::ilogb(double(std::numeric_limits<Elem>::max()));
+  }
+  static double max_elem() {
+    if constexpr (std::is_same_v<Elem, int8>)
+      return 127.0 / 64.0;
+    else
+      return double(std::numeric_limits<Elem>::max());
+  }
+  std::string name() const {
+    const char* r[] = {"", " ceil", " rceil"};
+    std::string n = "mxint8";
+    if constexpr (!std::is_same_v<Elem, int8>) {
+      constexpr auto sp = Elem::spec;
+      n = "mxfp" + std::to_string(Elem::bit_width);
+      if (Elem::bit_width != 4) n += "_e" + std::to_string(sp.E) + "m" + std::to_string(sp.M);
+    }
+    return n + r[int(rule)];
+  }
+};
+using mxfp8_e4m3 = mx<float8_e4m3fn>;
+using mxfp8_e5m2 = mx<float8_e5m2>;
+using mxfp6_e2m3 = mx<float6_e2m3fn>;
+using mxfp6_e3m2 = mx<float6_e3m2fn>;
+using mxfp4 = mx<float4_e2m1fn>;
+using mxint8 = mx<int8>;
+
+/// NVFP4: E2M1 elements, blocks of 16, E4M3 block scales, one float32 tensor scale.
+struct nvfp4 {
+  using element_type = float4_e2m1fn;
+  static constexpr std::size_t block = 16;
+  bool padded = false;
+  constexpr nvfp4() = default;
+  constexpr nvfp4(pad_t) : padded(true) {}
+  std::string name() const { return "nvfp4"; }
+};
+
+namespace detail {
+
+inline void check_blocks(std::size_t rows, std::size_t cols, std::size_t block, bool padded, const char* who) {
+  if (rows == 0 || cols == 0)
+    throw error(std::string(who) + ": the matrix is empty (" + std::to_string(rows) + " x " + std::to_string(cols) +
+                ")");
+  if (!padded && cols % block != 0)
+    throw error(std::string(who) + ": block size " + std::to_string(block) + " does not divide the " +
+                std::to_string(cols) + " columns (ask for lowp::pad to allow it)");
+}
+
+/// Blocked storage shared by MX and NVFP4: packed element codes per row, one scale per block.
+template <class Elem, class ScaleT>
+struct block_storage {
+  std::size_t rows = 0, cols = 0, block = 0, row_bytes = 0;
+  std::vector<std::uint8_t> codes;
+  std::vector<ScaleT> scales;
+  void init(std::size_t r, std::size_t c, std::size_t b) {
+    rows = r;
+    cols = c;
+    block = b;
+    row_bytes = row_bytes_of<Elem>(c);
+    codes.assign(r * row_bytes, 0);
+    scales.assign(r * blocks_per_row(), ScaleT::from_bits(0));
+  }
+  std::size_t blocks_per_row() const { return (cols + block - 1) / block; }
+  void store_row(std::size_t r, const Elem* c) {
+    if constexpr (sub_byte<Elem>)
+      pack_codes<Elem>(reinterpret_cast<const std::uint8_t*>(c), cols, codes.data() + r * row_bytes);
+    else
+      std::memcpy(codes.data() + r * row_bytes, c, cols * sizeof(Elem));
+  }
+  const Elem* load_row(std::size_t r, Elem* buf) const {
+    if constexpr (sub_byte<Elem>) {
+      unpack_codes<Elem>(codes.data() + r * row_bytes, cols, reinterpret_cast<std::uint8_t*>(buf));
+      return buf;
+    } else {
+      return reinterpret_cast<const Elem*>(codes.data() + r * row_bytes);
+    }
+  }
+};
+
+/// The E8M0 scale exponent of an MX block with largest magnitude amax (finite, > 0).
+template <class Elem>
+int mx_exponent(float amax, mx_rule rule) {
+  const int emax = mx<Elem>::emax_elem();
+  const int lg = std::ilogb(amax);  // ⌊log2 amax⌋ from the exponent bits (OCP MX §5.1)
+  const bool pow2 = std::ldexp(1.0f, lg) == amax;
+  int e;
+  if (rule == mx_rule::floor) {
+    e = lg - emax;
+  } else if (rule == mx_rule::ceil) {
+    e = lg + (pow2 ? 0 : 1) - emax;
+  } else {  // rceil: ⌈log2(amax / max_elem)⌉ with the division in float
+    const float v = amax / float(mx<Elem>::max_elem());
+    const int lv = std::ilogb(v);
+    e = lv + (std::ldexp(1.0f, lv) == v ? 0 : 1);
+  }
+  return std::clamp(e, -127, 127);
+}
+
+}  // namespace detail
+
+template <class Elem>
+class quantized<mx<Elem>> {
+ public:
+  using scheme_type = mx<Elem>;
+  using element_type = Elem;
+  quantized() = default;
+  quantized(std::size_t rows, std::size_t cols, scheme_type s) : scheme_(s) { st_.init(rows, cols, s.block); }
+  std::size_t rows() const { return st_.rows; }
+  std::size_t cols() const { return st_.cols; }
+  const scheme_type& scheme() const { return scheme_; }
+  std::size_t bytes() const { return st_.codes.size() + st_.scales.size(); }
+  double bits_per_value() const { return 8.0 * double(bytes()) / double(rows() * cols()); }
+  std::size_t row_bytes() const { return st_.row_bytes; }
+  const std::uint8_t* row_codes(std::size_t r) const { return st_.codes.data() + r * st_.row_bytes; }
+  /// E8M0 scales, blocks_per_row() per row.
+  const std::vector<float8_e8m0fnu>& scales() const { return st_.scales; }
+  std::size_t blocks_per_row() const { return st_.blocks_per_row(); }
+  detail::block_storage<Elem, float8_e8m0fnu>& storage() { return st_; }
+  const detail::block_storage<Elem, float8_e8m0fnu>& storage() const { return st_; }
+
+ private:
+  scheme_type scheme_{};
+  detail::block_storage<Elem, float8_e8m0fnu> st_;
+};
+
+template <>
+class quantized<nvfp4> {
+ public:
+  using scheme_type = nvfp4;
+  using element_type = float4_e2m1fn;
+  quantized() = default;
+  quantized(std::size_t rows, std::size_t cols, scheme_type s) : scheme_(s) { st_.init(rows, cols, s.block); }
+  std::size_t rows() const { return st_.rows; }
+  std::size_t cols() const { return st_.cols; }
+  const scheme_type& scheme() const { return scheme_; }
+  std::size_t bytes() const { return st_.codes.size() + st_.scales.size() + sizeof(float); }
+  double bits_per_value() const { return 8.0 * double(bytes()) / double(rows() * cols()); }
+  std::size_t row_bytes() const { return st_.row_bytes; }
+  const std::uint8_t* row_codes(std::size_t r) const { return st_.codes.data() + r * st_.row_bytes; }
+  /// E4M3 block scales S_b, blocks_per_row() per row.
+  const std::vector<float8_e4m3fn>& scales() const { return st_.scales; }
+  std::size_t blocks_per_row() const { return st_.blocks_per_row(); }
+  /// S_enc, and the stored per-tensor decode scale 1.0f / S_enc (FORMATS.md §3).
+  float encode_scale() const { return s_enc_; }
+  float decode_scale() const { return 1.0f / s_enc_; }
+  void set_encode_scale(float s) { s_enc_ = s; }
+  detail::block_storage<float4_e2m1fn, float8_e4m3fn>& storage() { return st_; }
+  const detail::block_storage<float4_e2m1fn, float8_e4m3fn>& storage() const { return st_; }
+
+ private:
+  scheme_type scheme_{};
+  detail::block_storage<float4_e2m1fn, float8_e4m3fn> st_;
+  float s_enc_ = 1.0f;
+};
+
+namespace detail {
+
+/// Quantizes one row into element codes and block scales (MX).
+template <class Elem>
+void mx_encode_row(const float* x, std::size_t cols, const mx<Elem>& s, Elem* codes, float8_e8m0fnu* scales,
+                   float* tmp) {
+  for (std::size_t c0 = 0, b = 0; c0 < cols; c0 += s.block, ++b) {
+    const std::size_t n = std::min(s.block, cols - c0);
+    float amax = 0.f;
+    bool finite = true;
+    for (std::size_t i = 0; i < n; ++i) {
+      finite &= std::isfinite(x[c0 + i]);
+      amax = std::max(amax, std::fabs(x[c0 + i]));
+    }
+    if (!finite) {  // X = NaN: the whole block decodes to NaN (OCP MX §5.1)
+      scales[b] = float8_e8m0fnu::from_bits(0xFF);
+      for (std::size_t i = 0; i < n; ++i) codes[c0 + i] = Elem::from_bits(0);
+      continue;
+    }
+    const int e = amax > 0.f ? mx_exponent<Elem>(amax, s.rule) : -127;  // zero block: X = 2^-127
+    scales[b] = float8_e8m0fnu::from_bits(std::uint8_t(e + 127));
+    // V_i / X as a multiplication by the exact power of two 2^-e (2^-e·2^6 for MXINT8)
+    const float inv = std::ldexp(1.0f, std::is_same_v<Elem, int8> ? 6 - e : -e);
+    for (std::size_t i = 0; i < n; ++i) tmp[i] = x[c0 + i] * inv;
+    if constexpr (std::is_same_v<Elem, int8>)
+      convert(std::span<const float>(tmp, n), std::span<Elem>(codes + c0, n), rounding::nearest_even{},
+              overflow::saturate_symmetric{});  // MXINT8 codes clamp to ±127
+    else
+      convert(std::span<const float>(tmp, n), std::span<Elem>(codes + c0, n), rounding::nearest_even{},
+              overflow::saturate{});
+  }
+}
+
+template <class Elem>
+void mx_decode_row(const Elem* codes, std::size_t cols, std::size_t block, const float8_e8m0fnu* scales, float* out) {
+  convert(std::span<const Elem>(codes, cols), std::span<float>(out, cols), rounding::nearest_even{},
+          overflow::saturate{});
+  for (std::size_t c0 = 0, b = 0; c0 < cols; c0 += block, ++b) {
+    const std::size_t n = std::min(block, cols - c0);
+    float x = float(scales[b]);  // 2^e exactly, or NaN
+    if constexpr (std::is_same_v<Elem, int8>) x *= 0x1p-6f;
+    for (std::size_t i = 0; i < n; ++i) out[c0 + i] *= x;
+  }
+}
+
+/// NVFP4 S_enc for a tensor with largest magnitude amax_t (FORMATS.md §3).
+inline float nvfp4_encode_scale(float amax_t) {
+  float s = amax_t > 0.f ? 2688.0f / amax_t : 1.0f;
+  if (std::isinf(s)) s = FLT_MAX;
+  return s;
+}
+
+inline void nvfp4_encode_row(const float* x, std::size_t cols, float s_enc, bool tensor_nan, float4_e2m1fn* codes,
+                             float8_e4m3fn* scales, float* tmp) {
+  for (std::size_t c0 = 0, b = 0; c0 < cols; c0 += nvfp4::block, ++b) {
+    const std::size_t n = std::min(nvfp4::block, cols - c0);
+    if (tensor_nan) {
+      scales[b] = float8_e4m3fn::from_bits(0x7F);
+      for (std::size_t i = 0; i < n; ++i) codes[c0 + i] = float4_e2m1fn::from_bits(0);
+      continue;
+    }
+    float amax_b = 0.f;
+    for (std::size_t i = 0; i < n; ++i) amax_b = std::max(amax_b, std::fabs(x[c0 + i]));
+    const float8_e4m3fn sb =
+        convert<float8_e4m3fn>(amax_b / 6.0f * s_enc, rounding::nearest_even{}, overflow::saturate{});
+    scales[b] = sb;
+    const float sbf = float(sb);
+    if (sbf == 0.f) {
+      for (std::size_t i = 0; i < n; ++i) codes[c0 + i] = float4_e2m1fn::from_bits(0);
+      continue;
+    }
+    const float f = s_enc / sbf;
+    for (std::size_t i = 0; i < n; ++i) tmp[i] = x[c0 + i] * f;
+    convert(std::span<const float>(tmp, n), std::span<float4_e2m1fn>(codes + c0, n), rounding::nearest_even{},
+            overflow::saturate{});
+  }
+}
+
+inline void nvfp4_decode_row(const float4_e2m1fn* codes, std::size_t cols, const float8_e4m3fn* scales, float s_enc,
+                             float* out) {
+  convert(std::span<const float4_e2m1fn>(codes, cols), std::span<float>(out, cols), rounding::nearest_even{},
+          overflow::saturate{});
+  for (std::size_t c0 = 0, b = 0; c0 < cols; c0 += nvfp4::block, ++b) {
+    const std::size_t n = std::min(nvfp4::block, cols - c0);
+    const float sb = float(scales[b]);
+    for (std::size_t i = 0; i < n; ++i) out[c0 + i] = out[c0 + i] * sb / s_enc;  // (q · S_b) / S_enc
+  }
+}
+
+/// amax over the tensor and whether it is finite.
+inline float tensor_amax(const float_rows& x, bool& finite) {
+  float a = 0.f;
+  finite = true;
+  for (std::size_t r = 0; r < x.rows(); ++r) {
+    const float* p = x.row(r);
+    for (std::size_t c = 0; c < x.cols(); ++c) {
+      finite &= std::isfinite(p[c]);
+      a = std::max(a, std::fabs(p[c]));
+    }
+  }
+  return a;
+}
+
+inline void throw_nonfinite(const float_rows& x, const char* who) {
+  for (std::size_t r = 0; r < x.rows(); ++r)
+    for (std::size_t c = 0; c < x.cols(); ++c)
+      if (!std::isfinite(x.row(r)[c]))
+        throw error(std::string(who) + ": non-finite value " + std::to_string(x.row(r)[c]) + " at row " +
+                    std::to_string(r) + ", column " + std::to_string(c));
+}
+
+/// The row driver of MX / NVFP4 quantize and fake_quantize: sink(r, codes, scales of row r).
+template <class Scheme, class Sink>
+void block_rows(const float_rows& x, const Scheme& s, on_nonfinite nf, float& s_enc, Sink&& sink) {
+  using Elem = typename Scheme::element_type;
+  check_blocks(x.rows(), x.cols(), s.block, s.padded, "quantize");
+  std::vector<Elem> codes(x.cols());
+  std::vector<float> tmp(s.block);
+  const std::size_t nb = (x.cols() + s.block - 1) / s.block;
+  bool finite = true;
+  if constexpr (std::is_same_v<Scheme, nvfp4>) {
+    const float amax_t = tensor_amax(x, finite);
+    if (!finite && nf == on_nonfinite::error) throw_nonfinite(x, "quantize");
+    s_enc = finite ? nvfp4_encode_scale(amax_t) : std::numeric_limits<float>::quiet_NaN();
+    std::vector<float8_e4m3fn> scales(nb);
+    for (std::size_t r = 0; r < x.rows(); ++r) {
+      nvfp4_encode_row(x.row(r), x.cols(), s_enc, !finite, codes.data(), scales.data(), tmp.data());
+      sink(r, codes.data(), scales.data());
+    }
+  } else {
+    std::vector<float8_e8m0fnu> scales(nb);
+    for (std::size_t r = 0; r < x.rows(); ++r) {
+      if (nf == on_nonfinite::error)
+        for (std::size_t c = 0; c < x.cols(); ++c)
+          if (!std::isfinite(x.row(r)[c])) throw_nonfinite(x, "quantize");
+      mx_encode_row<Elem>(x.row(r), x.cols(), s, codes.data(), scales.data(), tmp.data());
+      sink(r, codes.data(), scales.data());
+    }
+  }
+}
+
+template <class Scheme>
+concept block_scheme = std::is_same_v<Scheme, nvfp4> || requires {
+  typename Scheme::element_type;
+} && std::is_same_v<Scheme, mx<typename Scheme::element_type>>;
+
+}  // namespace detail
+
+/// Quantizes a float matrix (any Eigen expression) with an MX scheme or NVFP4.
+template <class Scheme, class Derived>
+requires detail::block_scheme<Scheme> quantized<Scheme> quantize(const Eigen::MatrixBase<Derived>& m, const Scheme& s,
+                                                                 on_nonfinite nf = on_nonfinite::nan_group) {
+  const detail::float_rows x(m);
+  detail::check_blocks(x.rows(), x.cols(), s.block, s.padded, "quantize");
+  quantized<Scheme> q(x.rows(), x.cols(), s);
+  float s_enc = 1.0f;
+  auto& st = q.storage();
+  const std::size_t nb = st.blocks_per_row();
+  detail::block_rows(x, s, nf, s_enc, [&](std::size_t r, const auto* codes, const auto* scales) {
+    st.store_row(r, codes);
+    std::copy(scales, scales + nb, st.scales.begin() + std::ptrdiff_t(r * nb));
+  });
+  if constexpr (std::is_same_v<Scheme, nvfp4>) q.set_encode_scale(s_enc);
+  return q;
+}
+
+template <class Scheme>
+requires detail::block_scheme<Scheme> matrix<float> dequantize(const quantized<Scheme>& q) {
+  using Elem = typename Scheme::element_type;
+  matrix<float> out(q.rows(), q.cols());
+  const auto& st = q.storage();
+  std::vector<Elem> buf(q.cols());
+  const std::size_t nb = st.blocks_per_row();
+  for (std::size_t r = 0; r < q.rows(); ++r) {
+    const Elem* codes = st.load_row(r, buf.data());
+    if constexpr (std::is_same_v<Scheme, nvfp4>)
+      detail::nvfp4_decode_row(codes, q.cols(), st.scales.data() + r * nb, q.encode_scale(), out.data() + r * q.cols());
+    else
+      detail::mx_decode_row<Elem>(codes, q.cols(), st.block, st.scales.data() + r * nb, out.data() + r * q.cols());
+  }
+  return out;
+}
+
+/// quantize then dequantize in one pass, nothing packed; equal to dequantize(quantize(m, s)).
+template <class Scheme, class Derived>
+requires detail::block_scheme<Scheme> matrix<float> fake_quantize(const Eigen::MatrixBase<Derived>& m, const Scheme& s,
+                                                                  on_nonfinite nf = on_nonfinite::nan_group) {
+  const detail::float_rows x(m);
+  matrix<float> out(x.rows(), x.cols());
+  float s_enc = 1.0f;
+  detail::block_rows(x, s, nf, s_enc, [&](std::size_t r, const auto* codes, const auto* scales) {
+    if constexpr (std::is_same_v<Scheme, nvfp4>)
+      detail::nvfp4_decode_row(codes, x.cols(), scales, s_enc, out.data() + r * x.cols());
+    else
+      detail::mx_decode_row<typename Scheme::element_type>(codes, x.cols(), s.block, scales, out.data() + r * x.cols());
+  });
+  return out;
+}
+
+}  // namespace lowp

@@ -1,0 +1,429 @@
+// lowp/quant/uniform.hpp: any element format × any granularity × any scale rule × any scale
+// storage format: quantize<T [, ScaleT]>(matrix, granularity [, rule, rounding, on_nonfinite]).
+//
+//   auto q = lowp::quantize<lowp::int4>(W, lowp::per_group{128});                 // absmax, float scales
+//   auto q = lowp::quantize<lowp::uint8, lowp::bfloat16>(X, lowp::per_token{}, lowp::scale::asymmetric{});
+//   auto t = lowp::quantize<lowp::trit>(W, lowp::per_tensor{}, lowp::scale::absmean{});   // BitNet b1.58
+//
+// Value model (FORMATS.md §5): x̂ = S · (q − z), S the stored scale of the element's tile, z its zero
+// point (a value of T; 0 under the symmetric rules). Quantizing, per tile:
+//   1. the rule gives S (and z); S is stored in ScaleT rounded *up* (toward +∞), so the largest
+//      element never clips because of the scale's rounding; quantization uses the stored S;
+//   2. each element is scaled as y = x · (1/S) in float (the llama.cpp convention; x / S when 1/S
+//      overflows), then rounded to T by the chosen mode on the SIMD kernels (simd/convert.hpp);
+//      integer formats: q = clamp(round(y) + z, qmin, qmax), the zero point added after rounding
+//      as gemmlowp does; minifloats: q = T(y + z) (z = 0 unless asymmetric);
+//      signed integers under a symmetric rule saturate symmetrically (int8 codes in [−127, 127]);
+//   3. S = 0 (an all-zero or constant tile under a symmetric rule) stores 0 and gives q = z.
+// A NaN / Inf in a tile stores a NaN scale (or the format's largest scale when ScaleT has no NaN),
+// and the whole tile dequantizes to NaN; on_nonfinite::error throws instead (FORMATS.md §8).
+// Stochastic rounding draws element (r, c)'s bits from index r · cols + c (FORMATS.md §6).
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "lowp/core/error.hpp"
+#include "lowp/core/tags.hpp"
+#include "lowp/core/traits.hpp"
+#include "lowp/format/convert.hpp"
+#include "lowp/format/intn.hpp"
+#include "lowp/format/minifloat.hpp"
+#include "lowp/format/ternary.hpp"
+#include "lowp/pack/packed.hpp"
+#include "lowp/quant/granularity.hpp"
+#include "lowp/quant/matrix.hpp"
+#include "lowp/quant/scale.hpp"
+#include "lowp/simd/convert.hpp"
+
+namespace lowp {
+
+/// The generic scheme: element format T, scales stored as ScaleT (float, bfloat16, float16,
+/// float8_e4m3fn, float8_e8m0fnu, ...), a granularity and a scale rule.
+template <class T, class ScaleT = float>
+struct uniform {
+  using element_type = T;
+  using scale_type = ScaleT;
+  granularity gran;
+  scale_rule rule;
+  std::string name() const { return format_name<T>() + " " + gran.name() + " " + rule.name(); }
+};
+
+template <class Scheme>
+class quantized;
+
+namespace detail {
+
+template <class T>
+constexpr bool sub_byte = T::bit_width < 8;
+
+/// Bytes of one stored row of n codes of T (sub-byte codes packed, pack/packed.hpp's order).
+template <class T>
+std::size_t row_bytes_of(std::size_t n) {
+  if constexpr (sub_byte<T>)
+    return packing<T>::bytes_for(n);
+  else
+    return n * sizeof(typename T::storage_type);
+}
+
+template <class R>
+R at_index(const R& r, std::uint64_t index) {
+  if constexpr (std::is_same_v<R, rounding::stochastic>)
+    return rounding::stochastic{r.seed, r.offset + index};
+  else
+    return r;
+}
+
+/// The stored form of scale s: rounded up to ScaleT (NaN stays NaN where ScaleT has one).
+template <class ScaleT>
+ScaleT store_scale(double s) {
+  if constexpr (std::is_same_v<ScaleT, float>)
+    return float(s) < s ? std::nextafter(float(s), INFINITY) : float(s);
+  else if constexpr (std::is_same_v<ScaleT, double>)
+    return s;
+  else
+    return convert<ScaleT>(s, rounding::toward_positive{}, overflow::saturate{});
+}
+template <class ScaleT>
+float scale_value(ScaleT s) {
+  return float(s);
+}
+
+/// The code of integer-valued element q (already in range) of integer / ternary / binary T.
+template <class T>
+T code_of_int(int q) {
+  if constexpr (std::is_same_v<T, trit>)
+    return T::from_bits(std::uint8_t(q + 1));
+  else if constexpr (std::is_same_v<T, binary>)
+    return T::from_bits(std::uint8_t(q > 0 ? 1 : 0));
+  else
+    return T::from_bits(typename T::storage_type(unsigned(q)));
+}
+
+/// One tile's scale and zero point.
+struct tile_scale {
+  float s = 0.f;  // stored scale, as float (NaN for a non-finite tile)
+  float z = 0.f;  // zero point value (a value of T)
+};
+
+/// Quantizes n floats with scale s and zero point z into codes out (element index base for
+/// stochastic rounding); tmp holds ≥ n floats.
+template <class T, class R>
+void encode_segment(const float* x, std::size_t n, const tile_scale& t, bool symmetric, const R& r, std::uint64_t base,
+                    T* out, float* tmp) {
+  using E = element_range<T>;
+  if (!std::isfinite(t.s)) {  // a non-finite tile: codes 0 (value z), dequantized to NaN by its scale
+    for (std::size_t i = 0; i < n; ++i) out[i] = T::from_bits(0);
+    return;
+  }
+  const float inv = t.s == 0.f ? 0.f : 1.0f / t.s;
+  const bool divide = t.s != 0.f && !std::isfinite(inv);
+  for (std::size_t i = 0; i < n; ++i) tmp[i] = divide ? x[i] / t.s : x[i] * inv;
+  const R rr = at_index(r, base);
+  if constexpr (E::integer) {
+    if constexpr (std::is_same_v<T, binary>) {
+      convert(std::span<const float>(tmp, n), std::span<T>(out, n), rr, overflow::saturate{});
+    } else if (symmetric && t.z == 0.f) {
+      if constexpr (T::range.lo < 0)
+        convert(std::span<const float>(tmp, n), std::span<T>(out, n), rr, overflow::saturate_symmetric{});
+      else
+        convert(std::span<const float>(tmp, n), std::span<T>(out, n), rr, overflow::saturate{});
+    } else {
+      // round first, then add the zero point and clamp (gemmlowp); y is within ±2^16 of the range
+      static thread_local std::vector<intn<16, true>> wide;
+      wide.resize(n);
+      convert(std::span<const float>(tmp, n), std::span<intn<16, true>>(wide.data(), n), rr, overflow::saturate{});
+      const int z = int(t.z), lo = int(E::qmin()), hi = int(E::qmax());
+      for (std::size_t i = 0; i < n; ++i) out[i] = code_of_int<T>(std::clamp(int(wide[i].value()) + z, lo, hi));
+    }
+  } else {
+    if (t.z != 0.f)
+      for (std::size_t i = 0; i < n; ++i) tmp[i] += t.z;
+    convert(std::span<const float>(tmp, n), std::span<T>(out, n), rr, overflow::saturate{});
+  }
+}
+
+/// x̂ = S · (q − z) for n codes.
+template <class T>
+void decode_segment(const T* q, std::size_t n, const tile_scale& t, float* out) {
+  convert(std::span<const T>(q, n), std::span<float>(out, n), rounding::nearest_even{}, overflow::saturate{});
+  if (t.z != 0.f)
+    for (std::size_t i = 0; i < n; ++i) out[i] = t.s * (out[i] - t.z);
+  else
+    for (std::size_t i = 0; i < n; ++i) out[i] = t.s * out[i];
+}
+
+/// The scale and zero point of one tile from its statistics (and its values, for the rules that
+/// need them), stored in ScaleT.
+template <class T, class ScaleT>
+tile_scale choose_scale(const group_stats& st, const scale_rule& rule, std::vector<float>& values) {
+  using E = element_range<T>;
+  const double qmax = E::qmax(), qmin = E::qmin();
+  tile_scale t;
+  if (st.nonfinite) {
+    if constexpr (std::numeric_limits<ScaleT>::has_quiet_NaN)
+      t.s = scale_value(store_scale<ScaleT>(std::numeric_limits<double>::quiet_NaN()));
+    else
+      t.s = std::numeric_limits<float>::quiet_NaN();
+    return t;
+  }
+  double s = 0.0;
+  double z = 0.0;
+  switch (rule.k) {
+    case scale_rule::kind::absmax:
+      s = double(st.amax) / qmax;  // FORMATS.md §5: S = amax / qmax
+      break;
+    case scale_rule::kind::pow2:
+      s = st.amax > 0.f ? pow2_ceil(double(st.amax) / qmax) : 0.0;  // ShiftQuant: 2^⌈log2(amax/qmax)⌉
+      break;
+    case scale_rule::kind::absmean:  // BitNet b1.58: max(mean|W|, 1e-5)
+      s = std::max(st.sum_abs / double(st.count), 1e-5);
+      break;
+    case scale_rule::kind::absmedian: {  // BitNet b1.58 Reloaded: the median of |W|
+      for (auto& v : values) v = std::fabs(v);
+      const std::size_t m = values.size() / 2;
+      std::nth_element(values.begin(), values.begin() + std::ptrdiff_t(m), values.end());
+      double med = values[m];
+      if (values.size() % 2 == 0) {
+        const float below = *std::max_element(values.begin(), values.begin() + std::ptrdiff_t(m));
+        med = (med + double(below)) / 2;
+      }
+      s = std::max(med, 1e-5);
+      break;
+    }
+    case scale_rule::kind::asymmetric: {  // Jacob et al. / gemmlowp ChooseQuantizationParams
+      if constexpr (std::is_same_v<T, binary>) throw error("quantize: binary has no zero point (asymmetric rule)");
+      const double lo = std::min(0.0, double(st.lo)), hi = std::max(0.0, double(st.hi));
+      s = (hi - lo) / (qmax - qmin);
+      break;
+    }
+    case scale_rule::kind::mse: {
+      // search the clip α over amax·k/steps, S = α / qmax, on the stored (rounded) scales
+      const std::size_t n = values.size();
+      std::vector<T> q(n);
+      std::vector<float> tmp(n), back(n);
+      double best_err = INFINITY, best = double(st.amax) / qmax;
+      for (int k = rule.steps; k >= 1 && st.amax > 0.f; --k) {
+        tile_scale c;
+        c.s = scale_value(store_scale<ScaleT>(double(st.amax) * k / rule.steps / qmax));
+        encode_segment<T>(values.data(), n, c, true, rounding::nearest_even{}, 0, q.data(), tmp.data());
+        decode_segment<T>(q.data(), n, c, back.data());
+        double err = 0.0;
+        for (std::size_t i = 0; i < n; ++i) err += double(values[i] - back[i]) * double(values[i] - back[i]);
+        if (err < best_err) {
+          best_err = err;
+          best = double(st.amax) * k / rule.steps / qmax;
+        }
+      }
+      s = best;
+      break;
+    }
+  }
+  t.s = scale_value(store_scale<ScaleT>(s));
+  if (rule.k == scale_rule::kind::asymmetric && t.s > 0.f) {
+    // z = clamp(round(qmin − min / S)): 0.0 maps to z exactly (FORMATS.md §5)
+    const double lo = std::min(0.0, double(st.lo));
+    z = std::nearbyint(qmin - lo / double(t.s));
+    z = std::clamp(z, qmin, qmax);
+    if constexpr (!E::integer) z = double(float(convert<T>(z, rounding::nearest_even{}, overflow::saturate{})));
+  }
+  t.z = float(z);
+  return t;
+}
+
+}  // namespace detail
+
+/// Codes, scales and zero points of a matrix quantized with uniform<T, ScaleT>.
+template <class T, class ScaleT>
+class quantized<uniform<T, ScaleT>> {
+ public:
+  using scheme_type = uniform<T, ScaleT>;
+  using element_type = T;
+
+  quantized() = default;
+  quantized(std::size_t rows, std::size_t cols, scheme_type s)
+      : rows_(rows),
+        cols_(cols),
+        scheme_(s),
+        row_bytes_(detail::row_bytes_of<T>(cols)),
+        codes_(rows * row_bytes_),
+        scales_(s.gran.tiles_down(rows) * s.gran.tiles_across(cols)),
+        zeros_(s.rule.symmetric() ? 0 : scales_.size()) {}
+
+  std::size_t rows() const { return rows_; }
+  std::size_t cols() const { return cols_; }
+  const scheme_type& scheme() const { return scheme_; }
+  /// Storage in bytes: codes, scales and zero points.
+  std::size_t bytes() const {
+    return codes_.size() + scales_.size() * sizeof(ScaleT) + (zeros_.size() * std::size_t(T::bit_width) + 7) / 8;
+  }
+  /// Bits per element, scales and zero points included.
+  double bits_per_value() const { return 8.0 * double(bytes()) / double(rows_ * cols_); }
+
+  /// Row r's stored codes (packed for sub-byte T; pack/packed.hpp's bit order).
+  const std::uint8_t* row_codes(std::size_t r) const { return codes_.data() + r * row_bytes_; }
+  std::uint8_t* row_codes(std::size_t r) { return codes_.data() + r * row_bytes_; }
+  std::size_t row_bytes() const { return row_bytes_; }
+  /// Scales (ScaleT) and zero points (values of T), one per tile, tiles in row-major order.
+  const std::vector<ScaleT>& scales() const { return scales_; }
+  std::vector<ScaleT>& scales() { return scales_; }
+  const std::vector<T>& zero_points() const { return zeros_; }
+  std::vector<T>& zero_points() { return zeros_; }
+  /// The tile holding element (r, c).
+  std::size_t tile_of(std::size_t r, std::size_t c) const {
+    return (r / scheme_.gran.height(rows_)) * scheme_.gran.tiles_across(cols_) + c / scheme_.gran.width(cols_);
+  }
+  /// Element (r, c) as a code of T.
+  T code(std::size_t r, std::size_t c) const {
+    if constexpr (detail::sub_byte<T>) {
+      T out;
+      std::uint8_t tmp[1];
+      (void)tmp;
+      if constexpr (packing<T>::base3)
+        out = T::from_bits(detail::trit_code(row_codes(r)[c / 5], int(c % 5)));
+      else
+        out = T::from_bits(typename T::storage_type(detail::get_bits(row_codes(r), c, T::bit_width)));
+      return out;
+    } else {
+      T out;
+      std::memcpy(&out, row_codes(r) + c * sizeof(T), sizeof(T));
+      return out;
+    }
+  }
+
+ private:
+  std::size_t rows_ = 0, cols_ = 0;
+  scheme_type scheme_{};
+  std::size_t row_bytes_ = 0;
+  std::vector<std::uint8_t> codes_;
+  std::vector<ScaleT> scales_;
+  std::vector<T> zeros_;
+};
+
+namespace detail {
+
+/// The shared driver of quantize and fake_quantize for uniform schemes: computes every tile's
+/// scale, then hands each row's codes to sink(r, codes, tiles of the row).
+template <class T, class ScaleT, class R, class Sink>
+void quantize_rows(const float_rows& x, const uniform<T, ScaleT>& sch, const R& r, on_nonfinite nf,
+                   std::vector<tile_scale>& tiles, Sink&& sink) {
+  const std::size_t rows = x.rows(), cols = x.cols();
+  const granularity& g = sch.gran;
+  g.check(rows, cols, "quantize");
+  const std::size_t th = g.height(rows), tw = g.width(cols), across = g.tiles_across(cols);
+  tiles.assign(g.tiles_down(rows) * across, tile_scale{});
+  const bool need_values = sch.rule.k == scale_rule::kind::absmedian || sch.rule.k == scale_rule::kind::mse;
+  std::vector<T> codes(cols);
+  std::vector<float> tmp(cols), values;
+  for (std::size_t r0 = 0; r0 < rows; r0 += th) {
+    const std::size_t r1 = std::min(rows, r0 + th);
+    for (std::size_t tc = 0; tc < across; ++tc) {
+      const std::size_t c0 = tc * tw, c1 = std::min(cols, c0 + tw);
+      group_stats st;
+      values.clear();
+      for (std::size_t rr = r0; rr < r1; ++rr) {
+        st.add(x.row(rr) + c0, c1 - c0);
+        if (need_values) values.insert(values.end(), x.row(rr) + c0, x.row(rr) + c1);
+      }
+      if (st.nonfinite && nf == on_nonfinite::error) {
+        for (std::size_t rr = r0; rr < r1; ++rr)
+          for (std::size_t c = c0; c < c1; ++c)
+            if (!std::isfinite(x.row(rr)[c]))
+              throw error("quantize: non-finite value " + std::to_string(x.row(rr)[c]) + " at row " +
+                          std::to_string(rr) + ", column " + std::to_string(c));
+      }
+      tiles[(r0 / th) * across + tc] = choose_scale<T, ScaleT>(st, sch.rule, values);
+    }
+    for (std::size_t rr = r0; rr < r1; ++rr) {
+      for (std::size_t tc = 0; tc < across; ++tc) {
+        const std::size_t c0 = tc * tw, c1 = std::min(cols, c0 + tw);
+        encode_segment<T>(x.row(rr) + c0, c1 - c0, tiles[(r0 / th) * across + tc], sch.rule.symmetric(), r,
+                          std::uint64_t(rr) * cols + c0, codes.data() + c0, tmp.data());
+      }
+      sink(rr, codes.data(), tiles.data() + (r0 / th) * across);
+    }
+  }
+}
+
+/// Dequantizes one row of codes with its row of tiles.
+template <class T>
+void dequantize_row(const T* codes, std::size_t cols, std::size_t tw, const tile_scale* tiles, float* out) {
+  for (std::size_t c0 = 0, tc = 0; c0 < cols; c0 += tw, ++tc)
+    decode_segment<T>(codes + c0, std::min(tw, cols - c0), tiles[tc], out + c0);
+}
+
+}  // namespace detail
+
+/// Quantizes a float matrix (any Eigen expression) to element format T with scales in ScaleT.
+template <class T, class ScaleT = float, class Derived, rounding_mode R = rounding::nearest_even>
+quantized<uniform<T, ScaleT>> quantize(const Eigen::MatrixBase<Derived>& m, granularity g,
+                                       scale_rule rule = scale::absmax{}, const R& r = R{},
+                                       on_nonfinite nf = on_nonfinite::nan_group) {
+  const detail::float_rows x(m);
+  const uniform<T, ScaleT> sch{g, rule};
+  g.check(x.rows(), x.cols(), "quantize");
+  quantized<uniform<T, ScaleT>> q(x.rows(), x.cols(), sch);
+  std::vector<detail::tile_scale> tiles;
+  detail::quantize_rows(x, sch, r, nf, tiles, [&](std::size_t row, const T* codes, const detail::tile_scale*) {
+    if constexpr (detail::sub_byte<T>)
+      pack_codes<T>(reinterpret_cast<const std::uint8_t*>(codes), x.cols(), q.row_codes(row));
+    else
+      std::memcpy(q.row_codes(row), codes, x.cols() * sizeof(T));
+  });
+  for (std::size_t i = 0; i < tiles.size(); ++i) {
+    q.scales()[i] = std::is_same_v<ScaleT, float> ? ScaleT(tiles[i].s) : detail::store_scale<ScaleT>(tiles[i].s);
+    if (!rule.symmetric())
+      q.zero_points()[i] = convert<T>(double(tiles[i].z), rounding::nearest_even{}, overflow::saturate{});
+  }
+  return q;
+}
+
+/// Dequantizes to a row-major float matrix.
+template <class T, class ScaleT>
+matrix<float> dequantize(const quantized<uniform<T, ScaleT>>& q) {
+  matrix<float> out(q.rows(), q.cols());
+  const granularity& g = q.scheme().gran;
+  const std::size_t th = g.height(q.rows()), tw = g.width(q.cols()), across = g.tiles_across(q.cols());
+  std::vector<detail::tile_scale> tiles(q.scales().size());
+  for (std::size_t i = 0; i < tiles.size(); ++i) {
+    tiles[i].s = detail::scale_value(q.scales()[i]);
+    tiles[i].z = q.zero_points().empty() ? 0.f : float(q.zero_points()[i]);
+  }
+  std::vector<T> codes(q.cols());
+  for (std::size_t r = 0; r < q.rows(); ++r) {
+    const T* row;
+    if constexpr (detail::sub_byte<T>) {
+      unpack_codes<T>(q.row_codes(r), q.cols(), reinterpret_cast<std::uint8_t*>(codes.data()));
+      row = codes.data();
+    } else {
+      row = reinterpret_cast<const T*>(q.row_codes(r));
+    }
+    detail::dequantize_row<T>(row, q.cols(), tw, tiles.data() + (r / th) * across, out.data() + r * q.cols());
+  }
+  return out;
+}
+
+/// quantize then dequantize in one pass, nothing packed; equal to dequantize(quantize(...)) bit for bit.
+template <class T, class ScaleT = float, class Derived, rounding_mode R = rounding::nearest_even>
+matrix<float> fake_quantize(const Eigen::MatrixBase<Derived>& m, granularity g, scale_rule rule = scale::absmax{},
+                            const R& r = R{}, on_nonfinite nf = on_nonfinite::nan_group) {
+  const detail::float_rows x(m);
+  g.check(x.rows(), x.cols(), "fake_quantize");
+  matrix<float> out(x.rows(), x.cols());
+  std::vector<detail::tile_scale> tiles;
+  const std::size_t tw = g.width(x.cols());
+  detail::quantize_rows(x, uniform<T, ScaleT>{g, rule}, r, nf, tiles,
+                        [&](std::size_t row, const T* codes, const detail::tile_scale* row_tiles) {
+                          detail::dequantize_row<T>(codes, x.cols(), tw, row_tiles, out.data() + row * x.cols());
+                        });
+  return out;
+}
+
+}  // namespace lowp
