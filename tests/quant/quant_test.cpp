@@ -1,0 +1,450 @@
+// tests/quant/quant_test.cpp: the quantizers of quant/ against the rules of FORMATS.md §2, §3, §5,
+// §8, with expected values computed independently here (frexp / ldexp for MX, the NVFP4 float
+// expressions written out again, llama.cpp bytes worked out from the documented layouts).
+#include <lowp/eigen/tensor.hpp>
+#include <lowp/lowp.hpp>
+
+#include <Eigen/Dense>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+lowp::matrix<float> gaussian(int rows, int cols, unsigned seed, float sigma = 1.f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.f, sigma);
+  lowp::matrix<float> m(rows, cols);
+  for (int i = 0; i < m.size(); ++i) m.data()[i] = d(rng);
+  return m;
+}
+
+bool same_bits(const lowp::matrix<float>& a, const lowp::matrix<float>& b) {
+  return a.rows() == b.rows() && a.cols() == b.cols() &&
+         std::memcmp(a.data(), b.data(), sizeof(float) * std::size_t(a.size())) == 0;
+}
+
+template <class Fn>
+std::string error_of(Fn&& f) {
+  try {
+    f();
+  } catch (const lowp::error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+/// floor(log2 |a|) from frexp (a = m · 2^e, m ∈ [0.5, 1)).
+int floor_log2(float a) {
+  int e;
+  std::frexp(a, &e);
+  return e - 1;
+}
+
+template <class Elem>
+void check_mx_block_values(int emax) {
+  const auto x = gaussian(4, 96, 11, 3.f);
+  const auto q = lowp::quantize(x, lowp::mx<Elem>{});
+  const auto y = lowp::dequantize(q);
+  long bad = 0;
+  for (int r = 0; r < 4; ++r)
+    for (int b = 0; b < 3; ++b) {
+      float amax = 0;
+      for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(x(r, 32 * b + i)));
+      const int e = std::clamp(floor_log2(amax) - emax, -127, 127);
+      bad += q.scales()[std::size_t(r * 3 + b)].bits() != e + 127;
+      const float X = std::ldexp(1.f, e);
+      for (int i = 0; i < 32; ++i) {
+        const float v = x(r, 32 * b + i);
+        float want;
+        if constexpr (std::is_same_v<Elem, lowp::int8>)
+          want = X * float(std::clamp(std::nearbyint(std::ldexp(v / X, 6)), -127.f, 127.f)) / 64.f;
+        else
+          want = X * float(lowp::convert<Elem>(v / X, lowp::rounding::nearest_even{}, lowp::overflow::saturate{}));
+        bad += y(r, 32 * b + i) != want;
+      }
+    }
+  CHECK(bad == 0);
+}
+
+}  // namespace
+
+TEST_CASE("MX: every element format decodes a block to X · P_i with X from the exponent bits", "[quant][mx]") {
+  check_mx_block_values<lowp::float8_e4m3fn>(8);
+  check_mx_block_values<lowp::float8_e5m2>(15);
+  check_mx_block_values<lowp::float6_e2m3fn>(2);
+  check_mx_block_values<lowp::float6_e3m2fn>(4);
+  check_mx_block_values<lowp::float4_e2m1fn>(2);
+  check_mx_block_values<lowp::int8>(0);
+}
+
+TEST_CASE("MX: zero block, NaN and Inf blocks, amax just below a power of two", "[quant][mx]") {
+  lowp::matrix<float> x = lowp::matrix<float>::Zero(1, 128);
+  for (int i = 32; i < 64; ++i) x(0, i) = 0.25f * float(i - 40);
+  x(0, 70) = NAN;
+  x(0, 100) = -INFINITY;
+  const auto q = lowp::quantize(x, lowp::mxfp8_e4m3{});
+  const auto y = lowp::dequantize(q);
+  CHECK(q.scales()[0].bits() == 0x00);  // zero block: X = 2^-127
+  for (int i = 0; i < 32; ++i) CHECK(y(0, i) == 0.f);
+  CHECK(q.scales()[2].bits() == 0xFF);  // NaN in the block: X = NaN
+  CHECK(q.scales()[3].bits() == 0xFF);  // Inf likewise
+  for (int i = 64; i < 128; ++i) CHECK(std::isnan(y(0, i)));
+  for (int i = 32; i < 64; ++i) CHECK(std::isfinite(y(0, i)));
+  // log2f(255.99998f) rounds to 8; the exponent bits say 7: e = 7 − 8 = −1, code 126
+  lowp::matrix<float> z = lowp::matrix<float>::Zero(1, 32);
+  z(0, 5) = std::nextafter(256.f, 0.f);
+  CHECK(lowp::quantize(z, lowp::mxfp8_e4m3{}).scales()[0].bits() == 126);
+  CHECK_THROWS_WITH(lowp::quantize(x, lowp::mxfp4{}, lowp::on_nonfinite::error),
+                    Catch::Contains("row 0") && Catch::Contains("column 70"));
+}
+
+TEST_CASE("MX: amax = 7 in E2M1 under floor saturates to 6; rceil and ceil do not", "[quant][mx]") {
+  lowp::matrix<float> x = lowp::matrix<float>::Zero(1, 32);
+  x(0, 0) = 7.f;
+  x(0, 1) = 1.f;
+  const auto f = lowp::dequantize(lowp::quantize(x, lowp::mxfp4{}));
+  CHECK(f(0, 0) == 6.f);  // floor: e = ⌊log2 7⌋ − 2 = 0, X = 1, P = e2m1(7) saturates to 6
+  const auto rq = lowp::quantize(x, lowp::mxfp4{lowp::mx_rule::rceil});
+  CHECK(rq.scales()[0].bits() == 128);       // ⌈log2(7 / 6)⌉ = 1
+  CHECK(lowp::dequantize(rq)(0, 0) == 8.f);  // 7 / 2 = 3.5, a tie between 3 (code 5) and 4 (code 6): even code, 4
+  const auto cq = lowp::quantize(x, lowp::mxfp4{lowp::mx_rule::ceil});
+  CHECK(cq.scales()[0].bits() == 128);  // ⌈log2 7⌉ − 2 = 1
+  // a power of two is its own ceiling: amax = 4 → floor and ceil agree
+  x(0, 0) = 4.f;
+  CHECK(lowp::quantize(x, lowp::mxfp4{lowp::mx_rule::ceil}).scales()[0].bits() ==
+        lowp::quantize(x, lowp::mxfp4{}).scales()[0].bits());
+}
+
+TEST_CASE("NVFP4 follows the two-level rule computed independently", "[quant][nvfp4]") {
+  auto x = gaussian(8, 64, 3, 2.f);
+  x(3, 17) = 9.5f;
+  x.row(5).setZero();
+  const auto q = lowp::quantize(x, lowp::nvfp4{});
+  const auto y = lowp::dequantize(q);
+  const float amax_t = x.cwiseAbs().maxCoeff();
+  const float s_enc = 2688.0f / amax_t;
+  CHECK(q.encode_scale() == s_enc);
+  CHECK(q.decode_scale() == 1.0f / s_enc);
+  long bad = 0;
+  for (int r = 0; r < 8; ++r)
+    for (int b = 0; b < 4; ++b) {
+      float amax_b = 0;
+      for (int i = 0; i < 16; ++i) amax_b = std::max(amax_b, std::fabs(x(r, 16 * b + i)));
+      const auto sb = lowp::convert<lowp::float8_e4m3fn>(amax_b / 6.0f * s_enc, lowp::rounding::nearest_even{},
+                                                         lowp::overflow::saturate{});
+      bad += q.scales()[std::size_t(r * 4 + b)].bits() != sb.bits();
+      for (int i = 0; i < 16; ++i) {
+        const float v = x(r, 16 * b + i);
+        const float qi =
+            float(sb) == 0.f
+                ? 0.f
+                : float(lowp::convert<lowp::float4_e2m1fn>(v * (s_enc / float(sb)), lowp::rounding::nearest_even{},
+                                                           lowp::overflow::saturate{}));
+        bad += y(r, 16 * b + i) != qi * float(sb) / s_enc;
+      }
+    }
+  CHECK(bad == 0);
+  // a non-finite amax_t makes every block NaN
+  x(0, 0) = INFINITY;
+  const auto n = lowp::dequantize(lowp::quantize(x, lowp::nvfp4{}));
+  CHECK(n.array().isNaN().all());
+  // an all-zero tensor: S_enc = 1, every code 0
+  CHECK(lowp::dequantize(lowp::quantize(lowp::matrix<float>::Zero(2, 32), lowp::nvfp4{})).isZero(0));
+}
+
+TEST_CASE("q8_0 bytes on a fixed vector worked out by hand", "[quant][gguf]") {
+  lowp::matrix<float> x(1, 32);
+  for (int j = 0; j < 32; ++j) x(0, j) = float(4 * j - 64);  // −64 .. 60
+  x(0, 31) = 127.f;                                          // amax 127: d = 1, id = 1
+  x(0, 1) = 2.5f;                                            // roundf: half away from zero → 3
+  x(0, 2) = -2.5f;                                           // → −3
+  const auto q = lowp::quantize(x, lowp::q8_0{});
+  const auto raw = q.raw();
+  REQUIRE(raw.size() == 34);
+  CHECK(raw[0] == 0x00);
+  CHECK(raw[1] == 0x3C);  // float16 1.0 = 0x3C00, little-endian
+  CHECK(std::int8_t(raw[2]) == -64);
+  CHECK(std::int8_t(raw[3]) == 3);
+  CHECK(std::int8_t(raw[4]) == -3);
+  for (int j = 3; j < 31; ++j) CHECK(std::int8_t(raw[2 + std::size_t(j)]) == 4 * j - 64);
+  CHECK(std::int8_t(raw[33]) == 127);
+  const auto back = lowp::quantized<lowp::q8_0>::from_raw(1, 32, raw);
+  CHECK(same_bits(lowp::dequantize(back), lowp::dequantize(q)));
+  CHECK(lowp::dequantize(q)(0, 1) == 3.f);
+}
+
+TEST_CASE("q4_0 bytes on a fixed vector worked out by hand", "[quant][gguf]") {
+  lowp::matrix<float> x = lowp::matrix<float>::Zero(1, 32);
+  x(0, 3) = -8.f;    // the first element of largest magnitude: m = −8, d = m / −8 = 1
+  x(0, 5) = 8.f;     // x + 8.5 = 16.5 → (int8_t) 16 → min(15, ·) = 15
+  x(0, 6) = 0.4f;    // 8.9 → 8
+  x(0, 7) = 0.5f;    // 9.0 → 9
+  x(0, 20) = -0.6f;  // 7.9 → 7
+  const auto q = lowp::quantize(x, lowp::q4_0{});
+  const auto raw = q.raw();
+  REQUIRE(raw.size() == 18);
+  CHECK(raw[0] == 0x00);
+  CHECK(raw[1] == 0x3C);
+  std::uint8_t want[16];
+  for (int j = 0; j < 16; ++j) want[j] = 8 | 8 << 4;  // zeros are code 8
+  want[3] = 0 | 8 << 4;
+  want[5] = 15 | 8 << 4;
+  want[6] = 8 | 8 << 4;
+  want[7] = 9 | 8 << 4;
+  want[4] = 8 | 7 << 4;  // element 20 sits in the high nibble of byte 4
+  for (int j = 0; j < 16; ++j) CHECK(int(raw[2 + std::size_t(j)]) == int(want[j]));
+  // with the positive element first, m = +8 and d = −1: the codes flip
+  lowp::matrix<float> y = x;
+  y(0, 3) = 8.f;
+  y(0, 5) = -8.f;
+  const auto q2 = lowp::quantize(y, lowp::q4_0{});
+  const auto r2 = q2.raw();
+  CHECK(r2[1] == 0xBC);  // float16 −1.0 = 0xBC00
+}
+
+TEST_CASE("tq2_0 and tq1_0 bytes follow the documented layouts", "[quant][gguf]") {
+  lowp::matrix<float> x(1, 256);
+  auto code = [](int i) { return i % 3; };  // element i is 2 · (code − 1): d = amax = 2, t = code − 1
+  for (int i = 0; i < 256; ++i) x(0, i) = 2.f * float(code(i) - 1);
+  const auto h2 = lowp::quantize(x, lowp::tq2_0{});
+  const auto q2 = h2.raw();
+  REQUIRE(q2.size() == 66);
+  long bad = 0;
+  for (int h = 0; h < 2; ++h)
+    for (int m = 0; m < 32; ++m) {
+      int b = 0;
+      for (int n = 0; n < 4; ++n) b |= code(128 * h + m + 32 * n) << (2 * n);
+      bad += q2[std::size_t(32 * h + m)] != b;
+    }
+  CHECK(bad == 0);
+  CHECK(q2[64] == 0x00);
+  CHECK(q2[65] == 0x40);  // float16 2.0 = 0x4000
+  const auto h1 = lowp::quantize(x, lowp::tq1_0{});
+  const auto q1 = h1.raw();
+  REQUIRE(q1.size() == 54);
+  // byte 0 holds elements 0, 32, 64, 96, 128: codes 0, 2, 1, 0, 2 → q = 65 → ⌈65 · 256 / 243⌉ = 69
+  CHECK(q1[0] == 69);
+  auto tbyte = [](int q) { return (q * 256 + 242) / 243; };
+  for (int m = 0; m < 32; ++m) {
+    int q = 0;
+    for (int n = 0; n < 5; ++n) q = q * 3 + code(m + 32 * n);
+    bad += q1[std::size_t(m)] != tbyte(q);
+  }
+  for (int m = 0; m < 16; ++m) {
+    int q = 0;
+    for (int n = 0; n < 5; ++n) q = q * 3 + code(160 + m + 16 * n);
+    bad += q1[std::size_t(32 + m)] != tbyte(q);
+  }
+  for (int j = 0; j < 4; ++j) {
+    int q = 0;
+    for (int n = 0; n < 4; ++n) q = q * 3 + code(240 + j + 4 * n);
+    bad += q1[std::size_t(48 + j)] != tbyte(q * 3);
+  }
+  CHECK(bad == 0);
+  CHECK(q1[53] == 0x40);
+  // ternary inputs come back exactly
+  CHECK(same_bits(lowp::dequantize(lowp::quantize(x, lowp::tq1_0{})), x));
+  CHECK(same_bits(lowp::dequantize(lowp::quantize(x, lowp::tq2_0{})), x));
+  CHECK_THROWS_WITH(lowp::quantize(lowp::matrix<float>::Ones(2, 48), lowp::q4_0{}),
+                    Catch::Contains("32") && Catch::Contains("48"));
+}
+
+TEST_CASE("asymmetric: 0.0 is exact, constant and all-zero inputs are defined", "[quant][uniform]") {
+  lowp::matrix<float> x(2, 8);
+  x << 0.3f, 1.7f, 0.f, 5.7f, 2.2f, 4.4f, 0.9f, 3.3f, -2.f, -1.f, 0.f, 0.5f, 3.f, 1.f, -0.25f, 2.f;
+  const auto q = lowp::quantize<lowp::uint8>(x, lowp::per_row{}, lowp::scale::asymmetric{});
+  const auto y = lowp::dequantize(q);
+  CHECK(y(0, 2) == 0.f);
+  CHECK(y(1, 2) == 0.f);
+  // row 0: [min, max] widened to [0, 5.7]: S = 5.7 / 255, z = 0
+  CHECK(q.zero_points()[0].value() == 0);
+  CHECK(q.scales()[0] >= 5.7f / 255);
+  // row 1: [−2, 3]: S = 5 / 255, z = round(0 + 2 / S) = 102
+  CHECK(q.zero_points()[1].value() == 102);
+  for (int c = 0; c < 8; ++c) CHECK(std::fabs(y(1, c) - x(1, c)) <= q.scales()[1] / 2 * 1.0001f);
+  const auto q8 = lowp::quantize<lowp::int8>(x, lowp::per_row{}, lowp::scale::asymmetric{});
+  CHECK(lowp::dequantize(q8)(1, 2) == 0.f);  // signed codes: z = round(−128 + 2 / S)
+  // constant inputs
+  const lowp::matrix<float> c = lowp::matrix<float>::Constant(2, 4, -3.f);
+  const auto yc = lowp::dequantize(lowp::quantize<lowp::uint8>(c, lowp::per_tensor{}, lowp::scale::asymmetric{}));
+  CHECK(yc.isApprox(c, 1e-6f));
+  const lowp::matrix<float> z = lowp::matrix<float>::Zero(2, 4);
+  CHECK(lowp::dequantize(lowp::quantize<lowp::uint8>(z, lowp::per_tensor{}, lowp::scale::asymmetric{})).isZero(0));
+  CHECK(lowp::dequantize(lowp::quantize<lowp::int8>(z, lowp::per_tensor{})).isZero(0));
+}
+
+TEST_CASE("ternary absmean and absmedian on a known input", "[quant][uniform]") {
+  lowp::matrix<float> w(1, 6);
+  w << 0.1f, -0.5f, 2.0f, 0.0f, -1.2f, 0.3f;
+  const auto q = lowp::quantize<lowp::trit>(w, lowp::per_tensor{}, lowp::scale::absmean{});
+  const double s = (0.1 + 0.5 + 2.0 + 0.0 + 1.2 + 0.3) / 6;  // mean |W| = 0.68333
+  CHECK(q.scales()[0] == Approx(s).epsilon(1e-6));
+  const int want[6] = {0, -1, 1, 0, -1, 0};  // round(W / s) clamped to [−1, 1]
+  for (int c = 0; c < 6; ++c) CHECK(int(float(q.code(0, std::size_t(c)))) == want[c]);
+  // absmedian: median of |W| = (0.3 + 0.5) / 2 = 0.4; W / 0.4 = 0.25, −1.25, 5, 0, −3, 0.75
+  const auto m = lowp::quantize<lowp::trit>(w, lowp::per_tensor{}, lowp::scale::absmedian{});
+  CHECK(m.scales()[0] == Approx(0.4).epsilon(1e-6));
+  const int want_m[6] = {0, -1, 1, 0, -1, 1};
+  for (int c = 0; c < 6; ++c) CHECK(int(float(m.code(0, std::size_t(c)))) == want_m[c]);
+}
+
+TEST_CASE("power-of-two scales are powers of two; MSE clipping finds the Gaussian optimum", "[quant][uniform]") {
+  const auto x = gaussian(16, 256, 7);
+  const auto q = lowp::quantize<lowp::int8>(x, lowp::per_group{64}, lowp::scale::pow2{});
+  for (float s : q.scales()) {
+    int e;
+    CHECK(std::frexp(s, &e) == 0.5f);
+  }
+  // and no element clips: amax / S ≤ 127
+  for (int r = 0; r < 16; ++r)
+    for (int g = 0; g < 4; ++g)
+      CHECK(x.row(r).segment(64 * g, 64).cwiseAbs().maxCoeff() / q.scales()[std::size_t(r * 4 + g)] <= 127.f);
+  const auto big = gaussian(256, 512, 9);
+  const auto m = lowp::quantize<lowp::int4>(big, lowp::per_tensor{}, lowp::scale::mse{128});
+  const double alpha = double(m.scales()[0]) * 7;  // the clip: 7 steps
+  CHECK(alpha > 2.2);
+  CHECK(alpha < 2.75);
+  // and MSE beats absmax on this data
+  CHECK(lowp::sqnr_db(big, lowp::dequantize(m)) >
+        lowp::sqnr_db(big, lowp::dequantize(lowp::quantize<lowp::int4>(big, lowp::per_tensor{}))));
+}
+
+TEST_CASE("scale storage formats round the scale up and are used as stored", "[quant][uniform]") {
+  const auto x = gaussian(8, 128, 21);
+  auto check = [&](auto q) {
+    const auto y = lowp::dequantize(q);
+    for (int r = 0; r < 8; ++r)
+      for (int c = 0; c < 128; ++c) {
+        const float s = float(q.scales()[q.tile_of(std::size_t(r), std::size_t(c))]);
+        CHECK(y(r, c) == s * float(q.code(std::size_t(r), std::size_t(c))));
+        CHECK(std::fabs(x(r, c)) <= s * 7.f * 1.0000001f);  // rounded up: nothing clips
+      }
+  };
+  check(lowp::quantize<lowp::int4, lowp::bfloat16>(x, lowp::per_group{32}));
+  check(lowp::quantize<lowp::int4, lowp::float16>(x, lowp::per_group{32}));
+  check(lowp::quantize<lowp::int4, lowp::float8_e4m3fn>(x, lowp::per_group{32}));
+  check(lowp::quantize<lowp::int4, lowp::float8_e8m0fnu>(x, lowp::per_block{4, 32}));
+}
+
+TEST_CASE("fake_quantize equals dequantize(quantize) bit for bit for every scheme", "[quant]") {
+  auto x = gaussian(12, 256, 5, 1.5f);
+  x(2, 3) = 40.f;  // an outlier
+  using namespace lowp;
+  CHECK(same_bits(fake_quantize<int8>(x, per_tensor{}), dequantize(quantize<int8>(x, per_tensor{}))));
+  CHECK(same_bits(fake_quantize<int8>(x, per_channel{}), dequantize(quantize<int8>(x, per_channel{}))));
+  CHECK(same_bits(fake_quantize<int4>(x, per_group{64}), dequantize(quantize<int4>(x, per_group{64}))));
+  CHECK(same_bits(fake_quantize<int2>(x, per_block{4, 64}), dequantize(quantize<int2>(x, per_block{4, 64}))));
+  CHECK(same_bits(fake_quantize<uint4, bfloat16>(x, per_group{32}, scale::asymmetric{}),
+                  dequantize(quantize<uint4, bfloat16>(x, per_group{32}, scale::asymmetric{}))));
+  CHECK(same_bits(fake_quantize<float8_e4m3fn>(x, per_channel{}, scale::mse{16}),
+                  dequantize(quantize<float8_e4m3fn>(x, per_channel{}, scale::mse{16}))));
+  CHECK(same_bits(fake_quantize<float6_e2m3fn, float8_e8m0fnu>(x, per_group{32}, scale::pow2{}),
+                  dequantize(quantize<float6_e2m3fn, float8_e8m0fnu>(x, per_group{32}, scale::pow2{}))));
+  CHECK(same_bits(fake_quantize<trit>(x, per_channel{}, scale::absmean{}),
+                  dequantize(quantize<trit>(x, per_channel{}, scale::absmean{}))));
+  CHECK(same_bits(fake_quantize<binary>(x, per_channel{}, scale::absmean{}),
+                  dequantize(quantize<binary>(x, per_channel{}, scale::absmean{}))));
+  CHECK(same_bits(fake_quantize<int4>(x, per_group{64}, scale::absmax{}, rounding::stochastic{3, 1}),
+                  dequantize(quantize<int4>(x, per_group{64}, scale::absmax{}, rounding::stochastic{3, 1}))));
+  CHECK(same_bits(fake_quantize(x, mxfp8_e4m3{}), dequantize(quantize(x, mxfp8_e4m3{}))));
+  CHECK(same_bits(fake_quantize(x, mxfp8_e5m2{}), dequantize(quantize(x, mxfp8_e5m2{}))));
+  CHECK(same_bits(fake_quantize(x, mxfp6_e2m3{}), dequantize(quantize(x, mxfp6_e2m3{}))));
+  CHECK(same_bits(fake_quantize(x, mxfp6_e3m2{mx_rule::ceil}), dequantize(quantize(x, mxfp6_e3m2{mx_rule::ceil}))));
+  CHECK(same_bits(fake_quantize(x, mxfp4{mx_rule::rceil}), dequantize(quantize(x, mxfp4{mx_rule::rceil}))));
+  CHECK(same_bits(fake_quantize(x, mxint8{}), dequantize(quantize(x, mxint8{}))));
+  CHECK(same_bits(fake_quantize(x, nvfp4{}), dequantize(quantize(x, nvfp4{}))));
+  CHECK(same_bits(fake_quantize(x, q8_0{}), dequantize(quantize(x, q8_0{}))));
+  CHECK(same_bits(fake_quantize(x, q4_0{}), dequantize(quantize(x, q4_0{}))));
+  CHECK(same_bits(fake_quantize(x, tq1_0{}), dequantize(quantize(x, tq1_0{}))));
+  CHECK(same_bits(fake_quantize(x, tq2_0{}), dequantize(quantize(x, tq2_0{}))));
+  CHECK(same_bits(fake_quantize(x, tritplane{64}), dequantize(quantize(x, tritplane{64}))));
+  // and from an expression, a column-major matrix and a rank-2 tensor alike
+  const Eigen::MatrixXf cm = x;
+  CHECK(same_bits(dequantize(quantize<int4>(cm, per_group{64})), dequantize(quantize<int4>(x, per_group{64}))));
+  CHECK(same_bits(dequantize(quantize<int4>(x * 1.0f, per_group{64})), dequantize(quantize<int4>(x, per_group{64}))));
+  Eigen::Tensor<float, 2, Eigen::RowMajor> t(12, 256);
+  std::memcpy(t.data(), x.data(), sizeof(float) * 12 * 256);
+  CHECK(same_bits(dequantize(quantize<int4>(t, per_group{64})), dequantize(quantize<int4>(x, per_group{64}))));
+  CHECK(same_bits(dequantize(quantize(t, mxfp4{})), dequantize(quantize(x, mxfp4{}))));
+}
+
+TEST_CASE("the fake_quant functor equals per-tensor fake_quantize, vectorised by Eigen", "[quant][eigen]") {
+  const lowp::matrix<float> x = gaussian(33, 65, 2, 4.f);
+  auto one = [&](auto tag) {
+    using T = decltype(tag);
+    const auto q = lowp::quantize<T>(x, lowp::per_tensor{});
+    const lowp::matrix<float> a = x.unaryExpr(lowp::fake_quant<T>(q.scales()[0]));
+    CHECK(same_bits(a, lowp::fake_quantize<T>(x, lowp::per_tensor{})));
+  };
+  one(lowp::float8_e4m3fn{});
+  one(lowp::float8_e5m2{});
+  one(lowp::float4_e2m1fn{});
+  one(lowp::int8{});
+  one(lowp::int4{});
+  one(lowp::uint8{});
+  one(lowp::trit{});
+}
+
+TEST_CASE("NaN and Inf: the group goes NaN, or on_nonfinite::error names the element", "[quant][uniform]") {
+  auto x = gaussian(4, 64, 8);
+  x(1, 40) = NAN;
+  const auto y = lowp::dequantize(lowp::quantize<lowp::int8>(x, lowp::per_group{32}));
+  for (int c = 0; c < 64; ++c) {
+    CHECK(std::isnan(y(1, c)) == (c >= 32));
+    CHECK(std::isfinite(y(0, c)));
+  }
+  CHECK_THROWS_WITH(lowp::quantize<lowp::int8>(x, lowp::per_group{32}, lowp::scale::absmax{},
+                                               lowp::rounding::nearest_even{}, lowp::on_nonfinite::error),
+                    Catch::Contains("row 1") && Catch::Contains("column 40"));
+  x(1, 40) = INFINITY;
+  const auto yi = lowp::dequantize(lowp::quantize<lowp::float8_e4m3fn, lowp::float8_e8m0fnu>(x, lowp::per_row{}));
+  CHECK(yi.row(1).array().isNaN().all());
+  CHECK(yi.row(2).array().isFinite().all());
+}
+
+TEST_CASE("shapes: errors name both numbers; padding stores only the real elements", "[quant][errors]") {
+  const auto x = gaussian(6, 100, 4);
+  CHECK_THROWS_WITH(lowp::quantize<lowp::int4>(x, lowp::per_group{32}),
+                    Catch::Contains("32") && Catch::Contains("100"));
+  CHECK_THROWS_WITH(lowp::quantize<lowp::int4>(x, lowp::per_block{4, 50}),
+                    Catch::Contains("4") && Catch::Contains("6"));
+  CHECK_THROWS_WITH(lowp::quantize(x, lowp::mxfp4{}), Catch::Contains("32") && Catch::Contains("100"));
+  CHECK_THROWS_WITH(lowp::quantize(x, lowp::nvfp4{}), Catch::Contains("16") && Catch::Contains("100"));
+  CHECK_THROWS_WITH(lowp::quantize<lowp::int8>(lowp::matrix<float>(0, 4), lowp::per_tensor{}),
+                    Catch::Contains("empty"));
+  CHECK_THROWS_WITH(lowp::quantize<lowp::int8>(x, lowp::per_group{0}), Catch::Contains("at least 1"));
+  CHECK_THROWS_WITH(lowp::sqnr_db(x, lowp::matrix<float>(2, 2)), Catch::Contains("shapes differ"));
+  // padded: groups of 32 over 100 columns: 4 per row, the last holding 4 elements
+  const auto p = lowp::quantize<lowp::int4>(x, lowp::per_group{32, lowp::pad});
+  CHECK(p.scales().size() == 6 * 4);
+  CHECK(p.row_bytes() == 50);
+  const float amax_last = x.row(0).tail(4).cwiseAbs().maxCoeff();
+  CHECK(p.scales()[3] == Approx(amax_last / 7).epsilon(1e-6));
+  CHECK(lowp::sqnr_db(x, lowp::dequantize(p)) > 15);
+  const auto mp = lowp::quantize(x, lowp::mxfp4{lowp::pad});
+  CHECK(mp.blocks_per_row() == 4);
+  CHECK(same_bits(lowp::fake_quantize(x, lowp::mxfp4{lowp::pad}), lowp::dequantize(mp)));
+}
+
+TEST_CASE("sizes and metrics", "[quant]") {
+  const auto x = gaussian(64, 256, 6);
+  CHECK(lowp::quantize<lowp::int4>(x, lowp::per_group{128}).bits_per_value() == Approx(4 + 32.0 / 128));
+  CHECK(lowp::quantize(x, lowp::mxfp4{}).bits_per_value() == Approx(4.25));
+  CHECK(lowp::quantize(x, lowp::mxfp6_e2m3{}).bits_per_value() == Approx(6.25));
+  CHECK(lowp::quantize(x, lowp::nvfp4{}).bits_per_value() == Approx(4.5 + 32.0 / (64 * 256)));
+  CHECK(lowp::quantize(x, lowp::q8_0{}).bits_per_value() == Approx(8.5));
+  CHECK(lowp::quantize(x, lowp::tq1_0{}).bits_per_value() == Approx(1.6875));
+  const auto y = lowp::dequantize(lowp::quantize<lowp::int8>(x, lowp::per_channel{}));
+  const double noise = (x - y).squaredNorm(), signal = x.squaredNorm();
+  CHECK(lowp::sqnr_db(x, y) == Approx(10 * std::log10(signal / noise)));
+  CHECK(lowp::mse(x, y) == Approx(noise / double(x.size())));
+  CHECK(lowp::max_abs_error(x, y) == Approx((x - y).cwiseAbs().maxCoeff()));
+  const auto rep = lowp::row_report(x, y);
+  REQUIRE(rep.size() == 64);
+  CHECK(rep[7].max_abs_error == Approx((x.row(7) - y.row(7)).cwiseAbs().maxCoeff()));
+  CHECK(std::isinf(lowp::sqnr_db(x, x)));
+}
