@@ -1,6 +1,6 @@
 # lowp: the commands of the README. Each installs the Debian packages it lacks (as root; otherwise
 # it prints the one command to run and stops), configures, builds and runs.
-#   make demo             the format table (later: the format explorer)
+#   make demo             the format explorer (examples/explore.cpp): table + SVG charts in build/demo/
 #   make test             the test suite twice: a -O3 build and an ASan + UBSan build
 #   make test-exhaustive  all 2^32 float bit patterns for every 8/6/4-bit format (a few minutes)
 #   make bench            the Google Benchmark programs of bench/, -march=native
@@ -35,8 +35,8 @@ deps-bench:
 
 demo: deps-test
 	cmake --preset release >/dev/null
-	cmake --build build/release --target format_table -j $(JOBS)
-	./build/release/examples/format_table
+	cmake --build build/release --target explore -j $(JOBS)
+	mkdir -p build/demo && cd build/demo && ../release/examples/explore
 
 test: test-release test-asan
 
@@ -59,6 +59,7 @@ bench: deps-bench
 	cmake --preset bench >/dev/null
 	cmake --build build/bench -j $(JOBS)
 	./build/bench/bench/bench_convert
+	./build/bench/bench/bench_quantize
 
 clean:
 	rm -rf build

@@ -16,6 +16,8 @@
 #include <cfloat>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -102,6 +104,8 @@ std::string format_name() {
   } else if constexpr (T::format_family == family::minifloat) {
     constexpr auto s = T::spec;
     const char* enc[] = {"", "fn", "fnuz", "", "fnu"};
+    if (s.E == 8 && s.M == 7 && s.enc == encoding::ieee && s.bias == 127) return "bfloat16";
+    if (s.E == 5 && s.M == 10 && s.enc == encoding::ieee && s.bias == 15) return "float16";
     std::string n = "e" + std::to_string(s.E) + "m" + std::to_string(s.M) + enc[int(s.enc)];
     if (s.bias != default_bias(s.E, s.enc)) n += "_b" + std::to_string(s.bias);
     return n;
@@ -112,34 +116,41 @@ std::string format_name() {
 
 namespace detail {
 
-/// Statistics of one group; `nonfinite` is set by the first NaN / Inf seen.
+/// Statistics of one group; `nonfinite` is set by any NaN / Inf. The largest magnitude comes from
+/// the integer maximum of |x|'s bits (vectorisable; bits ≥ 0x7F800000 mean Inf or NaN); min / max
+/// and Σ|x| only when the rule reads them.
 struct group_stats {
   float amax = 0.f, lo = 0.f, hi = 0.f;
   double sum_abs = 0.0;
   std::size_t count = 0;
   bool nonfinite = false;
   bool any = false;
-  void add(const float* x, std::size_t n) {
-    float a = amax, l = lo, h = hi;
-    double s = 0.0;
-    bool bad = false;
+  void add(const float* x, std::size_t n, bool need_range = true, bool need_sum = true) {
+    std::uint32_t m = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      const float v = x[i];
-      bad |= !std::isfinite(v);
-      a = std::max(a, std::fabs(v));
-      s += std::fabs(v);
+      std::uint32_t u;
+      std::memcpy(&u, x + i, 4);
+      m = std::max(m, u & 0x7FFFFFFFu);
     }
-    if (!any && n > 0) l = h = x[0];
-    for (std::size_t i = 0; i < n; ++i) {
-      l = std::min(l, x[i]);
-      h = std::max(h, x[i]);
+    if (m >= 0x7F800000u) nonfinite = true;
+    float a;
+    std::memcpy(&a, &m, 4);
+    amax = std::max(amax, a);
+    if (need_range && n > 0) {
+      float l = any ? lo : x[0], h = any ? hi : x[0];
+      for (std::size_t i = 0; i < n; ++i) {
+        l = std::min(l, x[i]);
+        h = std::max(h, x[i]);
+      }
+      lo = l;
+      hi = h;
     }
-    amax = a;
-    lo = l;
-    hi = h;
-    sum_abs += s;
+    if (need_sum) {
+      float s = 0.f;  // partial sums in float, blocks of the group added in double
+      for (std::size_t i = 0; i < n; ++i) s += std::fabs(x[i]);
+      sum_abs += s;
+    }
     count += n;
-    nonfinite |= bad;
     any |= n > 0;
   }
 };

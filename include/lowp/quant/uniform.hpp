@@ -329,7 +329,8 @@ void quantize_rows(const float_rows& x, const uniform<T, ScaleT>& sch, const R& 
       group_stats st;
       values.clear();
       for (std::size_t rr = r0; rr < r1; ++rr) {
-        st.add(x.row(rr) + c0, c1 - c0);
+        st.add(x.row(rr) + c0, c1 - c0, sch.rule.k == scale_rule::kind::asymmetric,
+               sch.rule.k == scale_rule::kind::absmean);
         if (need_values) values.insert(values.end(), x.row(rr) + c0, x.row(rr) + c1);
       }
       if (st.nonfinite && nf == on_nonfinite::error) {
