@@ -42,6 +42,7 @@
 #include "lowp/quant/matrix.hpp"
 #include "lowp/quant/scale.hpp"
 #include "lowp/simd/convert.hpp"
+#include "lowp/simd/pack.hpp"
 
 namespace lowp {
 
@@ -71,14 +72,6 @@ std::size_t row_bytes_of(std::size_t n) {
     return packing<T>::bytes_for(n);
   else
     return n * sizeof(typename T::storage_type);
-}
-
-template <class R>
-R at_index(const R& r, std::uint64_t index) {
-  if constexpr (std::is_same_v<R, rounding::stochastic>)
-    return rounding::stochastic{r.seed, r.offset + index};
-  else
-    return r;
 }
 
 /// The stored form of scale s: rounded up to ScaleT (NaN stays NaN where ScaleT has one).
@@ -126,7 +119,7 @@ void encode_segment(const float* x, std::size_t n, const tile_scale& t, bool sym
   const float inv = t.s == 0.f ? 0.f : 1.0f / t.s;
   const bool divide = t.s != 0.f && !std::isfinite(inv);
   for (std::size_t i = 0; i < n; ++i) tmp[i] = divide ? x[i] / t.s : x[i] * inv;
-  const R rr = at_index(r, base);
+  const R rr = shifted(r, base);  // element (r, c) draws index r · cols + c
   if constexpr (E::integer) {
     if constexpr (std::is_same_v<T, binary>) {
       convert(std::span<const float>(tmp, n), std::span<T>(out, n), rr, overflow::saturate{});
