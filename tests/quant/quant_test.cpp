@@ -98,6 +98,15 @@ TEST_CASE("MX: zero block, NaN and Inf blocks, amax just below a power of two", 
   lowp::matrix<float> z = lowp::matrix<float>::Zero(1, 32);
   z(0, 5) = std::nextafter(256.f, 0.f);
   CHECK(lowp::quantize(z, lowp::mxfp8_e4m3{}).scales()[0].bits() == 126);
+  // a block of float subnormals: e = ⌊log2 2^-130⌋ − emax clamps to −127, X = 2^-127; MXINT8 codes
+  // step 2^-6 · X = 2^-133, so 2^-130 is code 8 and −3 · 2^-133 code −3 (2^(6+127) must not overflow)
+  lowp::matrix<float> tiny = lowp::matrix<float>::Zero(1, 32);
+  tiny(0, 0) = 0x1p-130f;
+  tiny(0, 1) = -3 * 0x1p-133f;
+  const auto ti = lowp::dequantize(lowp::quantize(tiny, lowp::mxint8{}));
+  CHECK(ti(0, 0) == 0x1p-130f);
+  CHECK(ti(0, 1) == -3 * 0x1p-133f);
+  CHECK(lowp::dequantize(lowp::quantize(tiny, lowp::mxfp8_e4m3{}))(0, 0) == 0x1p-130f);  // P = 2^-3
   CHECK_THROWS_WITH(lowp::quantize(x, lowp::mxfp4{}, lowp::on_nonfinite::error),
                     Catch::Contains("row 0") && Catch::Contains("column 70"));
 }

@@ -62,11 +62,11 @@ struct mx {
   constexpr mx(pad_t) : padded(true) {}
   constexpr mx(mx_rule r, pad_t) : rule(r), padded(true) {}
   /// emax_elem of OCP MX Table 1: the exponent of the element's largest normal.
-  static int emax_elem() {
+  static constexpr int emax_elem() {
     if constexpr (std::is_same_v<Elem, int8>)
       return 0;  // MXINT8: 1.984375 = 127 · 2^-6
     else
-      return std::ilogb(double(std::numeric_limits<Elem>::max()));
+      return Elem::spec.emax();  // the exponent of the largest finite value
   }
   static double max_elem() {
     if constexpr (std::is_same_v<Elem, int8>)
@@ -144,12 +144,33 @@ struct block_storage {
   }
 };
 
+/// ⌊log2 a⌋ of a finite a > 0 from its bits (exact; subnormals through ilogb), and whether a is a
+/// power of two.
+inline int exponent_bits(float a, bool& pow2) {
+  std::uint32_t u;
+  std::memcpy(&u, &a, 4);
+  if (u >= 0x00800000u) {
+    pow2 = (u & 0x007FFFFFu) == 0;
+    return int(u >> 23) - 127;
+  }
+  const int e = std::ilogb(a);
+  pow2 = std::ldexp(1.0f, e) == a;
+  return e;
+}
+/// 2^k as a float for k in [−149, 127], built from its bits.
+inline float pow2f(int k) {
+  const std::uint32_t u = k >= -126 ? std::uint32_t(k + 127) << 23 : std::uint32_t(1) << (k + 149);
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
 /// The E8M0 scale exponent of an MX block with largest magnitude amax (finite, > 0).
 template <class Elem>
 int mx_exponent(float amax, mx_rule rule) {
   const int emax = mx<Elem>::emax_elem();
-  const int lg = std::ilogb(amax);  // ⌊log2 amax⌋ from the exponent bits (OCP MX §5.1)
-  const bool pow2 = std::ldexp(1.0f, lg) == amax;
+  bool pow2;
+  const int lg = exponent_bits(amax, pow2);  // ⌊log2 amax⌋ from the exponent bits (OCP MX §5.1)
   int e;
   if (rule == mx_rule::floor) {
     e = lg - emax;
@@ -157,8 +178,9 @@ int mx_exponent(float amax, mx_rule rule) {
     e = lg + (pow2 ? 0 : 1) - emax;
   } else {  // rceil: ⌈log2(amax / max_elem)⌉ with the division in float
     const float v = amax / float(mx<Elem>::max_elem());
-    const int lv = std::ilogb(v);
-    e = lv + (std::ldexp(1.0f, lv) == v ? 0 : 1);
+    bool p2;
+    const int lv = exponent_bits(v, p2);
+    e = lv + (p2 ? 0 : 1);
   }
   return std::clamp(e, -127, 127);
 }
@@ -222,35 +244,42 @@ class quantized<nvfp4> {
 
 namespace detail {
 
-/// Quantizes one row into element codes and block scales (MX).
+/// Quantizes one row into element codes and block scales (MX): every block's scale first, the
+/// scaled row into tmp (≥ cols floats), then one SIMD conversion for the row.
 template <class Elem>
 void mx_encode_row(const float* x, std::size_t cols, const mx<Elem>& s, Elem* codes, float8_e8m0fnu* scales,
                    float* tmp) {
   for (std::size_t c0 = 0, b = 0; c0 < cols; c0 += s.block, ++b) {
     const std::size_t n = std::min(s.block, cols - c0);
-    float amax = 0.f;
-    bool finite = true;
+    std::uint32_t m = 0;  // max |x| from the bits: ≥ 0x7F800000 means Inf or NaN
     for (std::size_t i = 0; i < n; ++i) {
-      finite &= std::isfinite(x[c0 + i]);
-      amax = std::max(amax, std::fabs(x[c0 + i]));
+      std::uint32_t u;
+      std::memcpy(&u, x + c0 + i, 4);
+      m = std::max(m, u & 0x7FFFFFFFu);
     }
-    if (!finite) {  // X = NaN: the whole block decodes to NaN (OCP MX §5.1)
+    float* y = tmp + c0;
+    if (m >= 0x7F800000u) {  // X = NaN: the whole block decodes to NaN (OCP MX §5.1)
       scales[b] = float8_e8m0fnu::from_bits(0xFF);
-      for (std::size_t i = 0; i < n; ++i) codes[c0 + i] = Elem::from_bits(0);
+      std::fill(y, y + n, 0.f);
       continue;
     }
+    float amax;
+    std::memcpy(&amax, &m, 4);
     const int e = amax > 0.f ? mx_exponent<Elem>(amax, s.rule) : -127;  // zero block: X = 2^-127
     scales[b] = float8_e8m0fnu::from_bits(std::uint8_t(e + 127));
-    // V_i / X as a multiplication by the exact power of two 2^-e (2^-e·2^6 for MXINT8)
-    const float inv = std::ldexp(1.0f, std::is_same_v<Elem, int8> ? 6 - e : -e);
-    for (std::size_t i = 0; i < n; ++i) tmp[i] = x[c0 + i] * inv;
+    // V_i / X as a multiplication by the exact power of two 2^-e (then ·2^6 for MXINT8: two steps,
+    // as 2^(6−e) overflows float for e = −127)
+    const float inv = pow2f(-e);
+    for (std::size_t i = 0; i < n; ++i) y[i] = x[c0 + i] * inv;
     if constexpr (std::is_same_v<Elem, int8>)
-      convert(std::span<const float>(tmp, n), std::span<Elem>(codes + c0, n), rounding::nearest_even{},
-              overflow::saturate_symmetric{});  // MXINT8 codes clamp to ±127
-    else
-      convert(std::span<const float>(tmp, n), std::span<Elem>(codes + c0, n), rounding::nearest_even{},
-              overflow::saturate{});
+      for (std::size_t i = 0; i < n; ++i) y[i] *= 64.0f;
   }
+  if constexpr (std::is_same_v<Elem, int8>)
+    convert(std::span<const float>(tmp, cols), std::span<Elem>(codes, cols), rounding::nearest_even{},
+            overflow::saturate_symmetric{});  // MXINT8 codes clamp to ±127
+  else
+    convert(std::span<const float>(tmp, cols), std::span<Elem>(codes, cols), rounding::nearest_even{},
+            overflow::saturate{});
 }
 
 template <class Elem>
@@ -276,9 +305,10 @@ inline void nvfp4_encode_row(const float* x, std::size_t cols, float s_enc, bool
                              float8_e4m3fn* scales, float* tmp) {
   for (std::size_t c0 = 0, b = 0; c0 < cols; c0 += nvfp4::block, ++b) {
     const std::size_t n = std::min(nvfp4::block, cols - c0);
+    float* y = tmp + c0;
     if (tensor_nan) {
       scales[b] = float8_e4m3fn::from_bits(0x7F);
-      for (std::size_t i = 0; i < n; ++i) codes[c0 + i] = float4_e2m1fn::from_bits(0);
+      std::fill(y, y + n, 0.f);
       continue;
     }
     float amax_b = 0.f;
@@ -287,15 +317,15 @@ inline void nvfp4_encode_row(const float* x, std::size_t cols, float s_enc, bool
         convert<float8_e4m3fn>(amax_b / 6.0f * s_enc, rounding::nearest_even{}, overflow::saturate{});
     scales[b] = sb;
     const float sbf = float(sb);
-    if (sbf == 0.f) {
-      for (std::size_t i = 0; i < n; ++i) codes[c0 + i] = float4_e2m1fn::from_bits(0);
+    if (sbf == 0.f) {  // every q_i is 0
+      std::fill(y, y + n, 0.f);
       continue;
     }
     const float f = s_enc / sbf;
-    for (std::size_t i = 0; i < n; ++i) tmp[i] = x[c0 + i] * f;
-    convert(std::span<const float>(tmp, n), std::span<float4_e2m1fn>(codes + c0, n), rounding::nearest_even{},
-            overflow::saturate{});
+    for (std::size_t i = 0; i < n; ++i) y[i] = x[c0 + i] * f;
   }
+  convert(std::span<const float>(tmp, cols), std::span<float4_e2m1fn>(codes, cols), rounding::nearest_even{},
+          overflow::saturate{});
 }
 
 inline void nvfp4_decode_row(const float4_e2m1fn* codes, std::size_t cols, const float8_e4m3fn* scales, float s_enc,
@@ -337,7 +367,7 @@ void block_rows(const float_rows& x, const Scheme& s, on_nonfinite nf, float& s_
   using Elem = typename Scheme::element_type;
   check_blocks(x.rows(), x.cols(), s.block, s.padded, "quantize");
   std::vector<Elem> codes(x.cols());
-  std::vector<float> tmp(s.block);
+  std::vector<float> tmp(x.cols());
   const std::size_t nb = (x.cols() + s.block - 1) / s.block;
   bool finite = true;
   if constexpr (std::is_same_v<Scheme, nvfp4>) {

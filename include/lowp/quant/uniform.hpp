@@ -106,51 +106,69 @@ struct tile_scale {
   float z = 0.f;  // zero point value (a value of T)
 };
 
-/// Quantizes n floats with scale s and zero point z into codes out (element index base for
-/// stochastic rounding); tmp holds ≥ n floats.
+/// Quantizes one row of n floats whose consecutive segments of tw elements take tiles[0], tiles[1],
+/// ... into codes out (element i draws stochastic index base + i); tmp holds ≥ n floats. Every
+/// segment is scaled first, then the whole row is converted in one SIMD call.
 template <class T, class R>
-void encode_segment(const float* x, std::size_t n, const tile_scale& t, bool symmetric, const R& r, std::uint64_t base,
-                    T* out, float* tmp) {
+void encode_row(const float* x, std::size_t n, std::size_t tw, const tile_scale* tiles, bool symmetric, const R& r,
+                std::uint64_t base, T* out, float* tmp) {
   using E = element_range<T>;
-  if (!std::isfinite(t.s)) {  // a non-finite tile: codes 0 (value z), dequantized to NaN by its scale
-    for (std::size_t i = 0; i < n; ++i) out[i] = T::from_bits(0);
-    return;
-  }
-  const float inv = t.s == 0.f ? 0.f : 1.0f / t.s;
-  const bool divide = t.s != 0.f && !std::isfinite(inv);
-  for (std::size_t i = 0; i < n; ++i) tmp[i] = divide ? x[i] / t.s : x[i] * inv;
-  const R rr = shifted(r, base);  // element (r, c) draws index r · cols + c
-  if constexpr (E::integer) {
-    if constexpr (std::is_same_v<T, binary>) {
-      convert(std::span<const float>(tmp, n), std::span<T>(out, n), rr, overflow::saturate{});
-    } else if (symmetric && t.z == 0.f) {
-      if constexpr (T::range.lo < 0)
-        convert(std::span<const float>(tmp, n), std::span<T>(out, n), rr, overflow::saturate_symmetric{});
-      else
-        convert(std::span<const float>(tmp, n), std::span<T>(out, n), rr, overflow::saturate{});
-    } else {
-      // round first, then add the zero point and clamp (gemmlowp); y is within ±2^16 of the range
-      static thread_local std::vector<intn<16, true>> wide;
-      wide.resize(n);
-      convert(std::span<const float>(tmp, n), std::span<intn<16, true>>(wide.data(), n), rr, overflow::saturate{});
-      const int z = int(t.z), lo = int(E::qmin()), hi = int(E::qmax());
-      for (std::size_t i = 0; i < n; ++i) out[i] = code_of_int<T>(std::clamp(int(wide[i].value()) + z, lo, hi));
+  for (std::size_t c0 = 0, tc = 0; c0 < n; c0 += tw, ++tc) {
+    const tile_scale& t = tiles[tc];
+    const std::size_t m = std::min(tw, n - c0);
+    float* y = tmp + c0;
+    const float* v = x + c0;
+    if (!std::isfinite(t.s)) {  // a non-finite tile: any code; its NaN scale makes every value NaN
+      std::fill(y, y + m, 0.f);
+      continue;
     }
+    const float inv = t.s == 0.f ? 0.f : 1.0f / t.s;
+    if (t.s != 0.f && !std::isfinite(inv))
+      for (std::size_t i = 0; i < m; ++i) y[i] = v[i] / t.s;
+    else
+      for (std::size_t i = 0; i < m; ++i) y[i] = v[i] * inv;
+    if constexpr (!E::integer)
+      if (t.z != 0.f)
+        for (std::size_t i = 0; i < m; ++i) y[i] += t.z;  // minifloats: the zero point before rounding
+  }
+  const R rr = shifted(r, base);  // element (r, c) draws index r · cols + c
+  const std::span<const float> in(tmp, n);
+  if constexpr (std::is_same_v<T, binary>) {
+    convert(in, std::span<T>(out, n), rr, overflow::saturate{});
+  } else if constexpr (!E::integer) {
+    convert(in, std::span<T>(out, n), rr, overflow::saturate{});
+  } else if (symmetric) {
+    if constexpr (T::range.lo < 0)
+      convert(in, std::span<T>(out, n), rr, overflow::saturate_symmetric{});
+    else
+      convert(in, std::span<T>(out, n), rr, overflow::saturate{});
   } else {
-    if (t.z != 0.f)
-      for (std::size_t i = 0; i < n; ++i) tmp[i] += t.z;
-    convert(std::span<const float>(tmp, n), std::span<T>(out, n), rr, overflow::saturate{});
+    // round first, then add the zero point and clamp (gemmlowp); y is within ±2^16 of the range
+    static thread_local std::vector<intn<16, true>> wide;
+    wide.resize(n);
+    convert(in, std::span<intn<16, true>>(wide.data(), n), rr, overflow::saturate{});
+    const int lo = int(E::qmin()), hi = int(E::qmax());
+    for (std::size_t c0 = 0, tc = 0; c0 < n; c0 += tw, ++tc) {
+      const int z = int(tiles[tc].z);
+      for (std::size_t i = c0; i < std::min(n, c0 + tw); ++i)
+        out[i] = code_of_int<T>(std::clamp(int(wide[i].value()) + z, lo, hi));
+    }
   }
 }
 
-/// x̂ = S · (q − z) for n codes.
+/// x̂ = S · (q − z) for a row of n codes in segments of tw (one conversion for the row).
 template <class T>
-void decode_segment(const T* q, std::size_t n, const tile_scale& t, float* out) {
+void decode_row(const T* q, std::size_t n, std::size_t tw, const tile_scale* tiles, float* out) {
   convert(std::span<const T>(q, n), std::span<float>(out, n), rounding::nearest_even{}, overflow::saturate{});
-  if (t.z != 0.f)
-    for (std::size_t i = 0; i < n; ++i) out[i] = t.s * (out[i] - t.z);
-  else
-    for (std::size_t i = 0; i < n; ++i) out[i] = t.s * out[i];
+  for (std::size_t c0 = 0, tc = 0; c0 < n; c0 += tw, ++tc) {
+    const tile_scale& t = tiles[tc];
+    float* o = out + c0;
+    const std::size_t m = std::min(tw, n - c0);
+    if (t.z != 0.f)
+      for (std::size_t i = 0; i < m; ++i) o[i] = t.s * (o[i] - t.z);
+    else
+      for (std::size_t i = 0; i < m; ++i) o[i] = t.s * o[i];
+  }
 }
 
 /// The scale and zero point of one tile from its statistics (and its values, for the rules that
@@ -206,8 +224,8 @@ tile_scale choose_scale(const group_stats& st, const scale_rule& rule, std::vect
       for (int k = rule.steps; k >= 1 && st.amax > 0.f; --k) {
         tile_scale c;
         c.s = scale_value(store_scale<ScaleT>(double(st.amax) * k / rule.steps / qmax));
-        encode_segment<T>(values.data(), n, c, true, rounding::nearest_even{}, 0, q.data(), tmp.data());
-        decode_segment<T>(q.data(), n, c, back.data());
+        encode_row<T>(values.data(), n, n, &c, true, rounding::nearest_even{}, 0, q.data(), tmp.data());
+        decode_row<T>(q.data(), n, n, &c, back.data());
         double err = 0.0;
         for (std::size_t i = 0; i < n; ++i) err += double(values[i] - back[i]) * double(values[i] - back[i]);
         if (err < best_err) {
@@ -336,21 +354,11 @@ void quantize_rows(const float_rows& x, const uniform<T, ScaleT>& sch, const R& 
       tiles[(r0 / th) * across + tc] = choose_scale<T, ScaleT>(st, sch.rule, values);
     }
     for (std::size_t rr = r0; rr < r1; ++rr) {
-      for (std::size_t tc = 0; tc < across; ++tc) {
-        const std::size_t c0 = tc * tw, c1 = std::min(cols, c0 + tw);
-        encode_segment<T>(x.row(rr) + c0, c1 - c0, tiles[(r0 / th) * across + tc], sch.rule.symmetric(), r,
-                          std::uint64_t(rr) * cols + c0, codes.data() + c0, tmp.data());
-      }
+      encode_row<T>(x.row(rr), cols, tw, tiles.data() + (r0 / th) * across, sch.rule.symmetric(), r,
+                    std::uint64_t(rr) * cols, codes.data(), tmp.data());
       sink(rr, codes.data(), tiles.data() + (r0 / th) * across);
     }
   }
-}
-
-/// Dequantizes one row of codes with its row of tiles.
-template <class T>
-void dequantize_row(const T* codes, std::size_t cols, std::size_t tw, const tile_scale* tiles, float* out) {
-  for (std::size_t c0 = 0, tc = 0; c0 < cols; c0 += tw, ++tc)
-    decode_segment<T>(codes + c0, std::min(tw, cols - c0), tiles[tc], out + c0);
 }
 
 }  // namespace detail
@@ -399,7 +407,7 @@ matrix<float> dequantize(const quantized<uniform<T, ScaleT>>& q) {
     } else {
       row = reinterpret_cast<const T*>(q.row_codes(r));
     }
-    detail::dequantize_row<T>(row, q.cols(), tw, tiles.data() + (r / th) * across, out.data() + r * q.cols());
+    detail::decode_row<T>(row, q.cols(), tw, tiles.data() + (r / th) * across, out.data() + r * q.cols());
   }
   return out;
 }
@@ -415,7 +423,7 @@ matrix<float> fake_quantize(const Eigen::MatrixBase<Derived>& m, granularity g, 
   const std::size_t tw = g.width(x.cols());
   detail::quantize_rows(x, uniform<T, ScaleT>{g, rule}, r, nf, tiles,
                         [&](std::size_t row, const T* codes, const detail::tile_scale* row_tiles) {
-                          detail::dequantize_row<T>(codes, x.cols(), tw, row_tiles, out.data() + row * x.cols());
+                          detail::decode_row<T>(codes, x.cols(), tw, row_tiles, out.data() + row * x.cols());
                         });
   return out;
 }
