@@ -9,6 +9,7 @@
 #pragma once
 #include "lowp/quant/gguf.hpp"
 #include "lowp/quant/granularity.hpp"
+#include "lowp/quant/matmul.hpp"
 #include "lowp/quant/matrix.hpp"
 #include "lowp/quant/metrics.hpp"
 #include "lowp/quant/mx.hpp"

@@ -52,8 +52,10 @@ template <class T, class ScaleT = float>
 struct uniform {
   using element_type = T;
   using scale_type = ScaleT;
-  granularity gran;
-  scale_rule rule;
+  granularity gran{};
+  scale_rule rule{};
+  uniform() = default;
+  uniform(granularity g, scale_rule r = scale::absmax{}) : gran(g), rule(r) {}
   std::string name() const { return format_name<T>() + " " + gran.name() + " " + rule.name(); }
 };
 

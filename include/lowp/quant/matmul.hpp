@@ -1,0 +1,261 @@
+// lowp/quant/matmul.hpp: Y = X · Wᵀ on quantized integer matrices, and integer requantization.
+//
+//   auto qx = lowp::quantize<lowp::int8>(X, lowp::per_token{});     // M × K
+//   auto qw = lowp::quantize<lowp::int4>(W, lowp::per_group{128});   // N × K
+//   auto pw = lowp::prepack(qw);                                     // once per weight matrix
+//   lowp::matrix<float> y = lowp::matmul(qx, pw);                    // or matmul(qx, qw)
+//   lowp::matrix<int32_t> acc = lowp::matmul_int(qx, pw);            // exact integer accumulators
+//   lowp::matrix<float> y2 = lowp::matmul(X, pw, lowp::uniform<lowp::int8>{lowp::per_token{}});
+//   lowp::matrix<int8_t> q = lowp::requantize(acc, lowp::dyadic::from_real(0.01), zero_point);
+//
+// Pairs: any integer element formats of at most 8 bits on both sides (int8 × int8, W4A8 int4 ×
+// int8, ternary × int8 (BitNet), int2, uint8 with zero points, ...), with per-tensor, per-channel,
+// per-group or per-block scales. Codes are taken as int8 (uint8 codes minus 128, with the zero
+// point moved by the same amount) and the integer kernels of simd/gemm.hpp (AVX-512 VNNI, AVX2,
+// scalar; run-time choice) compute exact int32 dot products over each K segment on which both
+// scale sets are constant. With zero points, Σ (x − zx)(w − zw) = Σ x·w − zw·Σx − zx·Σw + K·zx·zw,
+// exactly in integers (Jacob et al., gemmlowp). Then, in float and in segment order (DESIGN.md
+// rule 2): y = Σ_g float(D_g) · (sx_g · sw_g). Results do not depend on the ISA.
+// matmul_int returns Σ_k (x − zx)(w − zw) over all of K, exact (K ≤ 65536).
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "lowp/core/error.hpp"
+#include "lowp/format/dyadic.hpp"
+#include "lowp/quant/matrix.hpp"
+#include "lowp/quant/uniform.hpp"
+#include "lowp/simd/gemm.hpp"
+
+namespace lowp {
+
+namespace detail {
+
+/// The int8 value matmul uses for code c of T, and the shift applied to its zero points.
+template <class T>
+constexpr int code_shift() {
+  if constexpr (T::format_family == family::integer)
+    return !T::is_signed && T::bit_width == 8 ? 128 : 0;
+  else
+    return 0;
+}
+template <class T>
+concept matmul_element =
+    (T::format_family == family::integer && T::bit_width <= 8) || T::format_family == family::ternary
+    || T::format_family == family::binary;
+
+/// int8 values of row r of a uniform quantized matrix (codes minus code_shift).
+template <class T, class S>
+void int8_row(const quantized<uniform<T, S>>& q, std::size_t r, std::int8_t* out) {
+  for (std::size_t c = 0; c < q.cols(); ++c) out[c] = std::int8_t(int(float(q.code(r, c))) - code_shift<T>());
+}
+
+}  // namespace detail
+
+/// Weights prepacked for matmul: int8 panels per K segment (simd/gemm.hpp), with column sums,
+/// scales and zero points per (row, segment).
+template <class T, class ScaleT>
+class prepacked {
+ public:
+  prepacked() = default;
+  /// segment: the K segment length (default: W's group width, or K); it must divide W's groups.
+  explicit prepacked(const quantized<uniform<T, ScaleT>>& q, std::size_t segment = 0)
+      : rows_(q.rows()), cols_(q.cols()) {
+    const std::size_t gw = std::min(q.scheme().gran.width(q.cols()), q.cols());
+    seg_ = segment ? std::min(segment, q.cols()) : gw;
+    if (gw % seg_ != 0 && gw < q.cols())
+      throw error("prepack: a K segment of " + std::to_string(seg_) + " does not divide W's groups of " +
+                  std::to_string(gw));
+    const std::size_t ns = (q.cols() + seg_ - 1) / seg_;
+    std::vector<std::int8_t> all(q.rows() * q.cols());
+    for (std::size_t r = 0; r < q.rows(); ++r) detail::int8_row(q, r, all.data() + r * q.cols());
+    panels_.resize(ns);
+    for (std::size_t s = 0; s < ns; ++s) {
+      const std::size_t c0 = s * seg_, w = std::min(seg_, q.cols() - c0);
+      panels_[s].pack(q.rows(), w, [&](std::size_t n, std::size_t k) { return all[n * q.cols() + c0 + k]; });
+    }
+    scale_.resize(q.rows() * ns);
+    zero_.resize(q.rows() * ns);
+    for (std::size_t r = 0; r < q.rows(); ++r)
+      for (std::size_t s = 0; s < ns; ++s) {
+        const std::size_t t = q.tile_of(r, s * seg_);
+        scale_[r * ns + s] = float(q.scales()[t]);
+        zero_[r * ns + s] = q.zero_points().empty() ? -detail::code_shift<T>()
+                                                    : int(float(q.zero_points()[t])) - detail::code_shift<T>();
+      }
+  }
+  std::size_t rows() const { return rows_; }
+  std::size_t cols() const { return cols_; }
+  std::size_t segment() const { return seg_; }
+  std::size_t segments() const { return panels_.size(); }
+  const simd::packed_b& panel(std::size_t s) const { return panels_[s]; }
+  float scale(std::size_t n, std::size_t s) const { return scale_[n * panels_.size() + s]; }
+  int zero(std::size_t n, std::size_t s) const { return zero_[n * panels_.size() + s]; }
+  bool has_zero_points() const {
+    return std::any_of(zero_.begin(), zero_.end(), [](int z) { return z != 0; });
+  }
+
+ private:
+  std::size_t rows_ = 0, cols_ = 0, seg_ = 0;
+  std::vector<simd::packed_b> panels_;
+  std::vector<float> scale_;
+  std::vector<int> zero_;
+};
+
+/// Prepacks quantized weights (N × K) for matmul (a copy: q need not outlive it).
+template <class T, class ScaleT>
+requires detail::matmul_element<T> prepacked<T, ScaleT> prepack(const quantized<uniform<T, ScaleT>>& q) {
+  return prepacked<T, ScaleT>(q);
+}
+/// Prepacks with K segments of `segment` elements (a divisor of W's group width), so that X may be
+/// quantized with groups that finer.
+template <class T, class ScaleT>
+requires detail::matmul_element<T> prepacked<T, ScaleT> prepack(const quantized<uniform<T, ScaleT>>& q,
+                                                                std::size_t segment) {
+  return prepacked<T, ScaleT>(q, segment);
+}
+
+namespace detail {
+
+/// Runs the integer products segment by segment: emit(s, D) receives the exact zero-point-corrected
+/// int32 products D[m][n] of segment s (row stride np).
+template <class TX, class SX, class TW, class SW, class Emit>
+void matmul_segments(const quantized<uniform<TX, SX>>& qx, const prepacked<TW, SW>& pw, Emit&& emit) {
+  if (qx.cols() != pw.cols())
+    throw error("matmul: X has " + std::to_string(qx.cols()) + " columns but W has " + std::to_string(pw.cols()) +
+                " (both run along K)");
+  const std::size_t M = qx.rows(), K = qx.cols(), N = pw.rows();
+  const std::size_t seg = pw.segment();
+  const std::size_t wx = std::min(qx.scheme().gran.width(K), K);
+  if (wx < K && wx % seg != 0)
+    throw error("matmul: X's groups of " + std::to_string(wx) + " along K are not a multiple of W's K segments of " +
+                std::to_string(seg) + " (prepack(qw, segment) can refine W's segments)");
+  bool zeros = pw.has_zero_points();
+  for (const auto& z : qx.zero_points()) zeros |= int(float(z)) != code_shift<TX>();
+  if (!qx.scheme().rule.symmetric() || code_shift<TX>() != 0) zeros = true;
+  const std::size_t kmax = zeros ? 32768 : 65536;  // |Σ (x − zx)(w − zw)| < 2^31
+  if (K > kmax)
+    throw error("matmul: K = " + std::to_string(K) + " exceeds " + std::to_string(kmax) +
+                " (the int32 accumulators of these formats)");
+  std::vector<std::int8_t> xall(M * K);
+  for (std::size_t r = 0; r < M; ++r) int8_row(qx, r, xall.data() + r * K);
+  std::vector<std::int8_t> xs;
+  std::vector<std::int32_t> acc;
+  for (std::size_t s = 0; s < pw.segments(); ++s) {
+    const simd::packed_b& b = pw.panel(s);
+    const std::size_t c0 = s * seg, w = b.k;
+    xs.assign(M * b.k4, 0);
+    for (std::size_t r = 0; r < M; ++r) std::copy_n(xall.data() + r * K + c0, w, xs.data() + r * b.k4);
+    acc.assign(M * b.np, 0);
+    simd::gemm_s8(xs.data(), M, b, acc.data(), b.np);
+    for (std::size_t r = 0; r < M; ++r) {
+      const std::size_t tx = qx.tile_of(r, c0);
+      const int zx = qx.zero_points().empty() ? -code_shift<TX>() : int(float(qx.zero_points()[tx])) - code_shift<TX>();
+      std::int32_t sx = 0;
+      for (std::size_t k = 0; k < w; ++k) sx += xs[r * b.k4 + k];
+      for (std::size_t n = 0; n < N; ++n) {
+        const int zw = pw.zero(n, s);
+        // Σ (x − zx)(w − zw) = Σxw − zw·Σx − zx·Σw + K·zx·zw (Jacob et al. 2018, eq. 7)
+        const std::int64_t d = std::int64_t(acc[r * b.np + n]) - std::int64_t(zw) * sx -
+                               std::int64_t(zx) * b.colsum[n] + std::int64_t(w) * zx * zw;
+        acc[r * b.np + n] = std::int32_t(d);  // exact: |d| < 2^31 by the K bound above
+      }
+    }
+    emit(s, acc.data(), b.np);
+  }
+}
+
+}  // namespace detail
+
+/// Exact int32 accumulators Σ_k (x − zx)(w − zw), M × N.
+template <class TX, class SX, class TW, class SW>
+requires detail::matmul_element<TX> matrix<std::int32_t> matmul_int(const quantized<uniform<TX, SX>>& qx,
+                                                                    const prepacked<TW, SW>& pw) {
+  matrix<std::int32_t> out = matrix<std::int32_t>::Zero(qx.rows(), pw.rows());
+  detail::matmul_segments(qx, pw, [&](std::size_t, const std::int32_t* d, std::size_t ld) {
+    for (Eigen::Index r = 0; r < out.rows(); ++r)
+      for (Eigen::Index n = 0; n < out.cols(); ++n) out(r, n) += d[std::size_t(r) * ld + std::size_t(n)];
+  });
+  return out;
+}
+template <class TX, class SX, class TW, class SW>
+requires detail::matmul_element<TX> && detail::matmul_element<TW> matrix<std::int32_t> matmul_int(
+    const quantized<uniform<TX, SX>>& qx, const quantized<uniform<TW, SW>>& qw) {
+  return matmul_int(qx, prepack(qw));
+}
+
+/// Y = X̂ · Ŵᵀ in float: Σ over K segments, in order, of float(D_g) · (sx_g · sw_g).
+template <class TX, class SX, class TW, class SW>
+requires detail::matmul_element<TX> matrix<float> matmul(const quantized<uniform<TX, SX>>& qx,
+                                                         const prepacked<TW, SW>& pw) {
+  matrix<float> out = matrix<float>::Zero(qx.rows(), pw.rows());
+  detail::matmul_segments(qx, pw, [&](std::size_t s, const std::int32_t* d, std::size_t ld) {
+    const std::size_t c0 = s * pw.segment();
+    for (Eigen::Index r = 0; r < out.rows(); ++r) {
+      const float sx = float(qx.scales()[qx.tile_of(std::size_t(r), c0)]);
+      for (Eigen::Index n = 0; n < out.cols(); ++n)
+        out(r, n) += float(d[std::size_t(r) * ld + std::size_t(n)]) * (sx * pw.scale(std::size_t(n), s));
+    }
+  });
+  return out;
+}
+template <class TX, class SX, class TW, class SW>
+requires detail::matmul_element<TX> && detail::matmul_element<TW> matrix<float> matmul(
+    const quantized<uniform<TX, SX>>& qx, const quantized<uniform<TW, SW>>& qw) {
+  return matmul(qx, prepack(qw));
+}
+
+/// A float X (any Eigen expression), quantized inside with the activation scheme (per token by
+/// default), times prepacked weights.
+template <class Derived, class TX, class SX, class TW, class SW>
+matrix<float> matmul(const Eigen::MatrixBase<Derived>& x, const prepacked<TW, SW>& pw,
+                     const uniform<TX, SX>& activations) {
+  const auto qx = quantize<TX, SX>(x, activations.gran, activations.rule);
+  return matmul(qx, pw);
+}
+
+/// Requantizes int32 accumulators to Out (int8 or uint8): clamp(d.apply(acc) + zero_point)
+/// (TFLite MultiplyByQuantizedMultiplier, then the output zero point, then saturation).
+template <class Out = std::int8_t, class Derived>
+matrix<Out> requantize(const Eigen::MatrixBase<Derived>& acc, const dyadic& d, std::int32_t zero_point) {
+  static_assert(std::is_same_v<typename Derived::Scalar, std::int32_t>, "lowp::requantize: accumulators are int32");
+  matrix<Out> out(acc.rows(), acc.cols());
+  for (Eigen::Index r = 0; r < acc.rows(); ++r)
+    for (Eigen::Index c = 0; c < acc.cols(); ++c) {
+      const std::int64_t v = std::int64_t(d.apply(acc(r, c))) + zero_point;
+      out(r, c) = Out(std::clamp<std::int64_t>(v, std::numeric_limits<Out>::min(), std::numeric_limits<Out>::max()));
+    }
+  return out;
+}
+/// Per-channel requantization: one dyadic per output column.
+template <class Out = std::int8_t, class Derived>
+matrix<Out> requantize(const Eigen::MatrixBase<Derived>& acc, const std::vector<dyadic>& d, std::int32_t zero_point) {
+  static_assert(std::is_same_v<typename Derived::Scalar, std::int32_t>, "lowp::requantize: accumulators are int32");
+  if (d.size() != std::size_t(acc.cols()))
+    throw error("requantize: " + std::to_string(d.size()) + " multipliers for " + std::to_string(acc.cols()) +
+                " columns");
+  matrix<Out> out(acc.rows(), acc.cols());
+  for (Eigen::Index r = 0; r < acc.rows(); ++r)
+    for (Eigen::Index c = 0; c < acc.cols(); ++c) {
+      const std::int64_t v = std::int64_t(d[std::size_t(c)].apply(acc(r, c))) + zero_point;
+      out(r, c) = Out(std::clamp<std::int64_t>(v, std::numeric_limits<Out>::min(), std::numeric_limits<Out>::max()));
+    }
+  return out;
+}
+
+/// Power-of-two rescaling (ShiftQuant): x / 2^s rounded half away from zero for s ≥ 0
+/// (RoundingDivideByPOT), x · 2^-s saturated to int32 for s < 0.
+constexpr std::int32_t shift_round(std::int32_t x, int s) {
+  if (s >= 0) return rounding_divide_by_pot(x, std::min(s, 31));
+  const std::int64_t v = std::int64_t(x) * (std::int64_t(1) << std::min(-s, 32));
+  return v > std::numeric_limits<std::int32_t>::max()   ? std::numeric_limits<std::int32_t>::max()
+         : v < std::numeric_limits<std::int32_t>::min() ? std::numeric_limits<std::int32_t>::min()
+                                                        : std::int32_t(v);
+}
+
+}  // namespace lowp

@@ -1,0 +1,206 @@
+// lowp/simd/gemm.hpp: exact int8 × int8 → int32 dot-product kernels over a prepacked weight panel
+// layout, for AVX-512 VNNI, AVX2 and plain C++, chosen at run time (simd/dispatch.hpp).
+//
+// Packed weights (simd::packed_b): N padded to a multiple of 32 and K to a multiple of 4 with zeros;
+// panel p holds columns 16p .. 16p+15; for each group of 4 k, the panel stores 64 bytes,
+// byte 4·n + kk = w[16p + n][4·k4 + kk]. Activations are rows of int8 padded to K4 (a multiple of 4).
+// Every kernel computes acc[m][n] = Σ_k x[m][k] · w[n][k] exactly in int32 (K ≤ 65536 keeps every
+// partial sum in range), so every path gives the same bits:
+//  - VNNI: vpdpbusd multiplies unsigned by signed bytes, so x is offset by 128 (x + 128 ∈ [0, 255])
+//    and 128 · Σ_k w[n][k] (the panel's column sums) is subtracted at the end;
+//  - AVX2: bytes sign-extended to int16 and vpmaddwd (int16 × int16 → int32 pairs): vpmaddubsw's
+//    int16 saturation (255 · 127 · 2 > 32767) never arises;
+//  - scalar: int32 multiply-adds.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "lowp/simd/dispatch.hpp"
+#include "lowp/simd/x86.hpp"
+
+namespace lowp::simd {
+
+/// Prepacked int8 weights (N × K), panel layout above, with column sums.
+struct packed_b {
+  std::size_t n = 0, k = 0, np = 0, k4 = 0;  // logical and padded sizes
+  std::vector<std::int8_t> data;             // np · k4 bytes
+  std::vector<std::int32_t> colsum;          // Σ_k w[n][k], np entries
+
+  /// Packs rows of int8 values: w(n, k) for n < N, k < K.
+  template <class Get>
+  void pack(std::size_t N, std::size_t K, Get&& w) {
+    n = N;
+    k = K;
+    np = (N + 31) / 32 * 32;
+    k4 = (K + 3) / 4 * 4;
+    data.assign(np * k4, 0);
+    colsum.assign(np, 0);
+    for (std::size_t r = 0; r < N; ++r) {
+      std::int8_t* panel = data.data() + (r / 16) * 16 * k4;
+      const std::size_t nl = r % 16;
+      std::int32_t s = 0;
+      for (std::size_t c = 0; c < K; ++c) {
+        const std::int8_t v = w(r, c);
+        panel[(c / 4) * 64 + nl * 4 + c % 4] = v;
+        s += v;
+      }
+      colsum[r] = s;
+    }
+  }
+  const std::int8_t* panel(std::size_t p) const { return data.data() + p * 16 * k4; }
+};
+
+namespace detail {
+
+/// acc[m][0..np) for rows x (each k4 bytes, stride k4), scalar.
+inline void gemm_s8_scalar(const std::int8_t* x, std::size_t m, const packed_b& b, std::int32_t* acc, std::size_t ldc) {
+  for (std::size_t r = 0; r < m; ++r) {
+    const std::int8_t* xr = x + r * b.k4;
+    for (std::size_t p = 0; p < b.np / 16; ++p) {
+      std::int32_t s[16] = {};
+      const std::int8_t* w = b.panel(p);
+      for (std::size_t q = 0; q < b.k4 / 4; ++q)
+        for (int nl = 0; nl < 16; ++nl)
+          for (int kk = 0; kk < 4; ++kk) s[nl] += std::int32_t(xr[4 * q + kk]) * std::int32_t(w[q * 64 + nl * 4 + kk]);
+      std::memcpy(acc + r * ldc + p * 16, s, sizeof(s));
+    }
+  }
+}
+
+#if LOWP_HAVE_RUNTIME_X86
+#define LOWP_TARGET_VNNI LOWP_TARGET_AVX512 ",avx512vnni"
+
+/// MR rows × 32 columns (two panels) per step on AVX-512 VNNI; xu holds x + 128 as bytes.
+template <int MR>
+__attribute__((target(LOWP_TARGET_VNNI))) inline void vnni_tile(const std::uint8_t* xu, std::size_t k4,
+                                                                const std::int8_t* w0, const std::int8_t* w1,
+                                                                std::int32_t* c, std::size_t ldc) {
+  __m512i a0[MR], a1[MR];
+  for (int r = 0; r < MR; ++r) a0[r] = a1[r] = _mm512_setzero_si512();
+  for (std::size_t q = 0; q < k4 / 4; ++q) {
+    const __m512i b0 = _mm512_loadu_si512(w0 + q * 64), b1 = _mm512_loadu_si512(w1 + q * 64);
+    for (int r = 0; r < MR; ++r) {
+      std::int32_t xv;
+      std::memcpy(&xv, xu + std::size_t(r) * k4 + 4 * q, 4);
+      const __m512i xb = _mm512_set1_epi32(xv);
+      a0[r] = _mm512_dpbusd_epi32(a0[r], xb, b0);
+      a1[r] = _mm512_dpbusd_epi32(a1[r], xb, b1);
+    }
+  }
+  for (int r = 0; r < MR; ++r) {
+    _mm512_storeu_si512(c + std::size_t(r) * ldc, a0[r]);
+    _mm512_storeu_si512(c + std::size_t(r) * ldc + 16, a1[r]);
+  }
+}
+
+__attribute__((target(LOWP_TARGET_VNNI))) inline void gemm_s8_vnni(const std::int8_t* x, std::size_t m,
+                                                                   const packed_b& b, std::int32_t* acc,
+                                                                   std::size_t ldc) {
+  std::vector<std::uint8_t> xu(m * b.k4);
+  for (std::size_t i = 0; i < xu.size(); ++i) xu[i] = std::uint8_t(std::int32_t(x[i]) + 128);  // u8 = s8 + 128
+  constexpr int MR = 6;
+  for (std::size_t p = 0; p < b.np / 16; p += 2) {
+    const std::int8_t *w0 = b.panel(p), *w1 = b.panel(p + 1);
+    std::size_t r = 0;
+    for (; r + MR <= m; r += MR) vnni_tile<MR>(xu.data() + r * b.k4, b.k4, w0, w1, acc + r * ldc + p * 16, ldc);
+    switch (m - r) {
+      case 5:
+        vnni_tile<5>(xu.data() + r * b.k4, b.k4, w0, w1, acc + r * ldc + p * 16, ldc);
+        break;
+      case 4:
+        vnni_tile<4>(xu.data() + r * b.k4, b.k4, w0, w1, acc + r * ldc + p * 16, ldc);
+        break;
+      case 3:
+        vnni_tile<3>(xu.data() + r * b.k4, b.k4, w0, w1, acc + r * ldc + p * 16, ldc);
+        break;
+      case 2:
+        vnni_tile<2>(xu.data() + r * b.k4, b.k4, w0, w1, acc + r * ldc + p * 16, ldc);
+        break;
+      case 1:
+        vnni_tile<1>(xu.data() + r * b.k4, b.k4, w0, w1, acc + r * ldc + p * 16, ldc);
+        break;
+      default:
+        break;
+    }
+  }
+  for (std::size_t r = 0; r < m; ++r)  // undo the +128: Σ (x + 128) w − 128 Σ w
+    for (std::size_t n = 0; n < b.np; ++n) acc[r * ldc + n] -= 128 * b.colsum[n];
+}
+
+/// 2 rows × 16 columns (one panel) per step on AVX2 with int16 multiply-adds.
+template <int MR>
+__attribute__((target(LOWP_TARGET_AVX2))) inline void avx2_tile(const std::int8_t* x, std::size_t k4,
+                                                                const std::int8_t* w, std::int32_t* c,
+                                                                std::size_t ldc) {
+  __m256i a[MR][4];
+  for (int r = 0; r < MR; ++r)
+    for (int j = 0; j < 4; ++j) a[r][j] = _mm256_setzero_si256();
+  for (std::size_t q = 0; q < k4 / 4; ++q) {
+    __m256i b[4];  // 4 columns × 4 k as int16 per register
+    for (int j = 0; j < 4; ++j)
+      b[j] = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + q * 64 + 16 * j)));
+    for (int r = 0; r < MR; ++r) {
+      std::int32_t xv;
+      std::memcpy(&xv, x + std::size_t(r) * k4 + 4 * q, 4);
+      const __m256i xb = _mm256_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(xv)));  // x0 x1 x2 x3, repeated
+      for (int j = 0; j < 4; ++j) a[r][j] = _mm256_add_epi32(a[r][j], _mm256_madd_epi16(b[j], xb));
+    }
+  }
+  for (int r = 0; r < MR; ++r) {
+    // a[r][j] lanes: (k0+k1, k2+k3) for columns 4j .. 4j+3; hadd pairs them within 128-bit lanes:
+    // hadd(a0, a1) = c0 c1 c4 c5 | c2 c3 c6 c7, hadd(a2, a3) = c8 c9 c12 c13 | c10 c11 c14 c15
+    alignas(32) std::int32_t t[16];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(t), _mm256_hadd_epi32(a[r][0], a[r][1]));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(t + 8), _mm256_hadd_epi32(a[r][2], a[r][3]));
+    static constexpr int col[16] = {0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15};
+    std::int32_t* o = c + std::size_t(r) * ldc;
+    for (int i = 0; i < 16; ++i) o[col[i]] = t[i];
+  }
+}
+
+__attribute__((target(LOWP_TARGET_AVX2))) inline void gemm_s8_avx2(const std::int8_t* x, std::size_t m,
+                                                                   const packed_b& b, std::int32_t* acc,
+                                                                   std::size_t ldc) {
+  for (std::size_t p = 0; p < b.np / 16; ++p) {
+    std::size_t r = 0;
+    for (; r + 2 <= m; r += 2) avx2_tile<2>(x + r * b.k4, b.k4, b.panel(p), acc + r * ldc + p * 16, ldc);
+    if (r < m) avx2_tile<1>(x + r * b.k4, b.k4, b.panel(p), acc + r * ldc + p * 16, ldc);
+  }
+}
+
+}  // namespace detail
+#endif
+
+/// Whether this CPU has AVX-512 VNNI (besides the AVX-512 level of dispatch.hpp).
+inline bool cpu_has_vnni() {
+#if LOWP_HAVE_RUNTIME_X86
+  static const bool v = cpu_isa() == isa::avx512 && __builtin_cpu_supports("avx512vnni");
+  return v;
+#else
+  return false;
+#endif
+}
+
+/// The kernel gemm_s8 runs now: "vnni", "avx2" or "scalar" (follows set_max_isa / LOWP_MAX_ISA).
+inline const char* gemm_path() {
+  const isa a = active_isa();
+  if (a == isa::avx512 && cpu_has_vnni()) return "vnni";
+  if (a >= isa::avx2) return "avx2";
+  return "scalar";
+}
+
+/// acc[r][n] = Σ_k x[r][k] · w[n][k] for r < m, n < b.np (row stride ldc ≥ b.np); x holds m rows of
+/// b.k4 int8 values (zero-padded beyond K). Exact; the same bits on every path.
+inline void gemm_s8(const std::int8_t* x, std::size_t m, const packed_b& b, std::int32_t* acc, std::size_t ldc) {
+#if LOWP_HAVE_RUNTIME_X86
+  const char* path = gemm_path();
+  if (path[0] == 'v') return detail::gemm_s8_vnni(x, m, b, acc, ldc);
+  if (path[0] == 'a') return detail::gemm_s8_avx2(x, m, b, acc, ldc);
+#endif
+  detail::gemm_s8_scalar(x, m, b, acc, ldc);
+}
+
+}  // namespace lowp::simd

@@ -1,0 +1,262 @@
+// tests/quant/matmul_test.cpp: dyadic / requantize against gemmlowp's definitions written out
+// independently here (exact rational rounding in 128-bit integers), the int8 GEMM kernels of every
+// ISA level this CPU runs against a naive integer product, and matmul against X̂ · Ŵᵀ.
+#include <lowp/lowp.hpp>
+
+#include <Eigen/Dense>
+#include <catch2/catch.hpp>
+#include <climits>
+#include <cstring>
+#include <random>
+#include <vector>
+
+namespace {
+
+using i128 = lowp::int128;  // core/bits.hpp
+
+/// ⌊a / b⌋ for b > 0.
+i128 floor_div(i128 a, i128 b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+/// SaturatingRoundingDoublingHighMul as a rational: round half up of a·b / 2^31.
+std::int32_t ref_srdhm(std::int32_t a, std::int32_t b) {
+  if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+  return std::int32_t(floor_div(2 * i128(a) * b + (i128(1) << 31), i128(1) << 32));
+}
+/// x / 2^e rounded half away from zero.
+std::int32_t ref_rdbp(std::int32_t x, int e) {
+  const i128 d = i128(1) << e;
+  const i128 ax = x < 0 ? -i128(x) : i128(x);
+  const i128 q = (2 * ax + d) / (2 * d);  // ⌊|x|/d + 1/2⌋
+  return std::int32_t(x < 0 ? -q : q);
+}
+std::int32_t ref_apply(std::int32_t x, std::int32_t m, int shift) {
+  const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+  const std::int32_t shifted = std::int32_t(std::uint32_t(x) << left);  // TFLite's wrap
+  return ref_rdbp(ref_srdhm(shifted, m), right);
+}
+
+lowp::matrix<float> gaussian(int rows, int cols, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.f, 1.f);
+  lowp::matrix<float> m(rows, cols);
+  for (int i = 0; i < m.size(); ++i) m.data()[i] = d(rng);
+  return m;
+}
+
+/// Σ_k (x − zx)(w − zw) from the quantized objects' values, naively, in 64 bits.
+template <class QX, class QW>
+lowp::matrix<std::int64_t> naive_int(const QX& qx, const QW& qw) {
+  lowp::matrix<std::int64_t> out(qx.rows(), qw.rows());
+  for (std::size_t m = 0; m < qx.rows(); ++m)
+    for (std::size_t n = 0; n < qw.rows(); ++n) {
+      std::int64_t s = 0;
+      for (std::size_t k = 0; k < qx.cols(); ++k) {
+        const auto zx = qx.zero_points().empty() ? 0 : int(float(qx.zero_points()[qx.tile_of(m, k)]));
+        const auto zw = qw.zero_points().empty() ? 0 : int(float(qw.zero_points()[qw.tile_of(n, k)]));
+        s += std::int64_t(int(float(qx.code(m, k))) - zx) * (int(float(qw.code(n, k))) - zw);
+      }
+      out(Eigen::Index(m), Eigen::Index(n)) = s;
+    }
+  return out;
+}
+
+bool same_bits(const lowp::matrix<float>& a, const lowp::matrix<float>& b) {
+  return a.rows() == b.rows() && a.cols() == b.cols() &&
+         std::memcmp(a.data(), b.data(), sizeof(float) * std::size_t(a.size())) == 0;
+}
+
+template <class F>
+void for_each_level(F&& f) {
+  using lowp::simd::isa;
+  const isa saved = lowp::simd::max_isa();
+  for (isa l : {isa::scalar, isa::sse2, isa::avx2, isa::avx512}) {
+    if (int(l) > int(lowp::simd::cpu_isa())) continue;
+    lowp::simd::set_max_isa(l);
+    f(l);
+  }
+  lowp::simd::set_max_isa(saved);
+}
+
+}  // namespace
+
+TEST_CASE("dyadic::from_real is TFLite's QuantizeMultiplier", "[dyadic]") {
+  CHECK(lowp::dyadic::from_real(0.5).multiplier == 1 << 30);
+  CHECK(lowp::dyadic::from_real(0.5).shift == 0);
+  CHECK(lowp::dyadic::from_real(1.0).multiplier == 1 << 30);
+  CHECK(lowp::dyadic::from_real(1.0).shift == 1);
+  // q · 2^31 rounds up to 2^31: halve and bump the shift
+  const auto up = lowp::dyadic::from_real(1.0 - std::ldexp(1.0, -33));
+  CHECK(up.multiplier == 1 << 30);
+  CHECK(up.shift == 1);
+  // shift < −31 → (0, 0)
+  CHECK(lowp::dyadic::from_real(std::ldexp(1.0, -40)).multiplier == 0);
+  CHECK(lowp::dyadic::from_real(std::ldexp(1.0, -40)).shift == 0);
+  // 0.0123 = 0.7872 · 2^-6: multiplier round(0.7872 · 2^31) half away
+  const auto d = lowp::dyadic::from_real(0.0123);
+  int e;
+  const double q = std::frexp(0.0123, &e);
+  CHECK(d.shift == e);
+  CHECK(d.multiplier == std::int32_t(std::llround(q * 2147483648.0)));
+  CHECK(d.to_double() == Approx(0.0123).epsilon(1e-9));
+  const auto neg = lowp::dyadic::from_real(-0.3);
+  CHECK(neg.multiplier < 0);
+  CHECK(neg.to_double() == Approx(-0.3).epsilon(1e-9));
+}
+
+TEST_CASE("dyadic::apply is MultiplyByQuantizedMultiplier: hand values and edges", "[dyadic]") {
+  const lowp::dyadic half{1 << 30, 0}, quarter{1 << 30, -1}, two{1 << 30, 2};
+  CHECK(half.apply(3) == 2);     // 1.5 half up
+  CHECK(half.apply(-3) == -1);   // −1.5 half up
+  CHECK(quarter.apply(6) == 2);  // SRDHM 3, then 1.5 half away → 2
+  CHECK(quarter.apply(-6) == -2);
+  CHECK(quarter.apply(2) == 1);  // 0.5 half away
+  CHECK(quarter.apply(6, lowp::single_rounding) == 2);
+  CHECK(quarter.apply(-6, lowp::single_rounding) == -1);  // one rounding, half up: −1.5 → −1
+  CHECK(two.apply(1 << 30) == 0);                         // x · 4 wraps in 32 bits, as TFLite's
+  CHECK(lowp::saturating_rounding_doubling_high_mul(INT32_MIN, INT32_MIN) == INT32_MAX);
+  const lowp::dyadic right31{1 << 30, -31};
+  CHECK(right31.apply(INT32_MAX) == 1);  // SRDHM = 2^30 (half up), then 2^30 / 2^31 = 0.5 → 1
+  CHECK(right31.apply(INT32_MIN) == -1);
+  // edges and random values against the rational definitions
+  std::mt19937 rng(3);
+  const std::int32_t xs[] = {0, 1, -1, 2, -2, INT32_MAX, INT32_MIN, INT32_MIN + 1, 1 << 30, -(1 << 30), 12345, -12345};
+  long bad = 0;
+  for (int shift : {-31, -20, -8, -1, 0, 1, 5, 30}) {
+    for (std::int32_t m : {INT32_MAX, 1 << 30, (1 << 30) + 1, 1518500250, INT32_MIN, -(1 << 30), 7}) {
+      const lowp::dyadic d{m, shift};
+      for (std::int32_t x : xs) bad += d.apply(x) != ref_apply(x, m, shift);
+      for (int i = 0; i < 2000; ++i) {
+        const std::int32_t x = std::int32_t(rng());
+        bad += d.apply(x) != ref_apply(x, m, shift);
+        // single rounding: ⌊x·m / 2^(31 − shift) + 1/2⌋, saturated
+        if (shift <= 30 && m >= 0) {
+          const i128 r = floor_div(2 * i128(x) * m + (i128(1) << (31 - shift)), i128(1) << (32 - shift));
+          const std::int32_t want = r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : std::int32_t(r);
+          bad += d.apply(x, lowp::single_rounding) != want;
+        }
+      }
+    }
+  }
+  CHECK(bad == 0);
+  for (int e = 0; e <= 31; ++e)
+    for (std::int32_t x : xs) CHECK(lowp::rounding_divide_by_pot(x, e) == ref_rdbp(x, e));
+  CHECK(lowp::shift_round(5, 1) == 3);
+  CHECK(lowp::shift_round(-5, 1) == -3);
+  CHECK(lowp::shift_round(3, -2) == 12);
+  CHECK(lowp::shift_round(INT32_MAX, -1) == INT32_MAX);
+}
+
+TEST_CASE("requantize: dyadic, zero point and saturation, per tensor and per channel", "[dyadic]") {
+  lowp::matrix<std::int32_t> acc(2, 3);
+  acc << 1000, -1000, 123456, 0, 77, -99999999;
+  const auto d = lowp::dyadic::from_real(0.01);
+  const auto q = lowp::requantize(acc, d, 5);
+  for (int r = 0; r < 2; ++r)
+    for (int c = 0; c < 3; ++c) {
+      const std::int64_t v = std::int64_t(ref_apply(acc(r, c), d.multiplier, d.shift)) + 5;
+      CHECK(int(q(r, c)) == int(std::clamp<std::int64_t>(v, -128, 127)));
+    }
+  CHECK(int(q(0, 0)) == 15);  // 1000 · 0.01 + 5
+  CHECK(int(q(0, 2)) == 127);
+  CHECK(int(q(1, 2)) == -128);
+  const std::vector<lowp::dyadic> per{lowp::dyadic::from_real(0.5), lowp::dyadic::from_real(0.001),
+                                      lowp::dyadic::from_real(1e-7)};
+  const auto u = lowp::requantize<std::uint8_t>(acc, per, 128);
+  CHECK(int(u(0, 0)) == 255);  // 500 + 128 saturates
+  CHECK(int(u(1, 1)) == 128);  // 0.077 → 0
+  CHECK(int(u(1, 2)) == 118);  // −9.9999999 → −10
+  CHECK_THROWS_WITH(lowp::requantize(acc, std::vector<lowp::dyadic>(2), 0), Catch::Contains("2 multipliers"));
+}
+
+TEST_CASE("int8 GEMM kernels: exact on every ISA level, extremes and ragged shapes", "[matmul][simd]") {
+  std::mt19937 rng(1);
+  long bad = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    const std::size_t M = 1 + rng() % 13, N = 1 + rng() % 70, K = trial == 0 ? 65536 : 1 + rng() % 300;
+    std::vector<std::int8_t> x(M * K), w(N * K);
+    for (auto& v : x) v = trial == 0 ? std::int8_t(-128) : std::int8_t(rng());
+    for (auto& v : w) v = trial == 0 ? std::int8_t(-128) : std::int8_t(rng());
+    lowp::simd::packed_b b;
+    b.pack(N, K, [&](std::size_t n, std::size_t k) { return w[n * K + k]; });
+    std::vector<std::int8_t> xp(M * b.k4, 0);
+    for (std::size_t m = 0; m < M; ++m) std::memcpy(xp.data() + m * b.k4, x.data() + m * K, K);
+    std::vector<std::int64_t> want(M * N, 0);
+    for (std::size_t m = 0; m < M; ++m)
+      for (std::size_t n = 0; n < N; ++n)
+        for (std::size_t k = 0; k < K; ++k) want[m * N + n] += std::int64_t(x[m * K + k]) * w[n * K + k];
+    for_each_level([&](lowp::simd::isa) {
+      std::vector<std::int32_t> acc(M * b.np, -7);
+      lowp::simd::gemm_s8(xp.data(), M, b, acc.data(), b.np);
+      for (std::size_t m = 0; m < M; ++m)
+        for (std::size_t n = 0; n < N; ++n) bad += acc[m * b.np + n] != want[m * N + n];
+    });
+  }
+  CHECK(bad == 0);
+  INFO("gemm path here: " << lowp::simd::gemm_path());
+  CHECK(std::string(lowp::simd::gemm_path()).size() > 0);
+}
+
+TEST_CASE("matmul_int is exact for every integer pair, with zero points and groups", "[matmul]") {
+  const auto X = gaussian(7, 384, 2);
+  const auto W = gaussian(19, 384, 3);
+  using namespace lowp;
+  auto check = [&](const auto& qx, const auto& qw) {
+    const auto want = naive_int(qx, qw);
+    for_each_level([&](simd::isa l) {
+      const auto got = matmul_int(qx, qw);
+      INFO("level " << simd::name_of(l));
+      CHECK((got.template cast<std::int64_t>() - want).cwiseAbs().maxCoeff() == 0);
+    });
+  };
+  check(quantize<int8>(X, per_channel{}), quantize<int8>(W, per_channel{}));
+  check(quantize<int8>(X, per_tensor{}), quantize<int4>(W, per_group{128}));
+  check(quantize<int8>(X, per_channel{}), quantize<trit>(W, per_channel{}, scale::absmean{}));
+  check(quantize<uint8>(X, per_channel{}, scale::asymmetric{}), quantize<int8>(W, per_channel{}));
+  check(quantize<uint8>(X, per_group{128}, scale::asymmetric{}),
+        quantize<uint4>(W, per_group{64}, scale::asymmetric{}));
+  check(quantize<int8>(X, per_block{7, 128}), quantize<int2>(W, per_group{32}));
+  check(quantize<binary>(X, per_channel{}, scale::absmean{}), quantize<binary>(W, per_channel{}, scale::absmean{}));
+}
+
+TEST_CASE("matmul equals X̂ · Ŵᵀ and is bit-identical on every ISA level", "[matmul]") {
+  const auto X = gaussian(9, 256, 4);
+  const auto W = gaussian(33, 256, 5);
+  using namespace lowp;
+  auto check = [&](const auto& qx, const auto& qw) {
+    const matrix<double> ref =
+        dequantize(qx).template cast<double>() * dequantize(qw).template cast<double>().transpose();
+    matrix<float> first;
+    for_each_level([&](simd::isa l) {
+      const matrix<float> y = matmul(qx, prepack(qw));
+      if (first.size() == 0) first = y;
+      INFO("level " << simd::name_of(l));
+      CHECK(same_bits(y, first));
+      CHECK((y.template cast<double>() - ref).cwiseAbs().maxCoeff() <= 1e-5 * ref.cwiseAbs().maxCoeff());
+    });
+  };
+  check(quantize<int8>(X, per_channel{}), quantize<int8>(W, per_channel{}));
+  check(quantize<int8>(X, per_channel{}), quantize<int4>(W, per_group{64}));
+  check(quantize<int8>(X, per_group{128}), quantize<int4>(W, per_group{32}));
+  check(quantize<uint8>(X, per_channel{}, scale::asymmetric{}), quantize<int8>(W, per_channel{}));
+  check(quantize<int8>(X, per_channel{}), quantize<trit>(W, per_channel{}, scale::absmean{}));
+  // M = 1, and a float X quantized inside
+  const matrix<float> x1 = X.topRows(1);
+  const auto pw = prepack(quantize<int4>(W, per_group{64}));
+  CHECK(same_bits(matmul(x1, pw, uniform<int8>{per_token{}}), matmul(quantize<int8>(x1, per_token{}), pw)));
+  CHECK(matmul(x1, pw, uniform<int8>{per_token{}}).rows() == 1);
+}
+
+TEST_CASE("matmul: mismatched shapes and groups give lowp::error", "[matmul][errors]") {
+  using namespace lowp;
+  const auto X = gaussian(4, 128, 6);
+  const auto W = gaussian(8, 96, 7);
+  CHECK_THROWS_WITH(matmul(quantize<int8>(X, per_channel{}), quantize<int8>(W, per_channel{})),
+                    Catch::Contains("128") && Catch::Contains("96"));
+  const auto W2 = gaussian(8, 128, 8);
+  CHECK_THROWS_WITH(matmul(quantize<int8>(X, per_group{32}), quantize<int4>(W2, per_group{64})),
+                    Catch::Contains("32") && Catch::Contains("64"));
+  // prepack(qw, 32) refines W's segments so that X's groups of 32 fit
+  const auto y = matmul(quantize<int8>(X, per_group{32}), prepack(quantize<int4>(W2, per_group{64}), 32));
+  CHECK(y.rows() == 4);
+  CHECK(y.cols() == 8);
+}
