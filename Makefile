@@ -60,6 +60,7 @@ bench: deps-bench
 	cmake --build build/bench -j $(JOBS)
 	./build/bench/bench/bench_convert
 	./build/bench/bench/bench_quantize
+	./build/bench/bench/bench_matmul
 
 clean:
 	rm -rf build

@@ -19,6 +19,7 @@
 // matmul_int returns Σ_k (x − zx)(w − zw) over all of K, exact (K ≤ 65536).
 #pragma once
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -49,10 +50,24 @@ concept matmul_element =
     (T::format_family == family::integer && T::bit_width <= 8) || T::format_family == family::ternary
     || T::format_family == family::binary;
 
-/// int8 values of row r of a uniform quantized matrix (codes minus code_shift).
+/// int8 values of row r of a uniform quantized matrix (codes minus code_shift), via a 256-entry
+/// table from code to value (sub-byte rows unpacked first).
 template <class T, class S>
 void int8_row(const quantized<uniform<T, S>>& q, std::size_t r, std::int8_t* out) {
-  for (std::size_t c = 0; c < q.cols(); ++c) out[c] = std::int8_t(int(float(q.code(r, c))) - code_shift<T>());
+  static const auto table = [] {
+    std::array<std::int8_t, 256> t{};
+    for (unsigned c = 0; c < (1u << T::bit_width); ++c)
+      t[c] = std::int8_t(int(float(T::from_bits(typename T::storage_type(c)))) - code_shift<T>());
+    return t;
+  }();
+  const std::uint8_t* codes = q.row_codes(r);
+  if constexpr (sub_byte<T>) {
+    static thread_local std::vector<std::uint8_t> buf;
+    buf.resize(q.cols());
+    unpack_codes<T>(codes, q.cols(), buf.data());
+    codes = buf.data();
+  }
+  for (std::size_t c = 0; c < q.cols(); ++c) out[c] = table[codes[c]];
 }
 
 }  // namespace detail
@@ -142,18 +157,21 @@ void matmul_segments(const quantized<uniform<TX, SX>>& qx, const prepacked<TW, S
   if (K > kmax)
     throw error("matmul: K = " + std::to_string(K) + " exceeds " + std::to_string(kmax) +
                 " (the int32 accumulators of these formats)");
-  std::vector<std::int8_t> xall(M * K);
+  static thread_local std::vector<std::int8_t> xall, xs;  // reused: no page faults per call
+  static thread_local std::vector<std::int32_t> acc;
+  xall.resize(M * K);
   for (std::size_t r = 0; r < M; ++r) int8_row(qx, r, xall.data() + r * K);
-  std::vector<std::int8_t> xs;
-  std::vector<std::int32_t> acc;
   for (std::size_t s = 0; s < pw.segments(); ++s) {
     const simd::packed_b& b = pw.panel(s);
     const std::size_t c0 = s * seg, w = b.k;
-    xs.assign(M * b.k4, 0);
-    for (std::size_t r = 0; r < M; ++r) std::copy_n(xall.data() + r * K + c0, w, xs.data() + r * b.k4);
-    acc.assign(M * b.np, 0);
-    simd::gemm_s8(xs.data(), M, b, acc.data(), b.np);
+    xs.resize(M * b.k4);
     for (std::size_t r = 0; r < M; ++r) {
+      std::copy_n(xall.data() + r * K + c0, w, xs.data() + r * b.k4);
+      std::fill(xs.data() + r * b.k4 + w, xs.data() + (r + 1) * b.k4, std::int8_t(0));
+    }
+    acc.resize(M * b.np);
+    simd::gemm_s8(xs.data(), M, b, acc.data(), b.np);
+    for (std::size_t r = 0; r < M && zeros; ++r) {  // symmetric operands: nothing to correct
       const std::size_t tx = qx.tile_of(r, c0);
       const int zx = qx.zero_points().empty() ? -code_shift<TX>() : int(float(qx.zero_points()[tx])) - code_shift<TX>();
       std::int32_t sx = 0;
@@ -194,12 +212,15 @@ template <class TX, class SX, class TW, class SW>
 requires detail::matmul_element<TX> matrix<float> matmul(const quantized<uniform<TX, SX>>& qx,
                                                          const prepacked<TW, SW>& pw) {
   matrix<float> out = matrix<float>::Zero(qx.rows(), pw.rows());
+  std::vector<float> sw(pw.rows());
   detail::matmul_segments(qx, pw, [&](std::size_t s, const std::int32_t* d, std::size_t ld) {
-    const std::size_t c0 = s * pw.segment();
-    for (Eigen::Index r = 0; r < out.rows(); ++r) {
-      const float sx = float(qx.scales()[qx.tile_of(std::size_t(r), c0)]);
-      for (Eigen::Index n = 0; n < out.cols(); ++n)
-        out(r, n) += float(d[std::size_t(r) * ld + std::size_t(n)]) * (sx * pw.scale(std::size_t(n), s));
+    const std::size_t c0 = s * pw.segment(), N = pw.rows();
+    for (std::size_t n = 0; n < N; ++n) sw[n] = pw.scale(n, s);
+    for (std::size_t r = 0; r < qx.rows(); ++r) {
+      const float sx = float(qx.scales()[qx.tile_of(r, c0)]);
+      float* o = out.data() + r * N;
+      const std::int32_t* dr = d + r * ld;
+      for (std::size_t n = 0; n < N; ++n) o[n] += float(dr[n]) * (sx * sw[n]);
     }
   });
   return out;

@@ -99,7 +99,8 @@ __attribute__((target(LOWP_TARGET_VNNI))) inline void vnni_tile(const std::uint8
 __attribute__((target(LOWP_TARGET_VNNI))) inline void gemm_s8_vnni(const std::int8_t* x, std::size_t m,
                                                                    const packed_b& b, std::int32_t* acc,
                                                                    std::size_t ldc) {
-  std::vector<std::uint8_t> xu(m * b.k4);
+  static thread_local std::vector<std::uint8_t> xu;  // reused across calls
+  xu.resize(m * b.k4);
   for (std::size_t i = 0; i < xu.size(); ++i) xu[i] = std::uint8_t(std::int32_t(x[i]) + 128);  // u8 = s8 + 128
   constexpr int MR = 6;
   for (std::size_t p = 0; p < b.np / 16; p += 2) {
