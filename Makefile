@@ -7,7 +7,7 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD_DEPS := cmake ninja-build g++ pkg-config libeigen3-dev libxsimd-dev
 TEST_DEPS := $(BUILD_DEPS) catch2
-BENCH_DEPS := $(BUILD_DEPS) libbenchmark-dev
+BENCH_DEPS := $(BUILD_DEPS) libbenchmark-dev libdnnl-dev
 
 .PHONY: demo test test-release test-asan test-exhaustive bench deps-build deps-test deps-bench clean
 

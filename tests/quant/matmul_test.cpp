@@ -239,6 +239,13 @@ TEST_CASE("matmul equals X̂ · Ŵᵀ and is bit-identical on every ISA level", 
   check(quantize<int8>(X, per_group{128}), quantize<int4>(W, per_group{32}));
   check(quantize<uint8>(X, per_channel{}, scale::asymmetric{}), quantize<int8>(W, per_channel{}));
   check(quantize<int8>(X, per_channel{}), quantize<trit>(W, per_channel{}, scale::absmean{}));
+  // thread counts split the columns; the bits stay
+  const auto qx8 = quantize<int8>(X, per_channel{});
+  const auto pw4 = prepack(quantize<int4>(W, per_group{64}));
+  for (std::size_t t : {2, 3, 8}) {
+    CHECK(same_bits(matmul(qx8, pw4, t), matmul(qx8, pw4)));
+    CHECK((matmul_int(qx8, pw4, t).array() == matmul_int(qx8, pw4).array()).all());
+  }
   // M = 1, and a float X quantized inside
   const matrix<float> x1 = X.topRows(1);
   const auto pw = prepack(quantize<int4>(W, per_group{64}));

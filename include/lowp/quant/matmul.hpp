@@ -15,7 +15,8 @@
 // scalar; run-time choice) compute exact int32 dot products over each K segment on which both
 // scale sets are constant. With zero points, Σ (x − zx)(w − zw) = Σ x·w − zw·Σx − zx·Σw + K·zx·zw,
 // exactly in integers (Jacob et al., gemmlowp). Then, in float and in segment order (DESIGN.md
-// rule 2): y = Σ_g float(D_g) · (sx_g · sw_g). Results do not depend on the ISA.
+// rule 2): y = Σ_g float(D_g) · (sx_g · sw_g). Results do not depend on the ISA or on the optional
+// thread count (default 1), which splits the output columns over std::threads.
 // matmul_int returns Σ_k (x − zx)(w − zw) over all of K, exact (K ≤ 65536).
 #pragma once
 #include <algorithm>
@@ -140,7 +141,8 @@ namespace detail {
 /// Runs the integer products segment by segment: emit(s, D) receives the exact zero-point-corrected
 /// int32 products D[m][n] of segment s (row stride np).
 template <class TX, class SX, class TW, class SW, class Emit>
-void matmul_segments(const quantized<uniform<TX, SX>>& qx, const prepacked<TW, SW>& pw, Emit&& emit) {
+void matmul_segments(const quantized<uniform<TX, SX>>& qx, const prepacked<TW, SW>& pw, std::size_t threads,
+                     Emit&& emit) {
   if (qx.cols() != pw.cols())
     throw error("matmul: X has " + std::to_string(qx.cols()) + " columns but W has " + std::to_string(pw.cols()) +
                 " (both run along K)");
@@ -170,7 +172,7 @@ void matmul_segments(const quantized<uniform<TX, SX>>& qx, const prepacked<TW, S
       std::fill(xs.data() + r * b.k4 + w, xs.data() + (r + 1) * b.k4, std::int8_t(0));
     }
     acc.resize(M * b.np);
-    simd::gemm_s8(xs.data(), M, b, acc.data(), b.np);
+    simd::gemm_s8(xs.data(), M, b, acc.data(), b.np, threads);
     for (std::size_t r = 0; r < M && zeros; ++r) {  // symmetric operands: nothing to correct
       const std::size_t tx = qx.tile_of(r, c0);
       const int zx = qx.zero_points().empty() ? -code_shift<TX>() : int(float(qx.zero_points()[tx])) - code_shift<TX>();
@@ -193,9 +195,10 @@ void matmul_segments(const quantized<uniform<TX, SX>>& qx, const prepacked<TW, S
 /// Exact int32 accumulators Σ_k (x − zx)(w − zw), M × N.
 template <class TX, class SX, class TW, class SW>
 requires detail::matmul_element<TX> matrix<std::int32_t> matmul_int(const quantized<uniform<TX, SX>>& qx,
-                                                                    const prepacked<TW, SW>& pw) {
+                                                                    const prepacked<TW, SW>& pw,
+                                                                    std::size_t threads = 1) {
   matrix<std::int32_t> out = matrix<std::int32_t>::Zero(qx.rows(), pw.rows());
-  detail::matmul_segments(qx, pw, [&](std::size_t, const std::int32_t* d, std::size_t ld) {
+  detail::matmul_segments(qx, pw, threads, [&](std::size_t, const std::int32_t* d, std::size_t ld) {
     for (Eigen::Index r = 0; r < out.rows(); ++r)
       for (Eigen::Index n = 0; n < out.cols(); ++n) out(r, n) += d[std::size_t(r) * ld + std::size_t(n)];
   });
@@ -203,17 +206,17 @@ requires detail::matmul_element<TX> matrix<std::int32_t> matmul_int(const quanti
 }
 template <class TX, class SX, class TW, class SW>
 requires detail::matmul_element<TX> && detail::matmul_element<TW> matrix<std::int32_t> matmul_int(
-    const quantized<uniform<TX, SX>>& qx, const quantized<uniform<TW, SW>>& qw) {
-  return matmul_int(qx, prepack(qw));
+    const quantized<uniform<TX, SX>>& qx, const quantized<uniform<TW, SW>>& qw, std::size_t threads = 1) {
+  return matmul_int(qx, prepack(qw), threads);
 }
 
 /// Y = X̂ · Ŵᵀ in float: Σ over K segments, in order, of float(D_g) · (sx_g · sw_g).
 template <class TX, class SX, class TW, class SW>
 requires detail::matmul_element<TX> matrix<float> matmul(const quantized<uniform<TX, SX>>& qx,
-                                                         const prepacked<TW, SW>& pw) {
+                                                         const prepacked<TW, SW>& pw, std::size_t threads = 1) {
   matrix<float> out = matrix<float>::Zero(qx.rows(), pw.rows());
   std::vector<float> sw(pw.rows());
-  detail::matmul_segments(qx, pw, [&](std::size_t s, const std::int32_t* d, std::size_t ld) {
+  detail::matmul_segments(qx, pw, threads, [&](std::size_t s, const std::int32_t* d, std::size_t ld) {
     const std::size_t c0 = s * pw.segment(), N = pw.rows();
     for (std::size_t n = 0; n < N; ++n) sw[n] = pw.scale(n, s);
     for (std::size_t r = 0; r < qx.rows(); ++r) {
@@ -227,17 +230,17 @@ requires detail::matmul_element<TX> matrix<float> matmul(const quantized<uniform
 }
 template <class TX, class SX, class TW, class SW>
 requires detail::matmul_element<TX> && detail::matmul_element<TW> matrix<float> matmul(
-    const quantized<uniform<TX, SX>>& qx, const quantized<uniform<TW, SW>>& qw) {
-  return matmul(qx, prepack(qw));
+    const quantized<uniform<TX, SX>>& qx, const quantized<uniform<TW, SW>>& qw, std::size_t threads = 1) {
+  return matmul(qx, prepack(qw), threads);
 }
 
 /// A float X (any Eigen expression), quantized inside with the activation scheme (per token by
 /// default), times prepacked weights.
 template <class Derived, class TX, class SX, class TW, class SW>
 matrix<float> matmul(const Eigen::MatrixBase<Derived>& x, const prepacked<TW, SW>& pw,
-                     const uniform<TX, SX>& activations) {
+                     const uniform<TX, SX>& activations, std::size_t threads = 1) {
   const auto qx = quantize<TX, SX>(x, activations.gran, activations.rule);
-  return matmul(qx, pw);
+  return matmul(qx, pw, threads);
 }
 
 /// Requantizes int32 accumulators to Out (int8 or uint8): clamp(d.apply(acc) + zero_point)
