@@ -267,3 +267,86 @@ TEST_CASE("matmul: mismatched shapes and groups give lowp::error", "[matmul][err
   CHECK(y.rows() == 4);
   CHECK(y.cols() == 8);
 }
+
+namespace {
+/// Σ over blocks in index order (fp32) of the block sums Σ_i x̂_i·ŵ_i taken in element order in fp32
+/// of products computed exactly in double: FORMATS.md §2 written out from the dequantized values.
+lowp::matrix<float> block_order_reference(const lowp::matrix<float>& xh, const lowp::matrix<float>& wh,
+                                          std::size_t block) {
+  lowp::matrix<float> y(xh.rows(), wh.rows());
+  for (Eigen::Index m = 0; m < xh.rows(); ++m)
+    for (Eigen::Index n = 0; n < wh.rows(); ++n) {
+      float acc = 0.f;
+      for (Eigen::Index c0 = 0; c0 < xh.cols(); c0 += Eigen::Index(block)) {
+        float s = 0.f;
+        for (Eigen::Index i = c0; i < c0 + Eigen::Index(block); ++i) s += float(double(xh(m, i)) * double(wh(n, i)));
+        acc += s;
+      }
+      y(m, n) = acc;
+    }
+  return y;
+}
+}  // namespace
+
+TEST_CASE("MX matmul: block dots in the fixed order of FORMATS.md §2, the same bits on every ISA", "[matmul][mx]") {
+  const auto X = gaussian(5, 256, 11);
+  auto W = gaussian(21, 256, 12);
+  W(3, 100) = 50.f;  // a block with a large scale
+  using namespace lowp;
+  auto check = [&](auto sx, auto sw) {
+    const auto qx = quantize(X, sx);
+    const auto qw = quantize(W, sw);
+    const auto ref = block_order_reference(dequantize(qx), dequantize(qw), 32);
+    matrix<float> first;
+    for_each_level([&](simd::isa l) {
+      const matrix<float> y = matmul(qx, qw);
+      if (first.size() == 0) first = y;
+      INFO(sx.name() << " x " << sw.name() << " at " << simd::name_of(l));
+      CHECK(same_bits(y, first));
+      CHECK(same_bits(y, ref));
+    });
+    CHECK(same_bits(matmul(qx, qw, 3), first));
+  };
+  check(mxint8{}, mxint8{});
+  check(mxint8{}, mxfp4{});
+  check(mxfp8_e4m3{}, mxfp4{});
+  check(mxfp8_e4m3{}, mxfp8_e4m3{});
+  check(mxfp8_e5m2{}, mxfp6_e3m2{});
+  check(mxfp8_e4m3{}, mxfp6_e2m3{});
+  CHECK_THROWS_WITH(matmul(quantize(X, mxfp4{}), quantize(gaussian(4, 128, 1), mxfp4{})),
+                    Catch::Contains("256") && Catch::Contains("128"));
+}
+
+TEST_CASE("NVFP4 matmul: exact block terms, block order, then 0.25 / S_encA / S_encB", "[matmul][nvfp4]") {
+  const auto X = gaussian(6, 128, 13);
+  const auto W = gaussian(17, 128, 14);
+  const auto qx = lowp::quantize(X, lowp::nvfp4{});
+  const auto qw = lowp::quantize(W, lowp::nvfp4{});
+  // the reference from codes and scales: term_b = Σ (2 q_a)(2 q_b) · S_bA · S_bB, exact in double
+  auto values = [](const lowp::quantized<lowp::nvfp4>& q) {
+    std::vector<float> v(q.rows() * q.cols());
+    std::vector<lowp::float4_e2m1fn> buf(q.cols());
+    for (std::size_t r = 0; r < q.rows(); ++r) {
+      const auto* c = q.storage().load_row(r, buf.data());
+      for (std::size_t k = 0; k < q.cols(); ++k) v[r * q.cols() + k] = float(c[k]);
+    }
+    return v;
+  };
+  const auto va = values(qx), vb = values(qw);
+  const float f = 0.25f / qx.encode_scale() / qw.encode_scale();
+  long bad = 0;
+  const auto y = lowp::matmul(qx, qw);
+  for (std::size_t m = 0; m < 6; ++m)
+    for (std::size_t n = 0; n < 17; ++n) {
+      float acc = 0.f;
+      for (std::size_t b = 0; b < 8; ++b) {
+        double t = 0;
+        for (std::size_t i = 16 * b; i < 16 * b + 16; ++i) t += 4.0 * va[m * 128 + i] * vb[n * 128 + i];
+        acc += float(t * double(float(qx.scales()[m * 8 + b])) * double(float(qw.scales()[n * 8 + b])));
+      }
+      bad += y(Eigen::Index(m), Eigen::Index(n)) != acc * f;
+    }
+  CHECK(bad == 0);
+  const Eigen::MatrixXd ref = lowp::dequantize(qx).cast<double>() * lowp::dequantize(qw).cast<double>().transpose();
+  CHECK((y.cast<double>() - ref).cwiseAbs().maxCoeff() <= 1e-5 * ref.cwiseAbs().maxCoeff());
+}

@@ -7,6 +7,7 @@
 // Each offers quantize, dequantize (→ lowp::matrix<float>) and fake_quantize (one pass, nothing
 // packed, bit-identical to dequantize(quantize(...))).
 #pragma once
+#include "lowp/quant/block_matmul.hpp"
 #include "lowp/quant/gguf.hpp"
 #include "lowp/quant/granularity.hpp"
 #include "lowp/quant/matmul.hpp"

@@ -1,0 +1,175 @@
+// lowp/quant/block_matmul.hpp: Y = X · Wᵀ for the block formats (FORMATS.md §2, §3).
+//
+//   auto y = lowp::matmul(lowp::quantize(X, lowp::mxint8{}), lowp::quantize(W, lowp::mxfp4{}));
+//   auto z = lowp::matmul(lowp::quantize(X, lowp::nvfp4{}), lowp::quantize(W, lowp::nvfp4{}));
+//
+// The dot of two blocks is X_A · X_B · Σ P_A·P_B; blocks are added in index order in fp32
+// (FORMATS.md §2), so the result never depends on ISA, vector width or thread count:
+//  - elements that are small integers after a fixed power-of-two factor (MXINT8 codes, E2M1 × 2,
+//    E2M3 × 8) take the exact int8 GEMM kernels of simd/gemm.hpp block by block: Σ P_A·P_B is an
+//    exact int32, and float(D) · (X_A·X_B / factors) is exact (powers of two), so the only roundings
+//    are the fp32 additions of the block sums, in index order;
+//  - FP8 and E3M2 elements: each product P_A·P_B is exact in fp32 (at most 4 + 4 significand bits),
+//    summed in fp32 in element order 0..31 within the block (with or without FMA contraction the
+//    bits are the same, the products being exact), then scaled by X_A·X_B (exact) and added in
+//    block order.
+//  - NVFP4 × NVFP4: E2M1 × 2 in the int8 kernels per block of 16; each block term
+//    float(D) · (S_bA · S_bB) is exact (a 12-bit integer times an 8-bit product), added in block
+//    order in fp32; the sum is then multiplied by f = 0.25f / S_encA / S_encB (left to right).
+// A NaN block scale makes its rows or columns NaN, as dequantize does.
+#pragma once
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "lowp/core/error.hpp"
+#include "lowp/quant/matrix.hpp"
+#include "lowp/quant/mx.hpp"
+#include "lowp/simd/gemm.hpp"
+
+namespace lowp {
+
+namespace detail {
+
+/// The power of two that makes every value of Elem an integer that fits int8 (0: none does).
+template <class Elem>
+constexpr int int8_factor() {
+  if constexpr (std::is_same_v<Elem, int8>)
+    return 1;  // MXINT8 codes (the 2^-6 is folded into the scale)
+  else if constexpr (std::is_same_v<Elem, float4_e2m1fn>)
+    return 2;  // 0.5 steps, |v| ≤ 6
+  else if constexpr (std::is_same_v<Elem, float6_e2m3fn>)
+    return 8;  // 0.125 steps, |v| ≤ 7.5
+  else
+    return 0;
+}
+
+/// A quantized block matrix seen as rows of int8 values (Elem value × factor) or floats, with a
+/// float scale per (row, block) such that value = scale · int (or · float).
+struct block_operand {
+  std::size_t rows = 0, cols = 0, block = 0, blocks = 0;
+  std::vector<std::int8_t> ints;  // rows × cols, when integer
+  std::vector<float> values;      // rows × cols, when float
+  std::vector<float> scale;       // rows × blocks
+  float tensor = 1.0f;            // NVFP4: S_enc (divides), else 1
+};
+
+template <class Scheme>
+block_operand block_view(const quantized<Scheme>& q) {
+  using Elem = typename Scheme::element_type;
+  block_operand o;
+  const auto& st = q.storage();
+  o.rows = q.rows();
+  o.cols = q.cols();
+  o.block = st.block;
+  o.blocks = st.blocks_per_row();
+  constexpr int f = int8_factor<Elem>();
+  std::vector<Elem> buf(q.cols());
+  std::vector<float> vals(q.cols());
+  if constexpr (f != 0)
+    o.ints.resize(o.rows * o.cols);
+  else
+    o.values.resize(o.rows * o.cols);
+  o.scale.resize(o.rows * o.blocks);
+  for (std::size_t r = 0; r < o.rows; ++r) {
+    const Elem* codes = st.load_row(r, buf.data());
+    convert(std::span<const Elem>(codes, o.cols), std::span<float>(vals), rounding::nearest_even{},
+            overflow::saturate{});
+    if constexpr (f != 0)
+      for (std::size_t c = 0; c < o.cols; ++c) o.ints[r * o.cols + c] = std::int8_t(vals[c] * float(f));
+    else
+      std::copy(vals.begin(), vals.end(), o.values.begin() + std::ptrdiff_t(r * o.cols));
+    for (std::size_t b = 0; b < o.blocks; ++b) {
+      float s = float(st.scales[r * o.blocks + b]);  // X (E8M0: 2^e or NaN) or S_b (E4M3)
+      if constexpr (std::is_same_v<Elem, int8>) s *= 0x1p-6f;
+      if constexpr (f > 1) s /= float(f);  // exact: powers of two
+      o.scale[r * o.blocks + b] = s;
+    }
+  }
+  if constexpr (std::is_same_v<Scheme, nvfp4>) o.tensor = q.encode_scale();
+  return o;
+}
+
+/// Y[m][n] = Σ_b (Σ_{i∈b} a·w) · sa(m,b) · sw(n,b), blocks in index order.
+inline matrix<float> block_product(const block_operand& a, const block_operand& w, std::size_t threads) {
+  if (a.cols != w.cols)
+    throw error("matmul: X has " + std::to_string(a.cols) + " columns but W has " + std::to_string(w.cols) +
+                " (both run along K)");
+  if (a.block != w.block)
+    throw error("matmul: block sizes differ (" + std::to_string(a.block) + " and " + std::to_string(w.block) + ")");
+  const std::size_t M = a.rows, N = w.rows, K = a.cols, B = a.block, G = a.blocks;
+  matrix<float> out = matrix<float>::Zero(M, N);
+  const bool integer = !a.ints.empty() && !w.ints.empty();
+  std::vector<float> sw(N);
+  if (integer) {
+    std::vector<std::int8_t> xs;
+    std::vector<std::int32_t> acc;
+    for (std::size_t g = 0; g < G; ++g) {
+      const std::size_t c0 = g * B, width = std::min(B, K - c0);
+      simd::packed_b pb;
+      pb.pack(N, width, [&](std::size_t n, std::size_t k) { return w.ints[n * K + c0 + k]; });
+      xs.assign(M * pb.k4, 0);
+      for (std::size_t r = 0; r < M; ++r) std::copy_n(a.ints.data() + r * K + c0, width, xs.data() + r * pb.k4);
+      acc.resize(M * pb.np);
+      simd::gemm_s8(xs.data(), M, pb, acc.data(), pb.np, threads);
+      for (std::size_t n = 0; n < N; ++n) sw[n] = w.scale[n * G + g];
+      for (std::size_t r = 0; r < M; ++r) {
+        const float sa = a.scale[r * G + g];
+        float* o = out.data() + r * N;
+        const std::int32_t* d = acc.data() + r * pb.np;
+        for (std::size_t n = 0; n < N; ++n) o[n] += float(d[n]) * (sa * sw[n]);
+      }
+    }
+  } else {
+    // float elements: per block, products exact in fp32, summed in element order
+    auto value = [](const block_operand& o, std::size_t r, std::size_t c) {
+      return o.values.empty() ? float(o.ints[r * o.cols + c]) : o.values[r * o.cols + c];
+    };
+    std::vector<float> wt(B * N), s(N);
+    for (std::size_t g = 0; g < G; ++g) {
+      const std::size_t c0 = g * B, width = std::min(B, K - c0);
+      for (std::size_t i = 0; i < width; ++i)
+        for (std::size_t n = 0; n < N; ++n) wt[i * N + n] = value(w, n, c0 + i);  // block transposed
+      for (std::size_t n = 0; n < N; ++n) sw[n] = w.scale[n * G + g];
+      for (std::size_t r = 0; r < M; ++r) {
+        std::fill(s.begin(), s.end(), 0.f);
+        for (std::size_t i = 0; i < width; ++i) {
+          const float av = value(a, r, c0 + i);
+          const float* wi = wt.data() + i * N;
+          for (std::size_t n = 0; n < N; ++n) s[n] += av * wi[n];  // exact products, element order
+        }
+        const float sa = a.scale[r * G + g];
+        float* o = out.data() + r * N;
+        for (std::size_t n = 0; n < N; ++n) o[n] += s[n] * (sa * sw[n]);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace detail
+
+/// MX × MX: any two MX element formats with the same block size.
+template <class EA, class EB>
+matrix<float> matmul(const quantized<mx<EA>>& qx, const quantized<mx<EB>>& qw, std::size_t threads = 1) {
+  return detail::block_product(detail::block_view(qx), detail::block_view(qw), threads);
+}
+
+/// NVFP4 × NVFP4 (FORMATS.md §3): block terms exact, added in block order, then · 0.25 / S_encA / S_encB
+/// (the 0.25 undoing the two E2M1 × 2 factors is folded into the final scale).
+inline matrix<float> matmul(const quantized<nvfp4>& qx, const quantized<nvfp4>& qw, std::size_t threads = 1) {
+  auto a = detail::block_view(qx), w = detail::block_view(qw);
+  // block_view divided each S_b by 2; undo that here so that the block terms stay exact integers
+  // times S_bA · S_bB, and apply the factors once at the end
+  for (auto& s : a.scale) s *= 2.f;
+  for (auto& s : w.scale) s *= 2.f;
+  matrix<float> y = detail::block_product(a, w, threads);
+  const float f = 0.25f / qx.encode_scale() / qw.encode_scale();
+  y *= f;
+  return y;
+}
+
+}  // namespace lowp
