@@ -114,6 +114,14 @@ void lowp_gemm(benchmark::State& st, lowp::granularity gw, lowp::scale_rule rw) 
   report_gemm(st);
 }
 
+template <class SX, class SW>
+void block_gemm(benchmark::State& st) {
+  const auto qx = lowp::quantize(gaussian(n, n, 1), SX{});
+  const auto qw = lowp::quantize(gaussian(n, n, 2), SW{});
+  for (auto _ : st) benchmark::DoNotOptimize(lowp::matmul(qx, qw));
+  report_gemm(st);
+}
+
 // GEMV: 16 weight matrices of 1024 × 4096 int8 (64 MiB), cycled.
 constexpr int gk = 4096, gn = 1024, mats = 16;
 
@@ -166,6 +174,9 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("gemm/tritxint8", lowp_gemm<int8, trit>, granularity(per_channel{}),
                                scale_rule(scale::absmean{}))
       ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("gemm/mxint8xmxfp4", block_gemm<mxint8, mxfp4>)->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("gemm/mxfp8xmxfp8", block_gemm<mxfp8_e4m3, mxfp8_e4m3>)->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("gemm/nvfp4xnvfp4", block_gemm<nvfp4, nvfp4>)->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("gemv/int8", lowp_gemv<int8>, granularity(per_channel{}), scale_rule(scale::absmax{}))
       ->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("gemv/int4_g128", lowp_gemv<int4>, granularity(per_group{128}),
