@@ -239,6 +239,8 @@ TEST_CASE("matmul equals X̂ · Ŵᵀ and is bit-identical on every ISA level", 
   check(quantize<int8>(X, per_group{128}), quantize<int4>(W, per_group{32}));
   check(quantize<uint8>(X, per_channel{}, scale::asymmetric{}), quantize<int8>(W, per_channel{}));
   check(quantize<int8>(X, per_channel{}), quantize<trit>(W, per_channel{}, scale::absmean{}));
+  check(quantize<binary>(X, per_group{64}, scale::absmean{}), quantize<binary>(W, per_group{64}, scale::absmean{}));
+  check(quantize<int8>(X, per_channel{}), quantize<binary>(W, per_channel{}, scale::absmean{}));
   // thread counts split the columns; the bits stay
   const auto qx8 = quantize<int8>(X, per_channel{});
   const auto pw4 = prepack(quantize<int4>(W, per_group{64}));

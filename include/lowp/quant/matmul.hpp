@@ -21,6 +21,7 @@
 #pragma once
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -71,6 +72,45 @@ void int8_row(const quantized<uniform<T, S>>& q, std::size_t r, std::int8_t* out
   for (std::size_t c = 0; c < q.cols(); ++c) out[c] = table[codes[c]];
 }
 
+/// Rows of ±1 int8 values as sign bits (bit k of word k/64 set for +1), (cols + 63) / 64 words a row.
+inline std::vector<std::uint64_t> sign_bits(const std::int8_t* v, std::size_t rows, std::size_t cols) {
+  const std::size_t words = (cols + 63) / 64;
+  std::vector<std::uint64_t> b(rows * words, 0);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < cols; ++c)
+      if (v[r * cols + c] > 0) b[r * words + c / 64] |= std::uint64_t(1) << (c % 64);
+  return b;
+}
+
+/// Σ_{k ∈ [c0, c1)} a_k·b_k for ±1 vectors as bits: (c1 − c0) − 2 · popcount(a XOR b) (XNOR-Net),
+/// with the POPCNT instruction where the CPU has it.
+template <bool HW>
+#if LOWP_HAVE_RUNTIME_X86
+__attribute__((target("popcnt")))
+#endif
+inline std::int32_t xnor_dot(const std::uint64_t* a, const std::uint64_t* b, std::size_t c0, std::size_t c1) {
+  std::int32_t d = 0;
+  for (std::size_t w = c0 / 64; w * 64 < c1; ++w) {
+    std::uint64_t m = ~std::uint64_t(0);
+    if (w * 64 < c0) m &= ~std::uint64_t(0) << (c0 - w * 64);
+    if ((w + 1) * 64 > c1) m &= ~std::uint64_t(0) >> ((w + 1) * 64 - c1);
+    const std::uint64_t v = (a[w] ^ b[w]) & m;
+    if constexpr (HW)
+      d += __builtin_popcountll(v);
+    else
+      d += std::popcount(v);
+  }
+  return std::int32_t(c1 - c0) - 2 * d;
+}
+inline bool cpu_has_popcnt() {
+#if LOWP_HAVE_RUNTIME_X86
+  static const bool v = __builtin_cpu_supports("popcnt");
+  return v;
+#else
+  return false;
+#endif
+}
+
 }  // namespace detail
 
 /// Weights prepacked for matmul: int8 panels per K segment (simd/gemm.hpp), with column sums,
@@ -90,6 +130,7 @@ class prepacked {
     const std::size_t ns = (q.cols() + seg_ - 1) / seg_;
     std::vector<std::int8_t> all(q.rows() * q.cols());
     for (std::size_t r = 0; r < q.rows(); ++r) detail::int8_row(q, r, all.data() + r * q.cols());
+    if constexpr (std::is_same_v<T, binary>) bits_ = detail::sign_bits(all.data(), q.rows(), q.cols());  // XNOR
     panels_.resize(ns);
     for (std::size_t s = 0; s < ns; ++s) {
       const std::size_t c0 = s * seg_, w = std::min(seg_, q.cols() - c0);
@@ -108,7 +149,9 @@ class prepacked {
   std::size_t rows() const { return rows_; }
   std::size_t cols() const { return cols_; }
   std::size_t segment() const { return seg_; }
-  std::size_t segments() const { return panels_.size(); }
+  std::size_t segments() const { return (cols_ + seg_ - 1) / seg_; }
+  /// Binary weights: row n's signs as bits (1 = +1), words_per_row() 64-bit words per row.
+  const std::uint64_t* sign_bits(std::size_t n) const { return bits_.data() + n * ((cols_ + 63) / 64); }
   const simd::packed_b& panel(std::size_t s) const { return panels_[s]; }
   float scale(std::size_t n, std::size_t s) const { return scale_[n * panels_.size() + s]; }
   int zero(std::size_t n, std::size_t s) const { return zero_[n * panels_.size() + s]; }
@@ -119,6 +162,7 @@ class prepacked {
  private:
   std::size_t rows_ = 0, cols_ = 0, seg_ = 0;
   std::vector<simd::packed_b> panels_;
+  std::vector<std::uint64_t> bits_;
   std::vector<float> scale_;
   std::vector<int> zero_;
 };
@@ -163,6 +207,21 @@ void matmul_segments(const quantized<uniform<TX, SX>>& qx, const prepacked<TW, S
   static thread_local std::vector<std::int32_t> acc;
   xall.resize(M * K);
   for (std::size_t r = 0; r < M; ++r) int8_row(qx, r, xall.data() + r * K);
+  if constexpr (std::is_same_v<TX, binary> && std::is_same_v<TW, binary>) {  // XNOR-popcount
+    const std::vector<std::uint64_t> xb = sign_bits(xall.data(), M, K);
+    const std::size_t words = (K + 63) / 64;
+    const bool hw = cpu_has_popcnt() && simd::active_isa() != simd::isa::scalar;  // LOWP_MAX_ISA=scalar: software
+    for (std::size_t s = 0; s < pw.segments(); ++s) {
+      const std::size_t c0 = s * seg, c1 = std::min(K, c0 + seg);
+      acc.resize(M * N);
+      for (std::size_t r = 0; r < M; ++r)
+        for (std::size_t n = 0; n < N; ++n)
+          acc[r * N + n] = hw ? xnor_dot<true>(xb.data() + r * words, pw.sign_bits(n), c0, c1)
+                                            : xnor_dot<false>(xb.data() + r * words, pw.sign_bits(n), c0, c1);
+      emit(s, acc.data(), N);
+    }
+    return;
+  }
   for (std::size_t s = 0; s < pw.segments(); ++s) {
     const simd::packed_b& b = pw.panel(s);
     const std::size_t c0 = s * seg, w = b.k;
