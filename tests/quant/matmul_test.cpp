@@ -192,6 +192,30 @@ TEST_CASE("int8 GEMM kernels: exact on every ISA level, extremes and ragged shap
     });
   }
   CHECK(bad == 0);
+  // 4- and 2-bit weight panels (the VNNI path reads them packed), ragged K and thread counts
+  for (int bits : {4, 2})
+    for (int trial = 0; trial < 20; ++trial) {
+      const std::size_t M = 1 + rng() % 9, N = 1 + rng() % 70, K = 1 + rng() % 700;
+      std::vector<std::int8_t> x(M * K), w(N * K);
+      for (auto& v : x) v = std::int8_t(rng());
+      for (auto& v : w) v = std::int8_t(int(rng() % (1u << bits)) - (1 << (bits - 1)));
+      lowp::simd::packed_b b;
+      b.pack(N, K, [&](std::size_t n, std::size_t k) { return w[n * K + k]; });
+      b.pack_sub(bits);
+      std::vector<std::int8_t> xp(M * b.k4, 0);
+      for (std::size_t m = 0; m < M; ++m) std::memcpy(xp.data() + m * b.k4, x.data() + m * K, K);
+      for_each_level([&](lowp::simd::isa) {
+        std::vector<std::int32_t> acc(M * b.np, 3);
+        lowp::simd::gemm_s8(xp.data(), M, b, acc.data(), b.np, 1 + std::size_t(trial % 3));
+        for (std::size_t m = 0; m < M; ++m)
+          for (std::size_t n = 0; n < N; ++n) {
+            std::int64_t want = 0;
+            for (std::size_t k = 0; k < K; ++k) want += std::int64_t(x[m * K + k]) * w[n * K + k];
+            bad += acc[m * b.np + n] != want;
+          }
+      });
+    }
+  CHECK(bad == 0);
   INFO("gemm path here: " << lowp::simd::gemm_path());
   CHECK(std::string(lowp::simd::gemm_path()).size() > 0);
 }

@@ -88,7 +88,8 @@ template <bool HW>
 #if LOWP_HAVE_RUNTIME_X86
 __attribute__((target("popcnt")))
 #endif
-inline std::int32_t xnor_dot(const std::uint64_t* a, const std::uint64_t* b, std::size_t c0, std::size_t c1) {
+inline std::int32_t
+xnor_dot(const std::uint64_t* a, const std::uint64_t* b, std::size_t c0, std::size_t c1) {
   std::int32_t d = 0;
   for (std::size_t w = c0 / 64; w * 64 < c1; ++w) {
     std::uint64_t m = ~std::uint64_t(0);
@@ -135,6 +136,10 @@ class prepacked {
     for (std::size_t s = 0; s < ns; ++s) {
       const std::size_t c0 = s * seg_, w = std::min(seg_, q.cols() - c0);
       panels_[s].pack(q.rows(), w, [&](std::size_t n, std::size_t k) { return all[n * q.cols() + c0 + k]; });
+      if constexpr (std::is_same_v<T, trit>)
+        panels_[s].pack_sub(2);  // values in [−2, 2): 2-bit panels for the VNNI path
+      else if constexpr (T::format_family == family::integer && T::is_signed && T::bit_width <= 4)
+        panels_[s].pack_sub(T::bit_width <= 2 ? 2 : 4);
     }
     scale_.resize(q.rows() * ns);
     zero_.resize(q.rows() * ns);
@@ -217,7 +222,7 @@ void matmul_segments(const quantized<uniform<TX, SX>>& qx, const prepacked<TW, S
       for (std::size_t r = 0; r < M; ++r)
         for (std::size_t n = 0; n < N; ++n)
           acc[r * N + n] = hw ? xnor_dot<true>(xb.data() + r * words, pw.sign_bits(n), c0, c1)
-                                            : xnor_dot<false>(xb.data() + r * words, pw.sign_bits(n), c0, c1);
+                              : xnor_dot<false>(xb.data() + r * words, pw.sign_bits(n), c0, c1);
       emit(s, acc.data(), N);
     }
     return;

@@ -52,6 +52,37 @@ struct packed_b {
     }
   }
   const std::int8_t* panel(std::size_t p) const { return data.data() + p * 16 * k4; }
+
+  /// Sub-byte copy for the VNNI path (weights of `b` = 4 or 2 bits, values in [−2^(b−1), 2^(b−1))):
+  /// block j of a panel holds the 64-byte blocks of k-steps j·(8/b) + t in bit field t, as
+  /// unsigned w + 2^(b−1). Reading these panels moves 8/b times fewer bytes than the int8 ones.
+  int bits = 8;
+  std::vector<std::uint8_t> sub;
+  std::size_t sub_panel_bytes() const {
+    const std::size_t g = std::size_t(8 / bits);
+    return (k4 / 4 + g - 1) / g * 64;
+  }
+  const std::uint8_t* sub_panel(std::size_t p) const { return sub.data() + p * sub_panel_bytes(); }
+  void pack_sub(int b) {
+    bits = b;
+    const std::size_t g = std::size_t(8 / b), steps = k4 / 4;
+    const int offset = 1 << (b - 1), mask = (1 << b) - 1;
+    sub.assign(np / 16 * sub_panel_bytes(), 0);
+    for (std::size_t p = 0; p < np / 16; ++p) {
+      const std::int8_t* src = panel(p);
+      std::uint8_t* dst = sub.data() + p * sub_panel_bytes();
+      for (std::size_t j = 0; j * g < steps; ++j)
+        for (std::size_t i = 0; i < 64; ++i) {
+          unsigned v = 0;
+          for (std::size_t t = 0; t < g; ++t) {
+            const std::size_t q = j * g + t;
+            const int w = q < steps ? src[q * 64 + i] : 0;
+            v |= unsigned((w + offset) & mask) << (std::size_t(b) * t);
+          }
+          dst[j * 64 + i] = std::uint8_t(v);
+        }
+    }
+  }
 };
 
 namespace detail {
@@ -104,6 +135,48 @@ __attribute__((target(LOWP_TARGET_VNNI))) inline void vnni_tile(const std::uint8
 // k-steps (1024 k). Measured on Zen 5 against 4×4, 8×2, 5×4, 10×2 and chunks of 64 / 128.
 inline constexpr int vnni_mr = 6;
 inline constexpr std::size_t vnni_np = 2, vnni_kc = 256;
+/// As vnni_tile, for sub-byte panels of BITS-bit weights: each 64-byte load yields 8/BITS k-steps.
+template <int MR, int NP, int BITS>
+__attribute__((target(LOWP_TARGET_VNNI))) inline void vnni_tile_sub(const std::uint8_t* xu, std::size_t k4,
+                                                                    const std::uint8_t* const* w, std::size_t q0,
+                                                                    std::size_t q1, std::int32_t* c, std::size_t ldc,
+                                                                    bool add) {
+  constexpr int G = 8 / BITS;
+  const __m512i mask = _mm512_set1_epi8(char((1 << BITS) - 1)), offset = _mm512_set1_epi8(char(1 << (BITS - 1)));
+  __m512i a[MR][NP];
+  for (int r = 0; r < MR; ++r)
+    for (int j = 0; j < NP; ++j)
+      a[r][j] = add ? _mm512_loadu_si512(c + std::size_t(r) * ldc + 16 * j) : _mm512_setzero_si512();
+  for (std::size_t q = q0; q < q1; q += G) {  // q0 is a multiple of G
+    __m512i v[NP];
+    for (int j = 0; j < NP; ++j) v[j] = _mm512_loadu_si512(w[j] + (q / G) * 64);
+    for (int t = 0; t < G && q + std::size_t(t) < q1; ++t) {
+      __m512i b[NP];
+      for (int j = 0; j < NP; ++j)
+        b[j] = _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(v[j], BITS * t), mask), offset);
+      for (int r = 0; r < MR; ++r) {
+        std::int32_t xv;
+        std::memcpy(&xv, xu + std::size_t(r) * k4 + 4 * (q + std::size_t(t)), 4);
+        const __m512i xb = _mm512_set1_epi32(xv);
+        for (int j = 0; j < NP; ++j) a[r][j] = _mm512_dpbusd_epi32(a[r][j], xb, b[j]);
+      }
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int j = 0; j < NP; ++j) _mm512_storeu_si512(c + std::size_t(r) * ldc + 16 * j, a[r][j]);
+}
+
+template <int BITS>
+__attribute__((target(LOWP_TARGET_VNNI))) inline void vnni_rows_sub(const std::uint8_t* xu, std::size_t m,
+                                                                    std::size_t k4, const std::uint8_t* const* w,
+                                                                    std::size_t q0, std::size_t q1, std::int32_t* c,
+                                                                    std::size_t ldc, bool add) {
+  constexpr int MR = vnni_mr;
+  std::size_t r = 0;
+  for (; r + MR <= m; r += MR) vnni_tile_sub<MR, 2, BITS>(xu + r * k4, k4, w, q0, q1, c + r * ldc, ldc, add);
+  for (; r < m; ++r) vnni_tile_sub<1, 2, BITS>(xu + r * k4, k4, w, q0, q1, c + r * ldc, ldc, add);
+}
+
 template <int NP>
 __attribute__((target(LOWP_TARGET_VNNI))) inline void vnni_rows(const std::uint8_t* xu, std::size_t m, std::size_t k4,
                                                                 const std::int8_t* const* w, std::size_t q0,
@@ -128,6 +201,16 @@ __attribute__((target(LOWP_TARGET_VNNI))) inline void gemm_s8_vnni(const std::in
   for (std::size_t q0 = 0; q0 < steps; q0 += kc) {
     const std::size_t q1 = std::min(steps, q0 + kc);
     std::size_t p = p0;
+    if (b.bits < 8) {  // sub-byte panels, two at a time
+      for (; p < panels; p += 2) {
+        const std::uint8_t* w[2] = {b.sub_panel(p), b.sub_panel(p + 1)};
+        if (b.bits == 4)
+          vnni_rows_sub<4>(xu.data(), m, b.k4, w, q0, q1, acc + p * 16, ldc, q0 > 0);
+        else
+          vnni_rows_sub<2>(xu.data(), m, b.k4, w, q0, q1, acc + p * 16, ldc, q0 > 0);
+      }
+      continue;
+    }
     constexpr std::size_t NP = vnni_np;
     for (; p + NP <= panels; p += NP) {
       const std::int8_t* w[NP];
