@@ -264,6 +264,13 @@ TEST_CASE("matmul equals X̂ · Ŵᵀ and is bit-identical on every ISA level", 
   check(quantize<uint8>(X, per_channel{}, scale::asymmetric{}), quantize<int8>(W, per_channel{}));
   check(quantize<int8>(X, per_channel{}), quantize<trit>(W, per_channel{}, scale::absmean{}));
   check(quantize<binary>(X, per_group{64}, scale::absmean{}), quantize<binary>(W, per_group{64}, scale::absmean{}));
+  // few rows: the fused VNNI kernel (registers across K segments) against the segment-by-segment path
+  const matrix<float> X3 = X.topRows(3), X1 = X.topRows(1);
+  check(quantize<int8>(X3, per_channel{}), quantize<int4>(W, per_group{64}));
+  check(quantize<int8>(X1, per_group{128}), quantize<int4>(W, per_group{32}));
+  check(quantize<int8>(X3, per_channel{}), quantize<trit>(W, per_channel{}, scale::absmean{}));
+  check(quantize<int8>(X1, per_channel{}), quantize<int8>(W, per_group{64}));
+  check(quantize<int8>(X3, per_channel{}), quantize<int2>(W, per_group{96, pad}));  // a partial last group
   check(quantize<int8>(X, per_channel{}), quantize<binary>(W, per_channel{}, scale::absmean{}));
   // thread counts split the columns; the bits stay
   const auto qx8 = quantize<int8>(X, per_channel{});

@@ -141,6 +141,14 @@ class prepacked {
       else if constexpr (T::format_family == family::integer && T::is_signed && T::bit_width <= 4)
         panels_[s].pack_sub(T::bit_width <= 2 ? 2 : 4);
     }
+    if (simd::cpu_has_vnni()) {  // the contiguous segment layout of the fused GEMV kernel
+      int bits = 8;
+      if constexpr (std::is_same_v<T, trit>)
+        bits = 2;
+      else if constexpr (T::format_family == family::integer && T::is_signed && T::bit_width <= 4)
+        bits = T::bit_width <= 2 ? 2 : 4;
+      fused_.pack(q.rows(), q.cols(), seg_, bits, [&](std::size_t n, std::size_t k) { return all[n * q.cols() + k]; });
+    }
     scale_.resize(q.rows() * ns);
     zero_.resize(q.rows() * ns);
     for (std::size_t r = 0; r < q.rows(); ++r)
@@ -158,6 +166,8 @@ class prepacked {
   /// Binary weights: row n's signs as bits (1 = +1), words_per_row() 64-bit words per row.
   const std::uint64_t* sign_bits(std::size_t n) const { return bits_.data() + n * ((cols_ + 63) / 64); }
   const simd::packed_b& panel(std::size_t s) const { return panels_[s]; }
+  /// All segments in one layout, for the fused few-row kernel (empty without AVX-512 VNNI).
+  const simd::segmented_b& fused() const { return fused_; }
   float scale(std::size_t n, std::size_t s) const { return scale_[n * panels_.size() + s]; }
   int zero(std::size_t n, std::size_t s) const { return zero_[n * panels_.size() + s]; }
   bool has_zero_points() const {
@@ -167,6 +177,7 @@ class prepacked {
  private:
   std::size_t rows_ = 0, cols_ = 0, seg_ = 0;
   std::vector<simd::packed_b> panels_;
+  simd::segmented_b fused_;
   std::vector<std::uint64_t> bits_;
   std::vector<float> scale_;
   std::vector<int> zero_;
@@ -187,11 +198,9 @@ requires detail::matmul_element<T> prepacked<T, ScaleT> prepack(const quantized<
 
 namespace detail {
 
-/// Runs the integer products segment by segment: emit(s, D) receives the exact zero-point-corrected
-/// int32 products D[m][n] of segment s (row stride np).
-template <class TX, class SX, class TW, class SW, class Emit>
-void matmul_segments(const quantized<uniform<TX, SX>>& qx, const prepacked<TW, SW>& pw, std::size_t threads,
-                     Emit&& emit) {
+/// Checks the operands of an integer matmul; returns whether zero points take part.
+template <class TX, class SX, class TW, class SW>
+bool check_matmul(const quantized<uniform<TX, SX>>& qx, const prepacked<TW, SW>& pw) {
   if (qx.cols() != pw.cols())
     throw error("matmul: X has " + std::to_string(qx.cols()) + " columns but W has " + std::to_string(pw.cols()) +
                 " (both run along K)");
@@ -208,6 +217,19 @@ void matmul_segments(const quantized<uniform<TX, SX>>& qx, const prepacked<TW, S
   if (K > kmax)
     throw error("matmul: K = " + std::to_string(K) + " exceeds " + std::to_string(kmax) +
                 " (the int32 accumulators of these formats)");
+  (void)M;
+  (void)N;
+  return zeros;
+}
+
+/// Runs the integer products segment by segment: emit(s, D) receives the exact zero-point-corrected
+/// int32 products D[m][n] of segment s (row stride np).
+template <class TX, class SX, class TW, class SW, class Emit>
+void matmul_segments(const quantized<uniform<TX, SX>>& qx, const prepacked<TW, SW>& pw, std::size_t threads,
+                     Emit&& emit) {
+  const bool zeros = check_matmul(qx, pw);
+  const std::size_t M = qx.rows(), K = qx.cols(), N = pw.rows();
+  const std::size_t seg = pw.segment();
   static thread_local std::vector<std::int8_t> xall, xs;  // reused: no page faults per call
   static thread_local std::vector<std::int32_t> acc;
   xall.resize(M * K);
@@ -278,17 +300,39 @@ requires detail::matmul_element<TX> && detail::matmul_element<TW> matrix<std::in
 template <class TX, class SX, class TW, class SW>
 requires detail::matmul_element<TX> matrix<float> matmul(const quantized<uniform<TX, SX>>& qx,
                                                          const prepacked<TW, SW>& pw, std::size_t threads = 1) {
+  constexpr bool xnor = std::is_same_v<TX, binary> && std::is_same_v<TW, binary>;
+  if (!xnor && !detail::check_matmul(qx, pw) && qx.rows() <= 4 && simd::has_fused_gemm() && !pw.fused().qbeg.empty()) {
+    // few rows (GEMV), symmetric operands, VNNI: every segment's int32 dot and its scaled sum stay in
+    // registers; the same operations in the same order as the segment-by-segment path below
+    const simd::segmented_b& sb = pw.fused();
+    const std::size_t M = qx.rows(), K = qx.cols(), N = pw.rows(), S = sb.qbeg.size() - 1, np = sb.b.np;
+    const std::size_t ldx = sb.b.k4;
+    static thread_local std::vector<std::int8_t> xall, xcat;
+    xall.resize(M * K);
+    xcat.assign(M * ldx, 0);
+    std::vector<float> sx(M * S), sw(S * np, 0.f), y(M * np);
+    for (std::size_t r = 0; r < M; ++r) {
+      detail::int8_row(qx, r, xall.data() + r * K);
+      for (std::size_t s = 0; s < S; ++s) {
+        const std::size_t c0 = s * pw.segment(), w = std::min(pw.segment(), K - c0);
+        std::copy_n(xall.data() + r * K + c0, w, xcat.data() + r * ldx + 4 * sb.qbeg[s]);
+        sx[r * S + s] = float(qx.scales()[qx.tile_of(r, c0)]);
+      }
+    }
+    for (std::size_t s = 0; s < S; ++s)
+      for (std::size_t n = 0; n < N; ++n) sw[s * np + n] = pw.scale(n, s);
+    simd::gemm_scaled_s8(xcat.data(), M, sb, sx.data(), sw.data(), y.data(), np, threads);
+    matrix<float> out(M, N);
+    for (std::size_t r = 0; r < M; ++r) std::copy_n(y.data() + r * np, N, out.data() + r * N);
+    return out;
+  }
   matrix<float> out = matrix<float>::Zero(qx.rows(), pw.rows());
   std::vector<float> sw(pw.rows());
   detail::matmul_segments(qx, pw, threads, [&](std::size_t s, const std::int32_t* d, std::size_t ld) {
     const std::size_t c0 = s * pw.segment(), N = pw.rows();
     for (std::size_t n = 0; n < N; ++n) sw[n] = pw.scale(n, s);
-    for (std::size_t r = 0; r < qx.rows(); ++r) {
-      const float sx = float(qx.scales()[qx.tile_of(r, c0)]);
-      float* o = out.data() + r * N;
-      const std::int32_t* dr = d + r * ld;
-      for (std::size_t n = 0; n < N; ++n) o[n] += float(dr[n]) * (sx * sw[n]);
-    }
+    for (std::size_t r = 0; r < qx.rows(); ++r)
+      simd::scale_add(out.data() + r * N, d + r * ld, float(qx.scales()[qx.tile_of(r, c0)]), sw.data(), N);
   });
   return out;
 }

@@ -22,7 +22,35 @@
 #include "lowp/simd/dispatch.hpp"
 #include "lowp/simd/x86.hpp"
 
+// Float epilogues that must not be contracted into FMAs (the bits would then depend on the build's
+// flags): GCC through the optimize attribute, clang through its pragma inside the body.
+#if defined(__clang__)
+#define LOWP_NO_CONTRACT_ATTR
+#define LOWP_NO_CONTRACT_BODY _Pragma("clang fp contract(off)")
+#elif defined(__GNUC__)
+#define LOWP_NO_CONTRACT_ATTR __attribute__((optimize("fp-contract=off")))
+#define LOWP_NO_CONTRACT_BODY
+#else
+#define LOWP_NO_CONTRACT_ATTR
+#define LOWP_NO_CONTRACT_BODY
+#endif
+
+// g++ 12 reports the self-initialised `_mm512_undefined_*()` inside inlined AVX-512 intrinsics as
+// maybe-uninitialised (GCC PR 105593, a false positive).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace lowp::simd {
+
+/// o[n] += float(d[n]) · (sx · sw[n]) for n < count: the scaled epilogue of the integer matmul,
+/// one multiply, one multiply, one add per element (never fused).
+LOWP_NO_CONTRACT_ATTR inline void scale_add(float* o, const std::int32_t* d, float sx, const float* sw,
+                                            std::size_t count) {
+  LOWP_NO_CONTRACT_BODY
+  for (std::size_t n = 0; n < count; ++n) o[n] += float(d[n]) * (sx * sw[n]);
+}
 
 /// Prepacked int8 weights (N × K), panel layout above, with column sums.
 struct packed_b {
@@ -82,6 +110,38 @@ struct packed_b {
           dst[j * 64 + i] = std::uint8_t(v);
         }
     }
+  }
+};
+
+/// Weights over K segments laid out one after the other in one packed_b (each segment padded to a
+/// whole 64-byte block of sub-byte steps), for the fused GEMV kernel: panel p streams through all
+/// segments in order. qbeg[s] .. qbeg[s+1] are segment s's k-steps; colsum holds Σ w per segment.
+struct segmented_b {
+  packed_b b;
+  std::vector<std::size_t> qbeg;
+  std::vector<std::int32_t> colsum;  // nseg · np
+  /// w(n, k) over K; segments of `seg` (the last may be shorter); sub-byte width `bits` (8: none).
+  template <class Get>
+  void pack(std::size_t N, std::size_t K, std::size_t seg, int bits, Get&& w) {
+    const std::size_t g = std::size_t(8 / bits), align = 4 * g;  // k per 64-byte block
+    const std::size_t nseg = (K + seg - 1) / seg;
+    std::vector<std::size_t> kbeg(nseg + 1, 0);
+    for (std::size_t s = 0; s < nseg; ++s) {
+      const std::size_t width = std::min(seg, K - s * seg);
+      kbeg[s + 1] = kbeg[s] + (width + align - 1) / align * align;
+    }
+    b.pack(N, kbeg[nseg], [&](std::size_t n, std::size_t k) -> std::int8_t {
+      const std::size_t s = std::size_t(std::upper_bound(kbeg.begin(), kbeg.end(), k) - kbeg.begin()) - 1;
+      const std::size_t c = s * seg + (k - kbeg[s]);
+      return k - kbeg[s] < std::min(seg, K - s * seg) ? w(n, c) : std::int8_t(0);
+    });
+    if (bits < 8) b.pack_sub(bits);
+    qbeg.resize(nseg + 1);
+    for (std::size_t s = 0; s <= nseg; ++s) qbeg[s] = kbeg[s] / 4;
+    colsum.assign(nseg * b.np, 0);
+    for (std::size_t n = 0; n < N; ++n)
+      for (std::size_t s = 0; s < nseg; ++s)
+        for (std::size_t c = s * seg; c < std::min(K, (s + 1) * seg); ++c) colsum[s * b.np + n] += w(n, c);
   }
 };
 
@@ -267,8 +327,90 @@ __attribute__((target(LOWP_TARGET_AVX2))) inline void gemm_s8_avx2(const std::in
   }
 }
 
+/// The fused, scaled form for symmetric operands on VNNI, for few rows (GEMV): for MR rows × 32
+/// columns, every K segment s in order accumulates its exact int32 dot in registers (two sets, even
+/// and odd k-steps, so that one row is not bound by the vpdpbusd latency), then adds
+/// float(D_s) · (sx · sw) to float accumulators: the operations and order of scale_add.
+template <int MR, int BITS>
+__attribute__((target(LOWP_TARGET_VNNI))) LOWP_NO_CONTRACT_ATTR inline void vnni_fused_tile(
+    const std::uint8_t* xu, std::size_t ldx, const segmented_b& sb, std::size_t p, const float* sx, const float* sw,
+    float* out, std::size_t ldo) {
+  LOWP_NO_CONTRACT_BODY
+  const packed_b& b = sb.b;
+  const std::size_t nseg = sb.qbeg.size() - 1, np = b.np;
+  __m512 f[MR][2];
+  for (int r = 0; r < MR; ++r) f[r][0] = f[r][1] = _mm512_setzero_ps();
+  const __m512i mask = _mm512_set1_epi8(char(BITS == 8 ? 0xFF : (1 << BITS) - 1));
+  const __m512i offset = _mm512_set1_epi8(char(BITS == 8 ? 0 : 1 << (BITS - 1)));
+  constexpr int G = 8 / BITS;
+  const std::int8_t* w8[2] = {b.panel(p), b.panel(p + 1)};
+  const std::uint8_t* ws[2] = {BITS == 8 ? nullptr : b.sub_panel(p), BITS == 8 ? nullptr : b.sub_panel(p + 1)};
+  for (std::size_t s = 0; s < nseg; ++s) {
+    __m512i a[MR][2], e[MR][2];
+    for (int r = 0; r < MR; ++r) a[r][0] = a[r][1] = e[r][0] = e[r][1] = _mm512_setzero_si512();
+    for (std::size_t q = sb.qbeg[s]; q < sb.qbeg[s + 1]; q += G) {  // segments start on a multiple of G
+      __m512i v[2];
+      for (int j = 0; j < 2; ++j)
+        v[j] = BITS == 8 ? _mm512_loadu_si512(w8[j] + q * 64) : _mm512_loadu_si512(ws[j] + (q / G) * 64);
+      for (int t = 0; t < G; ++t) {
+        __m512i w[2];
+        for (int j = 0; j < 2; ++j)
+          w[j] = BITS == 8 ? v[j] : _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(v[j], BITS * t), mask), offset);
+        for (int r = 0; r < MR; ++r) {
+          std::int32_t xv;
+          std::memcpy(&xv, xu + std::size_t(r) * ldx + 4 * (q + std::size_t(t)), 4);
+          const __m512i xb = _mm512_set1_epi32(xv);
+          if (((q + std::size_t(t)) & 1) == 0) {
+            a[r][0] = _mm512_dpbusd_epi32(a[r][0], xb, w[0]);
+            a[r][1] = _mm512_dpbusd_epi32(a[r][1], xb, w[1]);
+          } else {
+            e[r][0] = _mm512_dpbusd_epi32(e[r][0], xb, w[0]);
+            e[r][1] = _mm512_dpbusd_epi32(e[r][1], xb, w[1]);
+          }
+        }
+      }
+    }
+    for (int j = 0; j < 2; ++j) {
+      const __m512i corr =
+          _mm512_slli_epi32(_mm512_loadu_si512(sb.colsum.data() + s * np + (p + std::size_t(j)) * 16), 7);
+      const __m512 swv = _mm512_loadu_ps(sw + s * np + (p + std::size_t(j)) * 16);
+      for (int r = 0; r < MR; ++r) {
+        const __m512i dsum = _mm512_add_epi32(a[r][j], e[r][j]);            // exact
+        const __m512 d = _mm512_cvtepi32_ps(_mm512_sub_epi32(dsum, corr));  // undo the +128
+        const __m512 sc = _mm512_mul_ps(_mm512_set1_ps(sx[std::size_t(r) * nseg + s]), swv);
+        f[r][j] = _mm512_add_ps(f[r][j], _mm512_mul_ps(d, sc));
+      }
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int j = 0; j < 2; ++j) _mm512_storeu_ps(out + std::size_t(r) * ldo + (p + std::size_t(j)) * 16, f[r][j]);
+}
+
+template <int BITS>
+__attribute__((target(LOWP_TARGET_VNNI))) inline void vnni_fused(const std::uint8_t* xu, std::size_t m,
+                                                                 const segmented_b& sb, const float* sx,
+                                                                 const float* sw, float* out, std::size_t ldo,
+                                                                 std::size_t p0, std::size_t p1) {
+  const std::size_t ldx = sb.b.k4, nseg = sb.qbeg.size() - 1;
+  for (std::size_t p = p0; p < p1; p += 2) {
+    std::size_t r = 0;
+    for (; r + 2 <= m; r += 2)
+      vnni_fused_tile<2, BITS>(xu + r * ldx, ldx, sb, p, sx + r * nseg, sw, out + r * ldo, ldo);
+    for (; r < m; ++r) vnni_fused_tile<1, BITS>(xu + r * ldx, ldx, sb, p, sx + r * nseg, sw, out + r * ldo, ldo);
+  }
+}
+
 }  // namespace detail
 #endif
+
+/// Whether gemm_scaled_s8 has a fused kernel here (AVX-512 VNNI).
+inline bool has_fused_gemm();
+
+/// out[r][n] = Σ_s float(D_s[r][n]) · (sx[r·nseg + s] · sw[s·np + n]), segments in order, where
+/// D_s = Σ_k x·w over segment s (exact). x holds m rows laid out as sb.b (row stride sb.b.k4, zeros
+/// in the segment padding). Only where has_fused_gemm(); out has row stride ldo ≥ np.
+inline void gemm_scaled_s8(const std::int8_t* x, std::size_t m, const segmented_b& sb, const float* sx, const float* sw,
+                           float* out, std::size_t ldo, std::size_t threads = 1);
 
 /// Whether this CPU has AVX-512 VNNI (besides the AVX-512 level of dispatch.hpp).
 inline bool cpu_has_vnni() {
@@ -286,6 +428,36 @@ inline const char* gemm_path() {
   if (a == isa::avx512 && cpu_has_vnni()) return "vnni";
   if (a >= isa::avx2) return "avx2";
   return "scalar";
+}
+
+inline bool has_fused_gemm() { return gemm_path()[0] == 'v'; }
+
+inline void gemm_scaled_s8(const std::int8_t* x, std::size_t m, const segmented_b& sb, const float* sx, const float* sw,
+                           float* out, std::size_t ldo, std::size_t threads) {
+#if LOWP_HAVE_RUNTIME_X86
+  static thread_local std::vector<std::uint8_t> xu;
+  xu.resize(m * sb.b.k4);
+  for (std::size_t i = 0; i < xu.size(); ++i) xu[i] = std::uint8_t(std::int32_t(x[i]) + 128);  // u8 = s8 + 128
+  const int bits = sb.b.bits;
+  const std::uint8_t* xp = xu.data();  // this thread's buffer: the workers must not name the thread_local
+  auto run = [=, &sb](std::size_t p0, std::size_t p1) {
+    if (bits == 4)
+      detail::vnni_fused<4>(xp, m, sb, sx, sw, out, ldo, p0, p1);
+    else if (bits == 2)
+      detail::vnni_fused<2>(xp, m, sb, sx, sw, out, ldo, p0, p1);
+    else
+      detail::vnni_fused<8>(xp, m, sb, sx, sw, out, ldo, p0, p1);
+  };
+  const std::size_t pairs = sb.b.np / 32;
+  const std::size_t t = std::max<std::size_t>(1, std::min(threads, pairs));
+  if (t == 1) return run(0, sb.b.np / 16);
+  std::vector<std::thread> pool;
+  for (std::size_t i = 1; i < t; ++i) pool.emplace_back(run, 2 * (pairs * i / t), 2 * (pairs * (i + 1) / t));
+  run(0, 2 * (pairs / t));
+  for (auto& th : pool) th.join();
+#else
+  (void)x, (void)m, (void)sb, (void)sx, (void)sw, (void)out, (void)ldo, (void)threads;
+#endif
 }
 
 /// acc[r][n] = Σ_k x[r][k] · w[n][k] for r < m, n < b.np (row stride ldc ≥ b.np); x holds m rows of
@@ -312,3 +484,7 @@ inline void gemm_s8(const std::int8_t* x, std::size_t m, const packed_b& b, std:
 }
 
 }  // namespace lowp::simd
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
