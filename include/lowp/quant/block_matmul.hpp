@@ -104,6 +104,23 @@ inline matrix<float> block_product(const block_operand& a, const block_operand& 
   matrix<float> out = matrix<float>::Zero(M, N);
   const bool integer = !a.ints.empty() && !w.ints.empty();
   std::vector<float> sw(N);
+  if (integer && simd::has_fused_gemm()) {
+    // VNNI: all blocks of a panel in one layout, block dots and their scaled fp32 sums in registers,
+    // the same operations in the same order as the block-by-block path below
+    simd::segmented_b sb;
+    sb.pack(N, K, B, 8, [&](std::size_t n, std::size_t k) { return w.ints[n * K + k]; });
+    const std::size_t ldx = sb.b.k4, np = sb.b.np;
+    std::vector<std::int8_t> xcat(M * ldx, 0);
+    for (std::size_t r = 0; r < M; ++r)
+      for (std::size_t g = 0; g < G; ++g)
+        std::copy_n(a.ints.data() + r * K + g * B, std::min(B, K - g * B), xcat.data() + r * ldx + 4 * sb.qbeg[g]);
+    std::vector<float> swt(G * np, 0.f), y(M * np);
+    for (std::size_t g = 0; g < G; ++g)
+      for (std::size_t n = 0; n < N; ++n) swt[g * np + n] = w.scale[n * G + g];
+    simd::gemm_scaled_s8(xcat.data(), M, sb, a.scale.data(), swt.data(), y.data(), np, threads);
+    for (std::size_t r = 0; r < M; ++r) std::copy_n(y.data() + r * np, N, out.data() + r * N);
+    return out;
+  }
   if (integer) {
     std::vector<std::int8_t> xs;
     std::vector<std::int32_t> acc;
@@ -116,12 +133,8 @@ inline matrix<float> block_product(const block_operand& a, const block_operand& 
       acc.resize(M * pb.np);
       simd::gemm_s8(xs.data(), M, pb, acc.data(), pb.np, threads);
       for (std::size_t n = 0; n < N; ++n) sw[n] = w.scale[n * G + g];
-      for (std::size_t r = 0; r < M; ++r) {
-        const float sa = a.scale[r * G + g];
-        float* o = out.data() + r * N;
-        const std::int32_t* d = acc.data() + r * pb.np;
-        for (std::size_t n = 0; n < N; ++n) o[n] += float(d[n]) * (sa * sw[n]);
-      }
+      for (std::size_t r = 0; r < M; ++r)
+        simd::scale_add(out.data() + r * N, acc.data() + r * pb.np, a.scale[r * G + g], sw.data(), N);
     }
   } else {
     // float elements: per block, products exact in fp32, summed in element order

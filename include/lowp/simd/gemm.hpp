@@ -130,18 +130,20 @@ struct segmented_b {
       const std::size_t width = std::min(seg, K - s * seg);
       kbeg[s + 1] = kbeg[s] + (width + align - 1) / align * align;
     }
-    b.pack(N, kbeg[nseg], [&](std::size_t n, std::size_t k) -> std::int8_t {
-      const std::size_t s = std::size_t(std::upper_bound(kbeg.begin(), kbeg.end(), k) - kbeg.begin()) - 1;
-      const std::size_t c = s * seg + (k - kbeg[s]);
-      return k - kbeg[s] < std::min(seg, K - s * seg) ? w(n, c) : std::int8_t(0);
-    });
+    const std::size_t kp = kbeg[nseg];
+    std::vector<std::int8_t> tmp(N * kp, 0);  // rows with every segment padded in place
+    for (std::size_t n = 0; n < N; ++n)
+      for (std::size_t s = 0; s < nseg; ++s)
+        for (std::size_t c = s * seg, e = std::min(K, (s + 1) * seg); c < e; ++c)
+          tmp[n * kp + kbeg[s] + (c - s * seg)] = w(n, c);
+    b.pack(N, kp, [&](std::size_t n, std::size_t k) { return tmp[n * kp + k]; });
     if (bits < 8) b.pack_sub(bits);
     qbeg.resize(nseg + 1);
     for (std::size_t s = 0; s <= nseg; ++s) qbeg[s] = kbeg[s] / 4;
     colsum.assign(nseg * b.np, 0);
     for (std::size_t n = 0; n < N; ++n)
       for (std::size_t s = 0; s < nseg; ++s)
-        for (std::size_t c = s * seg; c < std::min(K, (s + 1) * seg); ++c) colsum[s * b.np + n] += w(n, c);
+        for (std::size_t k = kbeg[s]; k < kbeg[s + 1]; ++k) colsum[s * b.np + n] += tmp[n * kp + k];
   }
 };
 
