@@ -339,6 +339,7 @@ TEST_CASE("MX matmul: block dots in the fixed order of FORMATS.md §2, the same 
       CHECK(same_bits(y, ref));
     });
     CHECK(same_bits(matmul(qx, qw, 3), first));
+    CHECK(same_bits(matmul(qx, prepack(qw)), first));  // weights prepared once
   };
   check(mxint8{}, mxint8{});
   check(mxint8{}, mxfp4{});
@@ -380,6 +381,7 @@ TEST_CASE("NVFP4 matmul: exact block terms, block order, then 0.25 / S_encA / S_
       bad += y(Eigen::Index(m), Eigen::Index(n)) != acc * f;
     }
   CHECK(bad == 0);
+  CHECK(same_bits(lowp::matmul(qx, lowp::prepack(qw), 2), y));
   const Eigen::MatrixXd ref = lowp::dequantize(qx).cast<double>() * lowp::dequantize(qw).cast<double>().transpose();
   CHECK((y.cast<double>() - ref).cwiseAbs().maxCoeff() <= 1e-5 * ref.cwiseAbs().maxCoeff());
 }

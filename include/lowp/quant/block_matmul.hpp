@@ -94,7 +94,22 @@ block_operand block_view(const quantized<Scheme>& q) {
 }
 
 /// Y[m][n] = Σ_b (Σ_{i∈b} a·w) · sa(m,b) · sw(n,b), blocks in index order.
-inline matrix<float> block_product(const block_operand& a, const block_operand& w, std::size_t threads) {
+/// The weights' fused layout (VNNI, integer elements): all blocks of a panel contiguous, and the
+/// block scales transposed to (block, column).
+struct fused_weights {
+  simd::segmented_b sb;
+  std::vector<float> swt;
+  void build(const block_operand& w) {
+    const std::size_t N = w.rows, K = w.cols, G = w.blocks;
+    sb.pack(N, K, w.block, 8, [&](std::size_t n, std::size_t k) { return w.ints[n * K + k]; });
+    swt.assign(G * sb.b.np, 0.f);
+    for (std::size_t g = 0; g < G; ++g)
+      for (std::size_t n = 0; n < N; ++n) swt[g * sb.b.np + n] = w.scale[n * G + g];
+  }
+};
+
+inline matrix<float> block_product(const block_operand& a, const block_operand& w, std::size_t threads,
+                                   const fused_weights* prepared = nullptr) {
   if (a.cols != w.cols)
     throw error("matmul: X has " + std::to_string(a.cols) + " columns but W has " + std::to_string(w.cols) +
                 " (both run along K)");
@@ -107,17 +122,19 @@ inline matrix<float> block_product(const block_operand& a, const block_operand& 
   if (integer && simd::has_fused_gemm()) {
     // VNNI: all blocks of a panel in one layout, block dots and their scaled fp32 sums in registers,
     // the same operations in the same order as the block-by-block path below
-    simd::segmented_b sb;
-    sb.pack(N, K, B, 8, [&](std::size_t n, std::size_t k) { return w.ints[n * K + k]; });
+    fused_weights local;
+    if (prepared == nullptr || prepared->sb.qbeg.empty()) {
+      local.build(w);
+      prepared = &local;
+    }
+    const simd::segmented_b& sb = prepared->sb;
     const std::size_t ldx = sb.b.k4, np = sb.b.np;
     std::vector<std::int8_t> xcat(M * ldx, 0);
     for (std::size_t r = 0; r < M; ++r)
       for (std::size_t g = 0; g < G; ++g)
         std::copy_n(a.ints.data() + r * K + g * B, std::min(B, K - g * B), xcat.data() + r * ldx + 4 * sb.qbeg[g]);
-    std::vector<float> swt(G * np, 0.f), y(M * np);
-    for (std::size_t g = 0; g < G; ++g)
-      for (std::size_t n = 0; n < N; ++n) swt[g * np + n] = w.scale[n * G + g];
-    simd::gemm_scaled_s8(xcat.data(), M, sb, a.scale.data(), swt.data(), y.data(), np, threads);
+    std::vector<float> y(M * np);
+    simd::gemm_scaled_s8(xcat.data(), M, sb, a.scale.data(), prepared->swt.data(), y.data(), np, threads);
     for (std::size_t r = 0; r < M; ++r) std::copy_n(y.data() + r * np, N, out.data() + r * N);
     return out;
   }
@@ -165,24 +182,59 @@ inline matrix<float> block_product(const block_operand& a, const block_operand& 
 
 }  // namespace detail
 
+/// Block-format weights prepared once for matmul: the element values and scales, and on AVX-512
+/// VNNI the fused kernel's layout (a copy: q need not outlive it).
+template <class Scheme>
+class prepacked_blocks {
+ public:
+  explicit prepacked_blocks(const quantized<Scheme>& q) : w_(detail::block_view(q)) {
+    if constexpr (std::is_same_v<Scheme, nvfp4>) {
+      for (auto& s : w_.scale) s *= 2.f;  // NVFP4: the block terms use S_b itself (see matmul below)
+      s_enc_ = q.encode_scale();
+    }
+    if (!w_.ints.empty() && simd::has_fused_gemm()) fused_.build(w_);
+  }
+  std::size_t rows() const { return w_.rows; }
+  std::size_t cols() const { return w_.cols; }
+  const detail::block_operand& operand() const { return w_; }
+  const detail::fused_weights& fused() const { return fused_; }
+  float encode_scale() const { return s_enc_; }
+
+ private:
+  detail::block_operand w_;
+  detail::fused_weights fused_;
+  float s_enc_ = 1.0f;
+};
+
+/// Prepares MX or NVFP4 weights (N × K) for repeated matmuls.
+template <class Scheme>
+requires detail::block_scheme<Scheme> prepacked_blocks<Scheme> prepack(const quantized<Scheme>& q) {
+  return prepacked_blocks<Scheme>(q);
+}
+
+/// MX × MX: any two MX element formats with the same block size (weights prepacked).
+template <class EA, class EB>
+matrix<float> matmul(const quantized<mx<EA>>& qx, const prepacked_blocks<mx<EB>>& pw, std::size_t threads = 1) {
+  return detail::block_product(detail::block_view(qx), pw.operand(), threads, &pw.fused());
+}
 /// MX × MX: any two MX element formats with the same block size.
 template <class EA, class EB>
 matrix<float> matmul(const quantized<mx<EA>>& qx, const quantized<mx<EB>>& qw, std::size_t threads = 1) {
-  return detail::block_product(detail::block_view(qx), detail::block_view(qw), threads);
+  return matmul(qx, prepack(qw), threads);
 }
 
-/// NVFP4 × NVFP4 (FORMATS.md §3): block terms exact, added in block order, then · 0.25 / S_encA / S_encB
-/// (the 0.25 undoing the two E2M1 × 2 factors is folded into the final scale).
-inline matrix<float> matmul(const quantized<nvfp4>& qx, const quantized<nvfp4>& qw, std::size_t threads = 1) {
-  auto a = detail::block_view(qx), w = detail::block_view(qw);
-  // block_view divided each S_b by 2; undo that here so that the block terms stay exact integers
-  // times S_bA · S_bB, and apply the factors once at the end
-  for (auto& s : a.scale) s *= 2.f;
-  for (auto& s : w.scale) s *= 2.f;
-  matrix<float> y = detail::block_product(a, w, threads);
-  const float f = 0.25f / qx.encode_scale() / qw.encode_scale();
+/// NVFP4 × NVFP4 (FORMATS.md §3): block terms float(Σ (2qa)(2qb)) · (S_bA · S_bB) are exact, added
+/// in block order in fp32, then multiplied by f = 0.25f / S_encA / S_encB (left to right).
+inline matrix<float> matmul(const quantized<nvfp4>& qx, const prepacked_blocks<nvfp4>& pw, std::size_t threads = 1) {
+  auto a = detail::block_view(qx);
+  for (auto& s : a.scale) s *= 2.f;  // block_view divided each S_b by the E2M1 factor 2: undo it
+  matrix<float> y = detail::block_product(a, pw.operand(), threads, &pw.fused());
+  const float f = 0.25f / qx.encode_scale() / pw.encode_scale();
   y *= f;
   return y;
+}
+inline matrix<float> matmul(const quantized<nvfp4>& qx, const quantized<nvfp4>& qw, std::size_t threads = 1) {
+  return matmul(qx, prepack(qw), threads);
 }
 
 }  // namespace lowp
