@@ -7,7 +7,7 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD_DEPS := cmake ninja-build g++ pkg-config libeigen3-dev libxsimd-dev
 TEST_DEPS := $(BUILD_DEPS) catch2
-BENCH_DEPS := $(BUILD_DEPS) libbenchmark-dev libdnnl-dev
+BENCH_DEPS := $(BUILD_DEPS) libbenchmark-dev libdnnl-dev libfixmath-dev
 
 .PHONY: demo test test-release test-asan test-exhaustive bench deps-build deps-test deps-bench clean
 
@@ -61,6 +61,7 @@ bench: deps-bench
 	./build/bench/bench/bench_convert
 	./build/bench/bench/bench_quantize
 	./build/bench/bench/bench_matmul
+	./build/bench/bench/bench_intops
 
 clean:
 	rm -rf build

@@ -1,0 +1,742 @@
+// lowp/intops/fixed_math.hpp: deterministic math on fixed-point numbers (FORMATS.md §7).
+//
+// For any lowp::fixed / ufixed type T (q16_16, q1_15, q8_8, ...), integer arithmetic only, so a
+// stored result replays bit for bit on any machine, compiler or ISA (the deterministic-memory idea
+// of Valori's Q16.16 design):
+//   scalar   intops::sqrt / exp / log / sin / cos (T) → T      (and T's own + − × ÷)
+//   arrays   intops::mul / div (a, b, out), sqrt / exp / log / sin / cos (a, out) on spans,
+//            the same on Eigen arrays (returning an array), dot(a, b) and l2_distance(a, b) → T.
+// Rounding: every result is rounded once by T's Rounding, then T's Overflow applies, as T's
+// operators do (FORMATS.md §7).
+//   - mul, div, sqrt, dot, l2_distance: correctly rounded (the exact result, rounded once).
+//   - exp, log, sin, cos: evaluated in Q62 integer arithmetic with a relative error below 2^-44
+//     (bit_width ≤ 32; 2^-56 above), then rounded once as if exact: correctly rounded except
+//     when the exact value lies within that error of a rounding boundary, and always within one
+//     ulp (faithful). exp(0) = 1, log(1) = 0, sin(0) = 0, cos(0) = 1 exactly.
+// Domains (defined results, never UB): x / 0 saturates toward the sign of x and 0 / 0 = 0 (§7);
+// sqrt(x < 0) = 0; log(0) = the lowest value (−∞ saturates, §8), log(x < 0) = 0 (NaN → 0, §8).
+// Stochastic rounding draws its bits from a hash of the operands (seed 0), as T's operators do.
+// The array kernels run in loops compiled per ISA (simd/loop.hpp); mul, div, sqrt, dot and
+// l2_distance of types up to 32 bits have int64 / double-exact fast paths that vectorise.
+#pragma once
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <type_traits>
+
+#include <Eigen/Core>
+
+#include "lowp/core/error.hpp"
+#include "lowp/core/round.hpp"
+#include "lowp/core/traits.hpp"
+#include "lowp/format/fixed.hpp"
+#include "lowp/format/int_codec.hpp"
+#include "lowp/simd/loop.hpp"
+
+namespace lowp::intops {
+
+/// A lowp::fixed or lowp::ufixed type.
+template <class T>
+concept fixed_point = requires {
+  T::format_family;
+  T::frac_bits;
+}
+&&(T::format_family == family::fixed);
+
+namespace detail {
+using lowp::detail::truncated;
+
+// Q62 constants, from 80-digit decimal arithmetic: hi = ⌊v·2^62⌋, lo = the next 64 bits.
+inline constexpr std::uint64_t ln2_q62 = 3196577161300663914ull;         // ln 2
+inline constexpr std::uint64_t ln2_32_hi = 99893036290645747ull;         // ln 2 / 32
+inline constexpr std::uint64_t ln2_32_lo = 6310606748877579757ull;       //   (next 64 bits)
+inline constexpr std::uint64_t inv_ln2_32_q56 = 3326628274461080622ull;  // 32 / ln 2, Q56
+inline constexpr std::uint64_t pi_2_hi = 7244019458077122842ull;         // π / 2
+inline constexpr std::uint64_t pi_2_lo = 7089564414062235240ull;         //   (next 64 bits)
+inline constexpr std::uint64_t two_pi_q62 = 2935890503282001226ull;      // 2 / π
+// 2^(j/32), j = 0..31, Q62 rounded to nearest: the table of Tang's exp (ACM TOMS 15(2), 1989)
+inline constexpr std::uint64_t exp2_32[32] = {
+    4611686018427387904ull, 4712668792719003884ull, 4815862801830788490ull, 4921316465500308116ull,
+    5029079263719320435ull, 5139201759950318048ull, 5251735624851448219ull, 5366733660520940721ull,
+    5484249825272419512ull, 5604339258952723100ull, 5727058308814112983ull, 5852464555953009676ull,
+    5980616842327661685ull, 6111575298367424380ull, 6245401371186603363ull, 6382157853416100552ull,
+    6521908912666391106ull, 6664720121635655541ull, 6810658488877194079ull, 6959792490240559659ull,
+    7112192101001162095ull, 7267928828693418961ull, 7427075746662858866ull, 7589707528352920109ull,
+    7755900482342532474ull, 7925732588150922155ull, 8099283532826439817ull, 8276634748336579668ull,
+    8457869449776733335ull, 8643072674415606502ull, 8832331321595618838ull, 9025734193507008925ull};
+// c_j = 64 / (64 + j), j = 0..63, Q62 rounded to nearest (Tang's log, ACM TOMS 16(4), 1990)
+inline constexpr std::uint64_t inv_64[64] = {
+    4611686018427387904ull, 4540737002759274244ull, 4471937957262921604ull, 4405192614617206356ull,
+    4340410370284600380ull, 4277505872164533708ull, 4216398645419326084ull, 4157012749004969378ull,
+    4099276460824344804ull, 4043121988758257888ull, 3988485205126389539ull, 3935305402391371011ull,
+    3883525068149379288ull, 3833089677653932803ull, 3783947502299395203ull, 3736049432650035770ull,
+    3689348814741910323ull, 3643801298510528714ull, 3599364697309180803ull, 3555998857582564167ull,
+    3513665537849438403ull, 3472328296227680304ull, 3431952385806428208ull, 3392504657233940527ull,
+    3353953467947191203ull, 3316268597520818268ull, 3279421168659475843ull, 3243383573399481603ull,
+    3208129404123400281ull, 3173633389025299203ull, 3139871331695242828ull, 3106820054519503430ull,
+    3074457345618258603ull, 3042761909065493050ull, 3011713318156661488ull, 2981291971508614403ull,
+    2951479051793528259ull, 2922256486924285405ull, 2893606913523066920ull, 2865513642517988601ull,
+    2837960626724546402ull, 2810932430279550722ull, 2784414199805215338ull, 2758391637190213326ull,
+    2732850973882896536ull, 2707778946599567210ull, 2683162774357752962ull, 2658990136750926359ull,
+    2635249153387078802ull, 2611928364419051556ull, 2589016712099586192ull, 2566503523298720225ull,
+    2544378492925455395ull, 2522631668199596802ull, 2501253433723329033ull, 2480234497305485932ull,
+    2459565876494606882ull, 2439238885779775420ull, 2419245124420924802ull, 2399576464872787202ull,
+    2380225041768974402ull, 2361183241434822607ull, 2342443691899625602ull, 2323999253380730912ull};
+// −ln(c_j) of the rounded c_j above, Q62 rounded to nearest
+inline constexpr std::uint64_t log_inv_64[64] = {0ull,
+                                                 71500440275001118ull,
+                                                 141909228037287941ull,
+                                                 211259196826165129ull,
+                                                 279581720803300556ull,
+                                                 346906799979656229ull,
+                                                 413263139310326503ull,
+                                                 478678222179227866ull,
+                                                 543178378744478074ull,
+                                                 606788849569836212ull,
+                                                 669533844927058342ull,
+                                                 731436600117858100ull,
+                                                 792519427131828708ull,
+                                                 852803762927731854ull,
+                                                 912310214599596603ull,
+                                                 971058601665755501ull,
+                                                 1029067995697975510ull,
+                                                 1086356757488956149ull,
+                                                 1142942571939435847ull,
+                                                 1198842480830767967ull,
+                                                 1254072913634921988ull,
+                                                 1308649716501276067ull,
+                                                 1362588179548156060ull,
+                                                 1415903062576720327ull,
+                                                 1468608619315380861ull,
+                                                 1520718620294393098ull,
+                                                 1572246374442453584ull,
+                                                 1623204749490040516ull,
+                                                 1673606191257749149ull,
+                                                 1723462741901951844ull,
+                                                 1772786057184697014ull,
+                                                 1821587422829804218ull,
+                                                 1869877770022570994ull,
+                                                 1917667690106341773ull,
+                                                 1964967448525365901ull,
+                                                 2011786998059858935ull,
+                                                 2058135991395951019ull,
+                                                 2104023793070232929ull,
+                                                 2149459490825871551ull,
+                                                 2194451906414741475ull,
+                                                 2239009605877689524ull,
+                                                 2283140909332897498ull,
+                                                 2326853900300320142ull,
+                                                 2370156434588336284ull,
+                                                 2413056148767049069ull,
+                                                 2455560468251094523ull,
+                                                 2497676615013356372ull,
+                                                 2539411614949629337ull,
+                                                 2580772304913014908ull,
+                                                 2621765339435664646ull,
+                                                 2662397197154399702ull,
+                                                 2702674186955724659ull,
+                                                 2742602453854813248ull,
+                                                 2782187984622167598ull,
+                                                 2821436613170836307ull,
+                                                 2860354025716315463ull,
+                                                 2898945765720546505ull,
+                                                 2937217238630761723ull,
+                                                 2975173716423308804ull,
+                                                 3012820341962006842ull,
+                                                 3050162133180044765ull,
+                                                 3087203987093926530ull,
+                                                 3123950683657492982ull,
+                                                 3160406889463605986ull};
+using lowp::int128;
+using lowp::uint128;
+
+/// ⌊a·b / 2^62⌋ for Q62 operands.
+constexpr std::int64_t mul62(std::int64_t a, std::int64_t b) { return std::int64_t((int128(a) * b) >> 62); }
+
+/// Taylor coefficients in Q62: sign · ⌊2^62 / n!⌋ for the series of exp, sin and cos.
+constexpr std::int64_t inv_factorial(int n, bool negative = false) {
+  std::uint64_t f = 1;
+  for (int i = 2; i <= n; ++i) f *= std::uint64_t(i);  // 20! < 2^63
+  const std::int64_t c = std::int64_t((std::uint64_t(1) << 62) / f);
+  return negative ? -c : c;
+}
+
+/// ⌊√n⌋ by Newton's iteration x ← ⌊(x + ⌊n/x⌋)/2⌋ from 2^⌈bits(n)/2⌉ until it stops decreasing
+/// (I-BERT, Kim et al. 2021, Algorithm 4; FORMATS.md §4).
+template <class U>
+constexpr U isqrt(U n) {
+  if (n == 0) return 0;
+  U x = U(1) << ((lowp::detail::bit_width(n) + 1) / 2);
+  for (;;) {
+    const U y = U((x + n / x) / 2);
+    if (y >= x) return x;
+    x = y;
+  }
+}
+
+/// The rounding object for an operation of T on operand bits `key` (stochastic: a hash, as T's
+/// own operators draw theirs).
+template <class T>
+constexpr auto rounding_of(std::uint64_t key, std::uint64_t op) {
+  using R = typename T::rounding_type;
+  if constexpr (std::is_same_v<R, rounding::stochastic>)
+    return rounding::stochastic{0, lowp::detail::operand_hash(key, 0, op)};
+  else
+    return R{};
+}
+
+/// T from an exact (or, with `approx`, approximated) magnitude truncated at T's raw unit.
+template <class T>
+constexpr T from_truncated(bool neg, truncated<uint128> t, std::uint64_t key, std::uint64_t op, bool approx) {
+  if (approx && !t.inexact && !t.big) {  // an irrational value that landed on the grid: just above it
+    t.inexact = true;
+    t.half = -1;
+  }
+  return T::from_bits(typename T::raw_type(
+      lowp::detail::round_to_int(T::range, neg, t, rounding_of<T>(key, op), typename T::overflow_type{})));
+}
+
+/// The raw value nearest to (mag · 2^e) as a truncated magnitude.
+constexpr truncated<uint128> at_raw(uint128 mag, int e) { return lowp::detail::truncate(mag, e, 0); }
+
+template <class T>
+inline constexpr bool deterministic_rounding = !std::is_same_v<typename T::rounding_type, rounding::stochastic>;
+// int64 fast paths: products of raw magnitudes below 2^62 (mul), N = |a|·2^F below 2^62 (div).
+template <class T>
+inline constexpr bool fast_mul = deterministic_rounding<T>&& T::bit_width <= 32 && (T::is_signed || T::bit_width <= 31);
+template <class T>
+inline constexpr bool fast_div = deterministic_rounding<T>&& T::bit_width <= 32 && T::frac_bits <= 30 &&
+                                 !std::is_same_v<typename T::overflow_type, overflow::wrap>;
+template <class T>
+inline constexpr bool fast_sqrt = deterministic_rounding<T>&& T::bit_width <= 32;
+
+/// Overflow of T applied to an int64 raw value v (|v| < 2^62), as round_to_int does.
+template <class T>
+LOWP_INLINE_BODY constexpr typename T::raw_type overflow_int64(std::int64_t v) {
+  using raw = typename T::raw_type;
+  using O = typename T::overflow_type;
+  constexpr std::int64_t lo = std::int64_t(T::range.lo), hi = std::int64_t(T::range.hi);
+  if constexpr (std::is_same_v<O, overflow::wrap>) {  // two's complement modulo 2^bits (AP_WRAP)
+    constexpr int sh = 64 - T::bit_width;
+    if constexpr (T::is_signed)
+      return raw(std::int64_t(std::uint64_t(v) << sh) >> sh);
+    else
+      return raw(std::uint64_t(v) & (~std::uint64_t(0) >> sh));
+  } else if constexpr (std::is_same_v<O, overflow::saturate_zero>) {
+    return raw((v < lo || v > hi) ? 0 : v);
+  } else if constexpr (std::is_same_v<O, overflow::saturate_symmetric>) {
+    constexpr std::int64_t los = T::is_signed ? -hi : lo;  // AP_SAT_SYM: never the lowest code
+    return raw(std::min(std::max(v, los), hi));
+  } else {
+    return raw(std::min(std::max(v, lo), hi));  // saturate; propagate saturates (FORMATS.md §6)
+  }
+}
+
+/// p / 2^F rounded by T's mode: a bias that depends on the mode (and on the sign or the parity of
+/// ⌊p/2^F⌋), then an arithmetic shift (a floor). These are the modes of FORMATS.md §6 written on
+/// the signed value, the same decisions as round_up on the magnitude; the tests compare the two.
+/// Branch-free, so it vectorises.
+template <class T>
+LOWP_INLINE_BODY constexpr std::int64_t round_shift(std::int64_t p) {
+  using R = typename T::rounding_type;
+  constexpr int F = T::frac_bits;
+  if constexpr (F == 0) {
+    return p;
+  } else {
+    // bias, then floor: p + bias < (q + 1)·2^F exactly when the mode keeps q
+    constexpr std::int64_t h = std::int64_t(1) << (F - 1), one = std::int64_t(1) << F;
+    const std::int64_t nonneg = std::int64_t(p >= 0), odd = (p >> F) & 1;
+    if constexpr (std::is_same_v<R, rounding::nearest_even>)
+      return (p + (h - 1) + odd) >> F;
+    else if constexpr (std::is_same_v<R, rounding::nearest_away>)
+      return (p + (h - 1) + nonneg) >> F;
+    else if constexpr (std::is_same_v<R, rounding::nearest_up>)
+      return (p + h) >> F;
+    else if constexpr (std::is_same_v<R, rounding::nearest_down>)
+      return (p + (h - 1)) >> F;
+    else if constexpr (std::is_same_v<R, rounding::nearest_zero>)
+      return (p + h - nonneg) >> F;
+    else if constexpr (std::is_same_v<R, rounding::toward_zero>)
+      return (p + ((p >> 63) & (one - 1))) >> F;
+    else if constexpr (std::is_same_v<R, rounding::toward_positive>)
+      return (p + (one - 1)) >> F;
+    else if constexpr (std::is_same_v<R, rounding::toward_negative>)
+      return p >> F;
+    else {
+      static_assert(std::is_same_v<R, rounding::to_odd>, "round_shift: deterministic modes only");
+      const bool neg = p < 0, inexact = (p & (one - 1)) != 0;
+      const std::int64_t t = (p + ((p >> 63) & (one - 1))) >> F;  // toward zero, then away to odd
+      return t + std::int64_t(inexact && (t & 1) == 0) * (neg ? -1 : 1);
+    }
+  }
+}
+
+/// a · b, correctly rounded: the exact int64 product (FORMATS.md §7: 2F fraction bits), one rounding.
+template <class T>
+LOWP_INLINE_BODY constexpr T mul_fast(T x, T y) {
+  return T::from_bits(overflow_int64<T>(round_shift<T>(std::int64_t(x.bits()) * std::int64_t(y.bits()))));
+}
+
+#if LOWP_HAVE_RUNTIME_X86
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC PR 105593, as in simd/x86.hpp
+#endif
+// Q-format multiply kernels for 32-bit signed codes, in raw intrinsics (xsimd 8 has no 32 × 32 → 64
+// signed multiply, vpmuldq): the even codes of a vector are the low halves of its 64-bit lanes,
+// the odd ones the high halves; each half's product is exact in int64, then rounded by a bias and
+// an arithmetic shift (round_shift's formulas, in GCC vector arithmetic), clamped, and the two
+// halves merged. Same decisions as mul_fast, so the same bits (the tests run every level).
+#define LOWP_FIXED_MUL_KERNEL(NAME, TARGET, V, W, LOAD, STORE, MUL)                                              \
+  typedef std::int64_t NAME##_v __attribute__((vector_size(W)));                                                 \
+  template <class T>                                                                                             \
+  __attribute__((target(TARGET), always_inline)) inline NAME##_v NAME##_round(NAME##_v p) {                      \
+    using R = typename T::rounding_type;                                                                         \
+    using O = typename T::overflow_type;                                                                         \
+    constexpr int F = T::frac_bits;                                                                              \
+    constexpr std::int64_t h = F > 0 ? std::int64_t(1) << (F > 0 ? F - 1 : 0) : 0;                               \
+    constexpr std::int64_t one = std::int64_t(1) << F;                                                           \
+    constexpr std::int64_t lo = std::int64_t(T::range.lo), hi = std::int64_t(T::range.hi);                       \
+    const NAME##_v nonneg = (p >= 0) & 1, odd = (p >> F) & 1, zero = p - p;                                      \
+    NAME##_v bias = zero;                                                                                        \
+    if constexpr (F == 0)                                                                                        \
+      bias = zero;                                                                                               \
+    else if constexpr (std::is_same_v<R, rounding::nearest_even>)                                                \
+      bias = (h - 1) + odd;                                                                                      \
+    else if constexpr (std::is_same_v<R, rounding::nearest_away>)                                                \
+      bias = (h - 1) + nonneg;                                                                                   \
+    else if constexpr (std::is_same_v<R, rounding::nearest_up>)                                                  \
+      bias = zero + h;                                                                                           \
+    else if constexpr (std::is_same_v<R, rounding::nearest_down>)                                                \
+      bias = zero + (h - 1);                                                                                     \
+    else if constexpr (std::is_same_v<R, rounding::nearest_zero>)                                                \
+      bias = h - nonneg;                                                                                         \
+    else if constexpr (std::is_same_v<R, rounding::toward_zero>)                                                 \
+      bias = (p >> 63) & (one - 1);                                                                              \
+    else if constexpr (std::is_same_v<R, rounding::toward_positive>)                                             \
+      bias = zero + (one - 1);                                                                                   \
+    NAME##_v q = (p + bias) >> F;                                                                                \
+    if constexpr (std::is_same_v<O, overflow::wrap>) {                                                           \
+      q = (q << (64 - T::bit_width)) >> (64 - T::bit_width);                                                     \
+    } else if constexpr (std::is_same_v<O, overflow::saturate_zero>) {                                           \
+      q = ((q < lo) | (q > hi)) ? zero : q;                                                                      \
+    } else {                                                                                                     \
+      constexpr std::int64_t los = std::is_same_v<O, overflow::saturate_symmetric> ? -hi : lo;                   \
+      q = q < los ? zero + los : q;                                                                              \
+      q = q > hi ? zero + hi : q;                                                                                \
+    }                                                                                                            \
+    return q;                                                                                                    \
+  }                                                                                                              \
+  template <class T>                                                                                             \
+  __attribute__((target(TARGET))) void NAME(const T* a, const T* b, T* out, std::size_t n) {                     \
+    constexpr std::size_t lanes = W / 4;                                                                         \
+    std::size_t i = 0;                                                                                           \
+    for (; i + lanes <= n; i += lanes) {                                                                         \
+      const V x = LOAD(a + i), y = LOAD(b + i);                                                                  \
+      const V pe = MUL(x, y), po = MUL(V(NAME##_v(x) >> 32), V(NAME##_v(y) >> 32));                              \
+      const NAME##_v r = (NAME##_round<T>(NAME##_v(pe)) & 0xFFFFFFFFll) | (NAME##_round<T>(NAME##_v(po)) << 32); \
+      STORE(out + i, V(r));                                                                                      \
+    }                                                                                                            \
+    for (; i < n; ++i) out[i] = mul_fast(a[i], b[i]);                                                            \
+  }
+LOWP_AVX2_FN __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+LOWP_AVX2_FN void store256(void* p, __m256i x) { _mm256_storeu_si256(static_cast<__m256i*>(p), x); }
+LOWP_FIXED_MUL_KERNEL(mul_avx512, LOWP_TARGET_AVX512, __m512i, 64, _mm512_loadu_si512, _mm512_storeu_si512,
+                      _mm512_mul_epi32)
+LOWP_FIXED_MUL_KERNEL(mul_avx2, LOWP_TARGET_AVX2, __m256i, 32, load256, store256, _mm256_mul_epi32)
+#undef LOWP_FIXED_MUL_KERNEL
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif
+
+/// Rounds a truncated magnitude t < 2^62 of sign `neg` (the rest: inexact, above one half, exactly
+/// one half) by T's mode and applies T's overflow: the rules of lowp::detail::round_up (FORMATS.md
+/// §6) written branch-free, so that they vectorise; the tests compare the two.
+template <class T>
+LOWP_INLINE_BODY constexpr typename T::raw_type finish(bool neg, std::int64_t t, bool inexact, bool above, bool tie) {
+  using R = typename T::rounding_type;
+  const bool odd = (t & 1) != 0;
+  bool up = false;
+  if constexpr (std::is_same_v<R, rounding::nearest_even>)
+    up = above || (tie && odd);
+  else if constexpr (std::is_same_v<R, rounding::nearest_away>)
+    up = above || tie;
+  else if constexpr (std::is_same_v<R, rounding::nearest_up>)
+    up = above || (tie && !neg);
+  else if constexpr (std::is_same_v<R, rounding::nearest_down>)
+    up = above || (tie && neg);
+  else if constexpr (std::is_same_v<R, rounding::nearest_zero>)
+    up = above;
+  else if constexpr (std::is_same_v<R, rounding::toward_zero>)
+    up = false;
+  else if constexpr (std::is_same_v<R, rounding::toward_positive>)
+    up = inexact && !neg;
+  else if constexpr (std::is_same_v<R, rounding::toward_negative>)
+    up = inexact && neg;
+  else {
+    static_assert(std::is_same_v<R, rounding::to_odd>, "finish: deterministic modes only");
+    up = inexact && !odd;
+  }
+  const std::int64_t m = t + std::int64_t(up);
+  return overflow_int64<T>(neg ? -m : m);
+}
+
+/// a / b, correctly rounded, in double arithmetic that is exact at every step: |a|·2^F and |b| are
+/// exact (≤ 33 significant bits), t = ⌊fl(num/den)⌋ is the floor of the quotient or one above it
+/// (the quotient's relative error 2^-53 is below 2^-20 under 2^33; above, the result overflows
+/// whatever t is, and wrap is not on this path), r = fma(−t, den, num) is the exact remainder
+/// (an integer below 2^34), one correction step makes r ∈ [0, den), and the mode decides from
+/// r against den/2. No integer division and no branch: it vectorises.
+template <class T>
+LOWP_INLINE_BODY inline T div_fast(T x, T y) {
+  using R = typename T::rounding_type;
+  using O = typename T::overflow_type;
+  constexpr double scale = double(std::uint64_t(1) << T::frac_bits);
+  const double xa = double(std::int64_t(x.bits())), yb = double(std::int64_t(y.bits()));
+  const bool neg = (xa < 0) != (yb < 0);
+  const double num = std::fabs(xa) * scale, db = std::fabs(yb);
+  // Selects of constants and arithmetic, never double(bool) nor a conditional FP operation: GCC 12
+  // vectorises neither.
+  const double den = db + (db == 0 ? 1.0 : 0.0);  // b = 0: see div_by_zero
+  double t = double(std::int64_t(num / den));     // ⌊·⌋ of a non-negative quotient below 2^62
+  double r = std::fma(-t, den, num);
+  const bool low = r < 0, high = r >= den;
+  const double step = (high ? 1.0 : 0.0) - (low ? 1.0 : 0.0);
+  t += step;
+  r -= den * step;
+  const double twice = 2 * r;
+  const bool inexact = r != 0, above = twice > den, tie = twice == den;
+  const double half_t = t * 0.5;
+  const bool odd = half_t != double(std::int64_t(half_t));  // in doubles: mixed masks do not vectorise
+  bool up = false;
+  if constexpr (std::is_same_v<R, rounding::nearest_even>)
+    up = above | (tie & odd);
+  else if constexpr (std::is_same_v<R, rounding::nearest_away>)
+    up = above | tie;
+  else if constexpr (std::is_same_v<R, rounding::nearest_up>)
+    up = above | (tie & !neg);
+  else if constexpr (std::is_same_v<R, rounding::nearest_down>)
+    up = above | (tie & neg);
+  else if constexpr (std::is_same_v<R, rounding::nearest_zero>)
+    up = above;
+  else if constexpr (std::is_same_v<R, rounding::toward_zero>)
+    up = false;
+  else if constexpr (std::is_same_v<R, rounding::toward_positive>)
+    up = inexact & !neg;
+  else if constexpr (std::is_same_v<R, rounding::toward_negative>)
+    up = inexact & neg;
+  else {
+    static_assert(std::is_same_v<R, rounding::to_odd>, "div_fast: deterministic modes only");
+    up = inexact & !odd;
+  }
+  const double v = (t + (up ? 1.0 : 0.0)) * (neg ? -1.0 : 1.0);
+  constexpr double lo = double(T::range.lo), hi = double(T::range.hi);
+  using raw = typename T::raw_type;
+  if constexpr (std::is_same_v<O, overflow::saturate_zero>) {
+    return T::from_bits(raw(((v < lo) | (v > hi)) ? 0.0 : v));
+  } else if constexpr (std::is_same_v<O, overflow::saturate_symmetric>) {
+    constexpr double los = T::is_signed ? -hi : lo;
+    return T::from_bits(raw(v < los ? los : v > hi ? hi : v));
+  } else {
+    static_assert(!std::is_same_v<O, overflow::wrap>, "div_fast: no wrap");
+    return T::from_bits(raw(v < lo ? lo : v > hi ? hi : v));  // saturate; propagate saturates
+  }
+}
+
+/// x / 0 saturates toward the sign of x, 0 / 0 = 0 (FORMATS.md §7).
+template <class T>
+LOWP_INLINE_BODY constexpr T div_by_zero(T x) {
+  using raw = typename T::raw_type;
+  constexpr raw sat_lo = raw(lowp::detail::saturated(T::range, true, typename T::overflow_type{}));
+  constexpr raw sat_hi = raw(lowp::detail::saturated(T::range, false, typename T::overflow_type{}));
+  return T::from_bits(x.bits() == 0 ? raw(0) : x.bits() < 0 ? sat_lo : sat_hi);
+}
+
+/// √x correctly rounded (x < 0 → 0): ⌊√(raw·2^F)⌋ from a double square root, corrected by one
+/// step; the remainder decides the rounding (no ties: n − s² ≠ s + 1/4).
+template <class T>
+LOWP_INLINE_BODY inline T sqrt_fast(T x) {
+  constexpr int F = T::frac_bits;
+  const std::int64_t r = x.bits();
+  const std::uint64_t n = r <= 0 ? 0 : std::uint64_t(r) << F;  // < 2^64
+  std::uint64_t s = std::uint64_t(std::sqrt(double(n)));
+  s = s > 0xFFFFFFFFull ? 0xFFFFFFFFull : s;
+  if (s * s > n) {
+    --s;
+  } else if (s + 1 <= 0xFFFFFFFFull && (s + 1) * (s + 1) <= n) {
+    ++s;
+  }
+  const std::uint64_t rem = n - s * s;
+  return T::from_bits(finish<T>(false, std::int64_t(s), rem != 0, rem > s, false));
+}
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------------
+// Scalar functions (the reference of the array kernels)
+
+/// √x, correctly rounded by T's mode; x < 0 → 0.
+template <fixed_point T>
+constexpr T sqrt(T x) {
+  constexpr int F = T::frac_bits;
+  if (x.bits() <= 0) return T::from_bits(0);
+  const uint128 n = uint128(x.bits()) << F;  // √(raw · 2^-F) · 2^F = √(raw · 2^F)
+  const uint128 s = detail::isqrt(n), rem = n - s * s;
+  lowp::detail::truncated<uint128> t;
+  t.t = s;
+  t.inexact = rem != 0;
+  t.half = rem > s ? 1 : -1;                            // n vs (s + 1/2)²: never a tie
+  t.frac32 = std::uint32_t((rem << 32) / (2 * s + 1));  // ≈ √n − s, for stochastic rounding
+  return detail::from_truncated<T>(false, t, std::uint64_t(x.bits()), 16, false);
+}
+
+/// e^x: x = k·ln2/32 + y, |y| ≤ ln2/64; e^x = 2^⌊k/32⌋ · 2^((k mod 32)/32) · e^y (Tang, ACM TOMS
+/// 15(2), 1989), e^y by its Taylor series in Q62.
+template <fixed_point T>
+constexpr T exp(T x) {
+  constexpr int F = T::frac_bits, I = T::int_bits;
+  constexpr int degree = T::bit_width <= 32 ? 5 : 7;  // (ln2/64)^6/6! < 2^-48; ^8/8! < 2^-67
+  const int128 r = x.bits();
+  const std::uint64_t key = std::uint64_t(x.bits());
+  lowp::detail::truncated<uint128> t;
+  if (r == 0) {  // e^0 = 1 exactly
+    t = detail::at_raw(1, F);
+    return detail::from_truncated<T>(false, t, key, 17, false);
+  }
+  const int128 x56 = F <= 56 ? r * (int128(1) << (56 - F)) : r >> (F - 56);
+  const int128 hi = int128(I + 2) * int128(detail::ln2_q62 >> 6);   // e^x > 2^(I+1) > max beyond
+  const int128 lo = -int128(F + 3) * int128(detail::ln2_q62 >> 6);  // e^x < 2^-(F+3) below
+  if (x56 >= hi) {
+    t.big = true;
+    return detail::from_truncated<T>(false, t, key, 17, false);
+  }
+  if (x56 <= lo) {  // 0 < e^x < a quarter of the last unit
+    t.inexact = true;
+    t.half = -1;
+    return detail::from_truncated<T>(false, t, key, 17, false);
+  }
+  const std::int64_t k = std::int64_t((x56 * int128(detail::inv_ln2_32_q56) + (int128(1) << 111)) >> 112);
+  const int128 x62 = F <= 62 ? r * (int128(1) << (62 - F)) : r >> (F - 62);
+  const int128 kl = int128(k) * int128(detail::ln2_32_hi) + ((int128(k) * int128(detail::ln2_32_lo)) >> 64);
+  const std::int64_t y = std::int64_t(x62 - kl);  // |y| ≤ ln2/64 (+ 2^-56)
+  std::int64_t p = detail::inv_factorial(degree);
+  for (int n = degree - 1; n >= 0; --n) p = detail::inv_factorial(n) + detail::mul62(y, p);
+  const uint128 m = (uint128(detail::exp2_32[k & 31]) * std::uint64_t(p)) >> 62;
+  t = detail::at_raw(m, int(k >> 5) - 62 + F);
+  return detail::from_truncated<T>(false, t, key, 17, true);
+}
+
+/// ln x: x = 2^b · m, m ∈ [1, 2); m · c_j = 1 + u with c_j ≈ 1/(1 + j/64), |u| < 2^-6;
+/// ln x = b·ln2 − ln c_j + ln(1 + u) by its series (Tang, ACM TOMS 16(4), 1990).
+/// ln 0 → the lowest value (−∞ saturates, FORMATS.md §8); ln(x < 0) → 0 (NaN → 0, §8).
+template <fixed_point T>
+constexpr T log(T x) {
+  constexpr int F = T::frac_bits;
+  constexpr int degree = T::bit_width <= 32 ? 7 : 9;  // u^8/8 < 2^-51; u^10/10 < 2^-63
+  const std::uint64_t key = std::uint64_t(x.bits());
+  if (x.bits() < 0) return T::from_bits(0);
+  if (x.bits() == 0) {
+    using O = typename T::overflow_type;
+    if constexpr (std::is_same_v<O, overflow::saturate_symmetric>)
+      return T::from_bits(typename T::raw_type(lowp::detail::saturated(T::range, true, O{})));
+    else
+      return T::from_bits(typename T::raw_type(lowp::detail::saturated(T::range, true, overflow::saturate{})));
+  }
+  const std::uint64_t r = std::uint64_t(x.bits());
+  const int b = lowp::detail::bit_width(r) - 1;
+  const std::uint64_t m = b <= 62 ? r << (62 - b) : r >> (b - 62);  // m ∈ [1, 2) in Q62
+  const int j = int((m >> 56) & 63);
+  const std::int64_t u = std::int64_t((uint128(m) * detail::inv_64[j]) >> 62) - (std::int64_t(1) << 62);
+  std::int64_t s = std::int64_t((std::uint64_t(1) << 62) / std::uint64_t(degree));
+  for (int n = degree - 1; n >= 1; --n)
+    s = std::int64_t((std::uint64_t(1) << 62) / std::uint64_t(n)) - detail::mul62(u, s);
+  const int128 v = int128(b - F) * int128(detail::ln2_q62) + int128(detail::log_inv_64[j]) + detail::mul62(u, s);
+  const bool neg = v < 0;
+  const auto t = detail::at_raw(uint128(neg ? -v : v), F - 62);
+  const bool one = F < 64 && r == (std::uint64_t(1) << (F & 63));  // ln 1 = 0 exactly
+  return detail::from_truncated<T>(neg, t, key, 18, !one);
+}
+
+namespace detail {
+/// sin or cos: |x| = k·π/2 + y, |y| ≤ π/4 (π/2 to 126 bits, exact products in 128 bits), then
+/// the Taylor series of sin y and cos y in Q62, chosen and signed by k mod 4.
+template <fixed_point T>
+constexpr T sincos(T x, bool cosine) {
+  constexpr int F = T::frac_bits;
+  constexpr int terms = T::bit_width <= 32 ? 8 : 10;  // y^17/17! < 2^-54, y^21/21! < 2^-72
+  const std::uint64_t key = std::uint64_t(x.bits());
+  const bool xneg = x.bits() < 0;
+  const uint128 a = xneg ? uint128(0) - uint128(int128(x.bits())) : uint128(x.bits());
+  if (a == 0) return detail::from_truncated<T>(false, at_raw(cosine ? 1 : 0, cosine ? F : 0), key, 19 + cosine, false);
+  const uint128 k = (a * two_pi_q62 + (uint128(1) << (61 + F))) >> (62 + F);
+  const uint128 a62 = F <= 62 ? a << (62 - F) : a >> (F - 62);
+  const uint128 kp = k * pi_2_hi + ((k * pi_2_lo) >> 64);
+  const std::int64_t y = std::int64_t(int128(a62) - int128(kp));
+  const std::int64_t z = mul62(y, y);
+  std::int64_t s = inv_factorial(2 * terms - 1, (terms - 1) % 2 == 1), c = inv_factorial(2 * terms, terms % 2 == 1);
+  for (int n = terms - 2; n >= 0; --n) s = inv_factorial(2 * n + 1, n % 2 == 1) + mul62(z, s);
+  for (int n = terms - 1; n >= 0; --n) c = inv_factorial(2 * n, n % 2 == 1) + mul62(z, c);
+  const std::int64_t sin_y = mul62(y, s), cos_y = c;
+  const int q = int(k & 3) + (cosine ? 1 : 0);  // cos t = sin(t + π/2)
+  std::int64_t v = (q & 1) ? cos_y : sin_y;
+  if ((q & 2) != 0) v = -v;
+  if (xneg && !cosine) v = -v;  // sin is odd, cos even
+  const bool neg = v < 0;
+  return detail::from_truncated<T>(neg, at_raw(uint128(neg ? -v : v), F - 62), key, 19 + cosine, true);
+}
+}  // namespace detail
+
+/// sin x (radians).
+template <fixed_point T>
+constexpr T sin(T x) {
+  return detail::sincos(x, false);
+}
+/// cos x (radians).
+template <fixed_point T>
+constexpr T cos(T x) {
+  return detail::sincos(x, true);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Array kernels
+
+namespace detail {
+inline void check_same(std::size_t a, std::size_t b, const char* what, const char* an, const char* bn) {
+  if (a != b)
+    throw error(std::string("intops::") + what + ": " + an + " has " + std::to_string(a) + " elements, " + bn +
+                " has " + std::to_string(b));
+}
+}  // namespace detail
+
+/// out[i] = a[i] · b[i], correctly rounded by T's mode (FORMATS.md §7).
+template <fixed_point T>
+void mul(std::span<const T> a, std::span<const T> b, std::span<T> out) {
+  detail::check_same(a.size(), b.size(), "mul", "a", "b");
+  detail::check_same(a.size(), out.size(), "mul", "a", "out");
+  const T *pa = a.data(), *pb = b.data();
+  T* po = out.data();
+  if constexpr (detail::fast_mul<T> && sizeof(T) == 4 && T::is_signed &&
+                !std::is_same_v<typename T::rounding_type, rounding::to_odd>) {
+#if LOWP_HAVE_RUNTIME_X86
+    switch (simd::active_isa()) {
+      case simd::isa::avx512:
+        return detail::mul_avx512(pa, pb, po, a.size());
+      case simd::isa::avx2:
+        return detail::mul_avx2(pa, pb, po, a.size());
+      default:
+        break;
+    }
+#endif
+    simd::for_each_index(a.size(), [=](std::size_t i) LOWP_INLINE_BODY { po[i] = detail::mul_fast(pa[i], pb[i]); });
+  } else if constexpr (detail::fast_mul<T>) {
+    simd::for_each_index(a.size(), [=](std::size_t i) LOWP_INLINE_BODY { po[i] = detail::mul_fast(pa[i], pb[i]); });
+  } else {
+    simd::for_each_index(a.size(), [=](std::size_t i) { po[i] = pa[i] * pb[i]; });
+  }
+}
+
+/// out[i] = a[i] / b[i], correctly rounded; x / 0 saturates toward the sign of x, 0 / 0 = 0.
+template <fixed_point T>
+void div(std::span<const T> a, std::span<const T> b, std::span<T> out) {
+  detail::check_same(a.size(), b.size(), "div", "a", "b");
+  detail::check_same(a.size(), out.size(), "div", "a", "out");
+  const T *pa = a.data(), *pb = b.data();
+  T* po = out.data();
+  if constexpr (detail::fast_div<T>) {
+    simd::for_each_index(a.size(), [=](std::size_t i) LOWP_INLINE_BODY { po[i] = detail::div_fast(pa[i], pb[i]); });
+    simd::for_each_index(a.size(), [=](std::size_t i) LOWP_INLINE_BODY {
+      po[i] = pb[i].bits() == 0 ? detail::div_by_zero(pa[i]) : po[i];
+    });
+  } else
+    simd::for_each_index(a.size(), [=](std::size_t i) { po[i] = pa[i] / pb[i]; });
+}
+
+#define LOWP_INTOPS_UNARY(name, fast, fastfn)                                                         \
+  template <fixed_point T>                                                                            \
+  void name(std::span<const T> a, std::span<T> out) {                                                 \
+    detail::check_same(a.size(), out.size(), #name, "a", "out");                                      \
+    const T* pa = a.data();                                                                           \
+    T* po = out.data();                                                                               \
+    if constexpr (fast)                                                                               \
+      simd::for_each_index(a.size(), [=](std::size_t i) LOWP_INLINE_BODY { po[i] = fastfn(pa[i]); }); \
+    else                                                                                              \
+      simd::for_each_index(a.size(), [=](std::size_t i) { po[i] = intops::name(pa[i]); });            \
+  }
+/// out[i] = √a[i] (correctly rounded), e^a[i], ln a[i], sin a[i], cos a[i] (see the header).
+LOWP_INTOPS_UNARY(sqrt, detail::fast_sqrt<T>, detail::sqrt_fast)
+LOWP_INTOPS_UNARY(exp, false, intops::exp)
+LOWP_INTOPS_UNARY(log, false, intops::log)
+LOWP_INTOPS_UNARY(sin, false, intops::sin)
+LOWP_INTOPS_UNARY(cos, false, intops::cos)
+#undef LOWP_INTOPS_UNARY
+
+namespace detail {
+/// The exact Σ g(i) for g(i) in [0, 2^64) or (−2^63, 2^63): split at bit 32 so that every partial
+/// sum of 2^30 terms fits 64 bits.
+template <bool Signed, class G>
+int128 exact_sum(std::size_t n, G g) {
+  int128 total = 0;
+  constexpr std::size_t chunk = std::size_t(1) << 30;
+  for (std::size_t c0 = 0; c0 < n; c0 += chunk) {
+    const std::size_t len = std::min(chunk, n - c0);
+    std::int64_t hi = 0, lo = 0;
+    if constexpr (Signed) {
+      hi = simd::sum_index(len, [&](std::size_t i) LOWP_INLINE_BODY { return g(c0 + i) >> 32; });
+      lo = simd::sum_index(len, [&](std::size_t i) LOWP_INLINE_BODY { return g(c0 + i) & 0xFFFFFFFFll; });
+    } else {
+      hi = simd::sum_index(len, [&](std::size_t i) LOWP_INLINE_BODY { return std::int64_t(g(c0 + i) >> 32); });
+      lo =
+          simd::sum_index(len, [&](std::size_t i) LOWP_INLINE_BODY { return std::int64_t(g(c0 + i) & 0xFFFFFFFFull); });
+    }
+    total += int128(hi) * (int128(1) << 32) + lo;
+  }
+  return total;
+}
+}  // namespace detail
+
+/// Σ a[i]·b[i]: the exact sum of the exact products, rounded once to T (FORMATS.md §7).
+template <fixed_point T>
+T dot(std::span<const T> a, std::span<const T> b) {
+  static_assert(T::bit_width <= 32, "lowp::intops::dot: types of at most 32 bits (the exact sum is kept in 128 bits)");
+  detail::check_same(a.size(), b.size(), "dot", "a", "b");
+  const T *pa = a.data(), *pb = b.data();
+  int128 s = 0;
+  if constexpr (T::is_signed)
+    s = detail::exact_sum<true>(a.size(), [=](std::size_t i) LOWP_INLINE_BODY {
+      return std::int64_t(pa[i].bits()) * std::int64_t(pb[i].bits());  // |p| ≤ 2^62
+    });
+  else
+    s = detail::exact_sum<false>(a.size(), [=](std::size_t i) LOWP_INLINE_BODY {
+      return std::uint64_t(pa[i].bits()) * std::uint64_t(pb[i].bits());  // < 2^64
+    });
+  const bool neg = s < 0;
+  const uint128 mag = neg ? uint128(0) - uint128(s) : uint128(s);
+  return detail::from_truncated<T>(neg, detail::at_raw(mag, -T::frac_bits), std::uint64_t(a.size()), 21, false);
+}
+
+/// √Σ (a[i] − b[i])²: exact sum of exact squares, one correctly rounded square root.
+template <fixed_point T>
+T l2_distance(std::span<const T> a, std::span<const T> b) {
+  static_assert(T::bit_width <= 32,
+                "lowp::intops::l2_distance: types of at most 32 bits (the exact sum is kept in 128 bits)");
+  detail::check_same(a.size(), b.size(), "l2_distance", "a", "b");
+  const T *pa = a.data(), *pb = b.data();
+  const int128 s = detail::exact_sum<false>(a.size(), [=](std::size_t i) LOWP_INLINE_BODY {
+    const std::int64_t d = std::int64_t(pa[i].bits()) - std::int64_t(pb[i].bits());  // |d| < 2^32
+    const std::uint64_t m = std::uint64_t(d < 0 ? -d : d);
+    return m * m;
+  });
+  const uint128 n = uint128(s);  // raw² units: √n is in raw units
+  const uint128 r = detail::isqrt(n), rem = n - r * r;
+  lowp::detail::truncated<uint128> t;
+  t.t = r;
+  t.inexact = rem != 0;
+  t.half = rem > r ? 1 : -1;
+  t.frac32 = std::uint32_t((rem << 32) / (2 * r + 1));
+  return detail::from_truncated<T>(false, t, std::uint64_t(a.size()), 22, false);
+}
+
+}  // namespace lowp::intops

@@ -1,0 +1,99 @@
+// lowp/simd/loop.hpp: an elementwise loop compiled once per ISA level and chosen at run time.
+//
+// `simd::for_each_index(n, f)` calls f(i) for i in [0, n) from a loop built for active_isa():
+// AVX-512 and AVX2 clones carry __attribute__((target)) (TOOLCHAIN.md strategy 2: run-time
+// dispatch from a default-flags build), so an inlined integer body is auto-vectorised for that
+// level. The body is the same source for every level and integer arithmetic has one answer, so
+// the results are bit-identical across ISAs by construction; the tests still compare them.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "lowp/simd/dispatch.hpp"
+
+namespace lowp::simd {
+
+// The clones compile without errno for the math builtins (a square root that never sees a
+// negative argument can then be one instruction and vectorise); nothing else changes.
+#if defined(__GNUC__) && !defined(__clang__)
+#define LOWP_LOOP_OPT __attribute__((optimize("no-math-errno", "no-trapping-math")))
+#else
+#define LOWP_LOOP_OPT
+#endif
+
+namespace detail {
+template <class F>
+LOWP_LOOP_OPT void for_each_base(std::size_t n, F f) {
+  for (std::size_t i = 0; i < n; ++i) f(i);
+}
+template <class F>
+LOWP_LOOP_OPT std::int64_t sum_base(std::size_t n, F f) {
+  std::int64_t acc = 0;
+  for (std::size_t i = 0; i < n; ++i) acc += f(i);
+  return acc;
+}
+#if LOWP_HAVE_RUNTIME_X86
+template <class F>
+__attribute__((target(LOWP_TARGET_AVX2))) LOWP_LOOP_OPT void for_each_avx2(std::size_t n, F f) {
+  for (std::size_t i = 0; i < n; ++i) f(i);
+}
+template <class F>
+__attribute__((target(LOWP_TARGET_AVX512))) LOWP_LOOP_OPT void for_each_avx512(std::size_t n, F f) {
+  for (std::size_t i = 0; i < n; ++i) f(i);
+}
+template <class F>
+__attribute__((target(LOWP_TARGET_AVX2))) LOWP_LOOP_OPT std::int64_t sum_avx2(std::size_t n, F f) {
+  std::int64_t acc = 0;
+  for (std::size_t i = 0; i < n; ++i) acc += f(i);
+  return acc;
+}
+template <class F>
+__attribute__((target(LOWP_TARGET_AVX512))) LOWP_LOOP_OPT std::int64_t sum_avx512(std::size_t n, F f) {
+  std::int64_t acc = 0;
+  for (std::size_t i = 0; i < n; ++i) acc += f(i);
+  return acc;
+}
+#endif
+}  // namespace detail
+
+/// Calls f(i) for every i in [0, n), in a loop compiled for active_isa(). Give f the attribute
+/// LOWP_INLINE_BODY so that its body is inlined into (and vectorised for) each clone.
+template <class F>
+void for_each_index(std::size_t n, F&& f) {
+#if LOWP_HAVE_RUNTIME_X86
+  switch (active_isa()) {
+    case isa::avx512:
+      return detail::for_each_avx512(n, f);
+    case isa::avx2:
+      return detail::for_each_avx2(n, f);
+    default:
+      break;
+  }
+#endif
+  detail::for_each_base(n, f);
+}
+
+/// Σ f(i) over [0, n) for an int64-valued f, in a loop compiled for active_isa() (integer sums
+/// have one answer in any order; f must not overflow int64 in the partial sums).
+template <class F>
+std::int64_t sum_index(std::size_t n, F&& f) {
+#if LOWP_HAVE_RUNTIME_X86
+  switch (active_isa()) {
+    case isa::avx512:
+      return detail::sum_avx512(n, f);
+    case isa::avx2:
+      return detail::sum_avx2(n, f);
+    default:
+      break;
+  }
+#endif
+  return detail::sum_base(n, f);
+}
+
+}  // namespace lowp::simd
+
+#if defined(__GNUC__) || defined(__clang__)
+#define LOWP_INLINE_BODY __attribute__((always_inline))
+#else
+#define LOWP_INLINE_BODY
+#endif
