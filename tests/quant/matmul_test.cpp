@@ -385,3 +385,25 @@ TEST_CASE("NVFP4 matmul: exact block terms, block order, then 0.25 / S_encA / S_
   const Eigen::MatrixXd ref = lowp::dequantize(qx).cast<double>() * lowp::dequantize(qw).cast<double>().transpose();
   CHECK((y.cast<double>() - ref).cwiseAbs().maxCoeff() <= 1e-5 * ref.cwiseAbs().maxCoeff());
 }
+
+TEST_CASE("from_codes wraps requantized codes for the next matmul", "[matmul][from_codes]") {
+  lowp::matrix<std::int8_t> a(3, 5);
+  lowp::matrix<std::uint8_t> u(2, 5);
+  for (int i = 0; i < 15; ++i) a.data()[i] = std::int8_t(i * 17 - 120);
+  for (int i = 0; i < 10; ++i) u.data()[i] = std::uint8_t(i * 25);
+  const auto qa = lowp::from_codes<lowp::int8>(a, 0.5f);
+  const auto qu = lowp::from_codes<lowp::uint8>(u, 0.25f, lowp::uint8(100));
+  const lowp::matrix<float> da = lowp::dequantize(qa), du = lowp::dequantize(qu);
+  for (int i = 0; i < 15; ++i) CHECK(da.data()[i] == 0.5f * float(a.data()[i]));
+  for (int i = 0; i < 10; ++i) CHECK(du.data()[i] == 0.25f * (float(u.data()[i]) - 100.f));
+  // Σ (u − 100)·a exactly, against the definition
+  const lowp::matrix<std::int32_t> acc = lowp::matmul_int(qu, qa);
+  for (int r = 0; r < 2; ++r)
+    for (int c = 0; c < 3; ++c) {
+      std::int32_t want = 0;
+      for (int k = 0; k < 5; ++k) want += (std::int32_t(u(r, k)) - 100) * std::int32_t(a(c, k));
+      CHECK(acc(r, c) == want);
+    }
+  CHECK_THROWS_AS(lowp::from_codes<lowp::int8>(a, 0.f), lowp::error);
+  CHECK_THROWS_AS(lowp::from_codes<lowp::int8>(a, std::nanf("")), lowp::error);
+}

@@ -156,12 +156,22 @@ using lowp::uint128;
 /// ⌊a·b / 2^62⌋ for Q62 operands.
 constexpr std::int64_t mul62(std::int64_t a, std::int64_t b) { return std::int64_t((int128(a) * b) >> 62); }
 
-/// Taylor coefficients in Q62: sign · ⌊2^62 / n!⌋ for the series of exp, sin and cos.
+/// Taylor coefficients in Q62: ⌊2^62 / n!⌋, n = 0…20 (20! < 2^63), and ⌊2^62 / n⌋, n = 1…10.
+struct q62_tables {
+  std::int64_t inv_fact[21]{}, inv_n[11]{};
+  constexpr q62_tables() {
+    std::uint64_t f = 1;
+    for (int n = 0; n <= 20; ++n) {
+      if (n > 1) f *= std::uint64_t(n);
+      inv_fact[n] = std::int64_t((std::uint64_t(1) << 62) / f);
+    }
+    for (int n = 1; n <= 10; ++n) inv_n[n] = std::int64_t((std::uint64_t(1) << 62) / std::uint64_t(n));
+  }
+};
+inline constexpr q62_tables q62{};
+/// sign · ⌊2^62 / n!⌋ (a table read).
 constexpr std::int64_t inv_factorial(int n, bool negative = false) {
-  std::uint64_t f = 1;
-  for (int i = 2; i <= n; ++i) f *= std::uint64_t(i);  // 20! < 2^63
-  const std::int64_t c = std::int64_t((std::uint64_t(1) << 62) / f);
-  return negative ? -c : c;
+  return negative ? -q62.inv_fact[n] : q62.inv_fact[n];
 }
 
 /// ⌊√n⌋ by Newton's iteration x ← ⌊(x + ⌊n/x⌋)/2⌋ from 2^⌈bits(n)/2⌉ until it stops decreasing
@@ -362,24 +372,24 @@ LOWP_INLINE_BODY constexpr typename T::raw_type finish(bool neg, std::int64_t t,
   const bool odd = (t & 1) != 0;
   bool up = false;
   if constexpr (std::is_same_v<R, rounding::nearest_even>)
-    up = above || (tie && odd);
+    up = above | (tie & odd);
   else if constexpr (std::is_same_v<R, rounding::nearest_away>)
-    up = above || tie;
+    up = above | tie;
   else if constexpr (std::is_same_v<R, rounding::nearest_up>)
-    up = above || (tie && !neg);
+    up = above | (tie & !neg);
   else if constexpr (std::is_same_v<R, rounding::nearest_down>)
-    up = above || (tie && neg);
+    up = above | (tie & neg);
   else if constexpr (std::is_same_v<R, rounding::nearest_zero>)
     up = above;
   else if constexpr (std::is_same_v<R, rounding::toward_zero>)
     up = false;
   else if constexpr (std::is_same_v<R, rounding::toward_positive>)
-    up = inexact && !neg;
+    up = inexact & !neg;
   else if constexpr (std::is_same_v<R, rounding::toward_negative>)
-    up = inexact && neg;
+    up = inexact & neg;
   else {
     static_assert(std::is_same_v<R, rounding::to_odd>, "finish: deterministic modes only");
-    up = inexact && !odd;
+    up = inexact & !odd;
   }
   const std::int64_t m = t + std::int64_t(up);
   return overflow_int64<T>(neg ? -m : m);
@@ -456,20 +466,27 @@ LOWP_INLINE_BODY constexpr T div_by_zero(T x) {
   return T::from_bits(x.bits() == 0 ? raw(0) : x.bits() < 0 ? sat_lo : sat_hi);
 }
 
-/// √x correctly rounded (x < 0 → 0): ⌊√(raw·2^F)⌋ from a double square root, corrected by one
-/// step; the remainder decides the rounding (no ties: n − s² ≠ s + 1/4).
+/// √x correctly rounded (x < 0 → 0): ⌊√(raw·2^F)⌋ from a double estimate, corrected by one step;
+/// the remainder decides the rounding (no ties: n − s² ≠ s + 1/4).
 template <class T>
 LOWP_INLINE_BODY inline T sqrt_fast(T x) {
   constexpr int F = T::frac_bits;
   const std::int64_t r = x.bits();
-  const std::uint64_t n = r <= 0 ? 0 : std::uint64_t(r) << F;  // < 2^64
-  std::uint64_t s = std::uint64_t(std::sqrt(double(n)));
+  const std::uint64_t n = std::uint64_t(std::max<std::int64_t>(r, 0)) << F;  // < 2^64; x < 0 → 0
+  // √n to far better than one unit, in plain double arithmetic (no libm call, so it vectorises):
+  // 1/√n from the exponent bits (Lomont's constant), four Newton steps, then n · (1/√n)
+  const double d = double(n);
+  std::uint64_t bits;
+  std::memcpy(&bits, &d, 8);
+  bits = 0x5FE6EB50C7B537A9ull - (bits >> 1);
+  double y;
+  std::memcpy(&y, &bits, 8);
+  for (int i = 0; i < 4; ++i) y = y * (1.5 - 0.5 * d * y * y);  // relative error 0.034 → < 2^-50
+  std::uint64_t s = std::uint64_t(d * y);
   s = s > 0xFFFFFFFFull ? 0xFFFFFFFFull : s;
-  if (s * s > n) {
-    --s;
-  } else if (s + 1 <= 0xFFFFFFFFull && (s + 1) * (s + 1) <= n) {
-    ++s;
-  }
+  // ⌊√n⌋ exactly: one correction step each way, in integers
+  s -= std::uint64_t(s * s > n);
+  s += std::uint64_t((s < 0xFFFFFFFFull) & ((s + 1) * (s + 1) <= n));
   const std::uint64_t rem = n - s * s;
   return T::from_bits(finish<T>(false, std::int64_t(s), rem != 0, rem > s, false));
 }
@@ -566,7 +583,9 @@ namespace detail {
 template <fixed_point T>
 constexpr T sincos(T x, bool cosine) {
   constexpr int F = T::frac_bits;
-  constexpr int terms = T::bit_width <= 32 ? 8 : 10;  // y^17/17! < 2^-54, y^21/21! < 2^-72
+  // |y| ≤ π/4: the first omitted terms, y^15/15! < 2^-45 and y^16/16! < 2^-50 (≤ 32 bits), y^21/21!
+  // < 2^-72 and y^22/22! < 2^-75 (wider)
+  constexpr int sin_terms = T::bit_width <= 32 ? 7 : 10, cos_terms = T::bit_width <= 32 ? 7 : 10;
   const std::uint64_t key = std::uint64_t(x.bits());
   const bool xneg = x.bits() < 0;
   const uint128 a = xneg ? uint128(0) - uint128(int128(x.bits())) : uint128(x.bits());
@@ -576,12 +595,16 @@ constexpr T sincos(T x, bool cosine) {
   const uint128 kp = k * pi_2_hi + ((k * pi_2_lo) >> 64);
   const std::int64_t y = std::int64_t(int128(a62) - int128(kp));
   const std::int64_t z = mul62(y, y);
-  std::int64_t s = inv_factorial(2 * terms - 1, (terms - 1) % 2 == 1), c = inv_factorial(2 * terms, terms % 2 == 1);
-  for (int n = terms - 2; n >= 0; --n) s = inv_factorial(2 * n + 1, n % 2 == 1) + mul62(z, s);
-  for (int n = terms - 1; n >= 0; --n) c = inv_factorial(2 * n, n % 2 == 1) + mul62(z, c);
-  const std::int64_t sin_y = mul62(y, s), cos_y = c;
   const int q = int(k & 3) + (cosine ? 1 : 0);  // cos t = sin(t + π/2)
-  std::int64_t v = (q & 1) ? cos_y : sin_y;
+  std::int64_t v = 0;
+  if ((q & 1) != 0) {  // cos y = Σ (−1)^n z^n / (2n)!
+    v = inv_factorial(2 * cos_terms, cos_terms % 2 == 1);
+    for (int n = cos_terms - 1; n >= 0; --n) v = inv_factorial(2 * n, n % 2 == 1) + mul62(z, v);
+  } else {  // sin y = y · Σ (−1)^n z^n / (2n + 1)!
+    v = inv_factorial(2 * sin_terms - 1, (sin_terms - 1) % 2 == 1);
+    for (int n = sin_terms - 2; n >= 0; --n) v = inv_factorial(2 * n + 1, n % 2 == 1) + mul62(z, v);
+    v = mul62(y, v);
+  }
   if ((q & 2) != 0) v = -v;
   if (xneg && !cosine) v = -v;  // sin is odd, cos even
   const bool neg = v < 0;

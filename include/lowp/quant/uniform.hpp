@@ -389,6 +389,32 @@ quantized<uniform<T, ScaleT>> quantize(const Eigen::MatrixBase<Derived>& m, gran
   return q;
 }
 
+/// Integer codes that already exist (requantize's int8 / uint8 output, codes read from a model
+/// file) as a per-tensor quantized matrix, value = scale · (code − zero_point), ready for matmul
+/// and matmul_int. T is an 8-bit lowp integer type (int8, uint8); the codes' scalar is its raw
+/// integer type (int8_t, uint8_t). A non-positive or non-finite scale → lowp::error.
+template <class T, class Derived>
+quantized<uniform<T, float>> from_codes(const Eigen::MatrixBase<Derived>& codes, float scale, T zero_point = T(0)) {
+  static_assert(T::bit_width == 8 && !detail::sub_byte<T>, "lowp::from_codes: an 8-bit integer type (int8, uint8)");
+  using raw = std::conditional_t<std::numeric_limits<T>::is_signed, std::int8_t, std::uint8_t>;
+  static_assert(std::is_same_v<typename Derived::Scalar, raw>,
+                "lowp::from_codes: the codes' scalar must be T's raw integer (int8_t for int8, uint8_t for uint8)");
+  if (!(std::isfinite(scale) && scale > 0.f))
+    throw error("from_codes: scale " + std::to_string(scale) + " is not a positive finite number");
+  const bool symmetric = zero_point.bits() == T(0).bits();
+  quantized<uniform<T, float>> q(
+      std::size_t(codes.rows()), std::size_t(codes.cols()),
+      uniform<T, float>(per_tensor{}, symmetric ? scale_rule(scale::absmax{}) : scale_rule(scale::asymmetric{})));
+  for (Eigen::Index r = 0; r < codes.rows(); ++r)
+    for (Eigen::Index c = 0; c < codes.cols(); ++c) {
+      const raw v = codes(r, c);
+      std::memcpy(q.row_codes(std::size_t(r)) + c, &v, 1);
+    }
+  q.scales()[0] = scale;
+  if (!symmetric) q.zero_points()[0] = zero_point;
+  return q;
+}
+
 /// Dequantizes to a row-major float matrix.
 template <class T, class ScaleT>
 matrix<float> dequantize(const quantized<uniform<T, ScaleT>>& q) {
