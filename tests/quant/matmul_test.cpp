@@ -312,7 +312,8 @@ lowp::matrix<float> block_order_reference(const lowp::matrix<float>& xh, const l
       float acc = 0.f;
       for (Eigen::Index c0 = 0; c0 < xh.cols(); c0 += Eigen::Index(block)) {
         float s = 0.f;
-        for (Eigen::Index i = c0; i < c0 + Eigen::Index(block); ++i) s += float(double(xh(m, i)) * double(wh(n, i)));
+        for (Eigen::Index i = c0; i < std::min(xh.cols(), c0 + Eigen::Index(block)); ++i)
+          s += float(double(xh(m, i)) * double(wh(n, i)));
         acc += s;
       }
       y(m, n) = acc;
@@ -347,6 +348,19 @@ TEST_CASE("MX matmul: block dots in the fixed order of FORMATS.md §2, the same 
   check(mxfp8_e4m3{}, mxfp8_e4m3{});
   check(mxfp8_e5m2{}, mxfp6_e3m2{});
   check(mxfp8_e4m3{}, mxfp6_e2m3{});
+  check(mxint8{}, mxfp8_e5m2{});
+  // the block-float kernel's row tiles (6, then 1…5 left over), a short last block, ragged columns
+  for (int rows : {1, 6, 13}) {
+    const auto Xr = gaussian(rows, 200, 20 + rows), Wr = gaussian(37, 200, 30 + rows);
+    const auto qx = quantize(Xr, mxfp8_e4m3{lowp::pad});  // 200 = 6 blocks of 32 and one of 8
+    const auto qw = quantize(Wr, mxfp8_e5m2{lowp::pad});
+    const auto ref = block_order_reference(dequantize(qx), dequantize(qw), 32);
+    for_each_level([&](simd::isa l) {
+      INFO(rows << " rows at " << simd::name_of(l));
+      CHECK(same_bits(matmul(qx, qw), ref));
+      CHECK(same_bits(matmul(qx, prepack(qw), 2), ref));
+    });
+  }
   CHECK_THROWS_WITH(matmul(quantize(X, mxfp4{}), quantize(gaussian(4, 128, 1), mxfp4{})),
                     Catch::Contains("256") && Catch::Contains("128"));
 }

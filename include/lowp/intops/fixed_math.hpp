@@ -9,10 +9,13 @@
 // Rounding: every result is rounded once by T's Rounding, then T's Overflow applies, as T's
 // operators do (FORMATS.md §7).
 //   - mul, div, sqrt, dot, l2_distance: correctly rounded (the exact result, rounded once).
-//   - exp, log, sin, cos: evaluated in Q62 integer arithmetic with a relative error below 2^-44
-//     (bit_width ≤ 32; 2^-56 above), then rounded once as if exact: correctly rounded except
-//     when the exact value lies within that error of a rounding boundary, and always within one
-//     ulp (faithful). exp(0) = 1, log(1) = 0, sin(0) = 0, cos(0) = 1 exactly.
+//   - exp, log, sin, cos: evaluated in Q62 integer arithmetic, then rounded once as if exact.
+//     Types up to 32 bits: the evaluation error is below 2^-12 of the last unit (exp: 2^-48
+//     relative; log, sin, cos: 2^-45 absolute), so the result is faithful (within one ulp) always
+//     and correctly rounded unless the exact value lies within 2^-12 ulp of a rounding boundary.
+//     Wider types: the error is below 2^-56 relative (exp) or absolute (log, sin, cos), within
+//     one ulp up to 48 bits (tested on fixed<23, 24>), a few ulps for the widest 64-bit types.
+//     exp(0) = 1, log(1) = 0, sin(0) = 0, cos(0) = 1 exactly.
 // Domains (defined results, never UB): x / 0 saturates toward the sign of x and 0 / 0 = 0 (§7);
 // sqrt(x < 0) = 0; log(0) = the lowest value (−∞ saturates, §8), log(x < 0) = 0 (NaN → 0, §8).
 // Stochastic rounding draws its bits from a hash of the operands (seed 0), as T's operators do.

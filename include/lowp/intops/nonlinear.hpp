@@ -191,7 +191,9 @@ scaled<std::int32_t> softmax_with(const Eigen::DenseBase<D>& q, const Exp& ex, i
 }  // namespace detail
 
 /// I-BERT i-exp of q ≤ 0 at scale S ∈ [2^-14, 1]: e^(q·S) ≈ values · scale; q > 0 → lowp::error.
-template <integer_codes D>
+// (NotDeduced: the fixed-point exp<T>(span, span) of fixed_math.hpp is called with an explicit T;
+// here T lands in the pack, never in D, which clang 14 would instantiate as Eigen::DenseBase<T>.)
+template <class... NotDeduced, integer_codes D>
 scaled<std::int32_t> exp(const Eigen::DenseBase<D>& q, double scale) {
   detail::check_scale(scale, 0x1p-14, 1.0, "exp");
   const auto& x = detail::as_int32(q);

@@ -9,10 +9,11 @@
 //    E2M3 × 8) take the exact int8 GEMM kernels of simd/gemm.hpp block by block: Σ P_A·P_B is an
 //    exact int32, and float(D) · (X_A·X_B / factors) is exact (powers of two), so the only roundings
 //    are the fp32 additions of the block sums, in index order;
-//  - FP8 and E3M2 elements: each product P_A·P_B is exact in fp32 (at most 4 + 4 significand bits),
-//    summed in fp32 in element order 0..31 within the block (with or without FMA contraction the
-//    bits are the same, the products being exact), then scaled by X_A·X_B (exact) and added in
-//    block order.
+//  - FP8 and E3M2 elements (either side): each product P_A·P_B is exact in fp32 (at most 4 + 7
+//    significand bits), summed in fp32 in element order 0..31 within the block (with or without
+//    FMA contraction the bits are the same, the products being exact), then scaled by X_A·X_B
+//    (exact) and added in block order: simd::gemm_blocks_f32, whose AVX-512 path keeps a 6-row ×
+//    32-column tile of block sums and outputs in registers (prepack(qw) lays the weights out once).
 //  - NVFP4 × NVFP4: E2M1 × 2 in the int8 kernels per block of 16; each block term
 //    float(D) · (S_bA · S_bB) is exact (a 12-bit integer times an 8-bit product), added in block
 //    order in fp32; the sum is then multiplied by f = 0.25f / S_encA / S_encB (left to right).
@@ -99,6 +100,17 @@ block_operand block_view(const quantized<Scheme>& q) {
 struct fused_weights {
   simd::segmented_b sb;
   std::vector<float> swt;
+  simd::packed_f32 pf;       // float elements: the block-float GEMM's panels
+  std::vector<float> swt_f;  // and its scales, (block, column)
+  void build_float(const block_operand& w) {
+    const std::size_t N = w.rows, K = w.cols, G = w.blocks;
+    pf.pack(N, K, [&](std::size_t n, std::size_t k) {
+      return w.values.empty() ? float(w.ints[n * K + k]) : w.values[n * K + k];
+    });
+    swt_f.assign(G * pf.np, 0.f);
+    for (std::size_t g = 0; g < G; ++g)
+      for (std::size_t n = 0; n < N; ++n) swt_f[g * pf.np + n] = w.scale[n * G + g];
+  }
   void build(const block_operand& w) {
     const std::size_t N = w.rows, K = w.cols, G = w.blocks;
     sb.pack(N, K, w.block, 8, [&](std::size_t n, std::size_t k) { return w.ints[n * K + k]; });
@@ -154,27 +166,23 @@ inline matrix<float> block_product(const block_operand& a, const block_operand& 
         simd::scale_add(out.data() + r * N, acc.data() + r * pb.np, a.scale[r * G + g], sw.data(), N);
     }
   } else {
-    // float elements: per block, products exact in fp32, summed in element order
-    auto value = [](const block_operand& o, std::size_t r, std::size_t c) {
-      return o.values.empty() ? float(o.ints[r * o.cols + c]) : o.values[r * o.cols + c];
-    };
-    std::vector<float> wt(B * N), s(N);
-    for (std::size_t g = 0; g < G; ++g) {
-      const std::size_t c0 = g * B, width = std::min(B, K - c0);
-      for (std::size_t i = 0; i < width; ++i)
-        for (std::size_t n = 0; n < N; ++n) wt[i * N + n] = value(w, n, c0 + i);  // block transposed
-      for (std::size_t n = 0; n < N; ++n) sw[n] = w.scale[n * G + g];
-      for (std::size_t r = 0; r < M; ++r) {
-        std::fill(s.begin(), s.end(), 0.f);
-        for (std::size_t i = 0; i < width; ++i) {
-          const float av = value(a, r, c0 + i);
-          const float* wi = wt.data() + i * N;
-          for (std::size_t n = 0; n < N; ++n) s[n] += av * wi[n];  // exact products, element order
-        }
-        const float sa = a.scale[r * G + g];
-        float* o = out.data() + r * N;
-        for (std::size_t n = 0; n < N; ++n) o[n] += s[n] * (sa * sw[n]);
-      }
+    // float elements: per block, products exact in fp32, summed in element order, then scaled and
+    // added in block order (simd::gemm_blocks_f32: AVX-512 register tiles, or the generic loop)
+    fused_weights local;
+    if (prepared == nullptr || prepared->pf.data.empty()) {
+      local.build_float(w);
+      prepared = &local;
+    }
+    const std::size_t np = prepared->pf.np;
+    std::vector<float> conv;
+    if (a.values.empty()) conv.assign(a.ints.begin(), a.ints.end());  // MXINT8 / E2M1 / E2M3 activations
+    const float* av = a.values.empty() ? conv.data() : a.values.data();
+    if (np == N) {  // straight into the result
+      simd::gemm_blocks_f32(av, M, K, B, a.scale.data(), prepared->pf, prepared->swt_f.data(), out.data(), N, threads);
+    } else {
+      std::vector<float> y(M * np);
+      simd::gemm_blocks_f32(av, M, K, B, a.scale.data(), prepared->pf, prepared->swt_f.data(), y.data(), np, threads);
+      for (std::size_t r = 0; r < M; ++r) std::copy_n(y.data() + r * np, N, out.data() + r * N);
     }
   }
   return out;
@@ -193,6 +201,7 @@ class prepacked_blocks {
       s_enc_ = q.encode_scale();
     }
     if (!w_.ints.empty() && simd::has_fused_gemm()) fused_.build(w_);
+    if (!w_.values.empty()) fused_.build_float(w_);  // FP8 / E3M2 weights: the block-float panels
   }
   std::size_t rows() const { return w_.rows; }
   std::size_t cols() const { return w_.cols; }

@@ -241,7 +241,9 @@ class quantized<S> {
 };
 
 /// Quantizes with a llama.cpp block scheme (bytes equal to llama.cpp's reference quantizer).
-template <class S, class Derived>
+// (NotDeduced: the explicit arguments of quantize<T, ScaleT>(...) for the uniform overload land in
+// the pack, never in Derived, which clang would instantiate as Eigen::MatrixBase<ScaleT>.)
+template <class S, class... NotDeduced, class Derived>
 requires detail::gguf_scheme<S> quantized<S> quantize(const Eigen::MatrixBase<Derived>& m, const S&,
                                                       on_nonfinite nf = on_nonfinite::nan_group) {
   const detail::float_rows x(m);
@@ -268,7 +270,7 @@ requires detail::gguf_scheme<S> matrix<float> dequantize(const quantized<S>& q) 
   return out;
 }
 
-template <class S, class Derived>
+template <class S, class... NotDeduced, class Derived>  // NotDeduced: see quantize above
 requires detail::gguf_scheme<S> matrix<float> fake_quantize(const Eigen::MatrixBase<Derived>& m, const S&,
                                                             on_nonfinite nf = on_nonfinite::nan_group) {
   const detail::float_rows x(m);

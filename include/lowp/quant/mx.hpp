@@ -399,7 +399,9 @@ concept block_scheme = std::is_same_v<Scheme, nvfp4> || requires {
 }  // namespace detail
 
 /// Quantizes a float matrix (any Eigen expression) with an MX scheme or NVFP4.
-template <class Scheme, class Derived>
+// (NotDeduced: the explicit arguments of quantize<T, ScaleT>(...) for the uniform overload land in
+// the pack, never in Derived, which clang would instantiate as Eigen::MatrixBase<ScaleT>.)
+template <class Scheme, class... NotDeduced, class Derived>
 requires detail::block_scheme<Scheme> quantized<Scheme> quantize(const Eigen::MatrixBase<Derived>& m, const Scheme& s,
                                                                  on_nonfinite nf = on_nonfinite::nan_group) {
   const detail::float_rows x(m);
@@ -434,7 +436,7 @@ requires detail::block_scheme<Scheme> matrix<float> dequantize(const quantized<S
 }
 
 /// quantize then dequantize in one pass, nothing packed; equal to dequantize(quantize(m, s)).
-template <class Scheme, class Derived>
+template <class Scheme, class... NotDeduced, class Derived>  // NotDeduced: see quantize above
 requires detail::block_scheme<Scheme> matrix<float> fake_quantize(const Eigen::MatrixBase<Derived>& m, const Scheme& s,
                                                                   on_nonfinite nf = on_nonfinite::nan_group) {
   const detail::float_rows x(m);

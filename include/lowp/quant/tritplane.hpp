@@ -200,7 +200,9 @@ inline void tritplane_decode_row(const std::uint8_t* t1, const std::uint8_t* t2,
 
 }  // namespace detail
 
-template <class S, class Derived>
+// (NotDeduced: the explicit arguments of quantize<T, ScaleT>(...) for the uniform overload land in
+// the pack, never in Derived, which clang would instantiate as Eigen::MatrixBase<ScaleT>.)
+template <class S, class... NotDeduced, class Derived>
 requires std::is_same_v<S, tritplane> quantized<tritplane> quantize(const Eigen::MatrixBase<Derived>& m, const S& s,
                                                                     on_nonfinite nf = on_nonfinite::nan_group) {
   const detail::float_rows x(m);
@@ -226,7 +228,7 @@ inline matrix<float> dequantize(const quantized<tritplane>& q) {
   return out;
 }
 
-template <class S, class Derived>
+template <class S, class... NotDeduced, class Derived>  // NotDeduced: see quantize above
 requires std::is_same_v<S, tritplane> matrix<float> fake_quantize(const Eigen::MatrixBase<Derived>& m, const S& s,
                                                                   on_nonfinite nf = on_nonfinite::nan_group) {
   const detail::float_rows x(m);

@@ -168,6 +168,15 @@ inline void gemm_s8_scalar(const std::int8_t* x, std::size_t m, const packed_b& 
 #if LOWP_HAVE_RUNTIME_X86
 #define LOWP_TARGET_VNNI LOWP_TARGET_AVX512 ",avx512vnni"
 
+/// acc += Σ₄ u·s per 32-bit lane (vpdpbusd: u unsigned bytes, s signed bytes), written as inline asm
+/// with the accumulator in-out: through the intrinsic, g++ 12 copies every accumulator to a fresh
+/// register and back around each vpdpbusd (two moves per multiply-add), which halved the kernel's
+/// throughput. The instruction and its result are the same.
+__attribute__((target(LOWP_TARGET_VNNI), always_inline)) inline __m512i dpbusd(__m512i acc, __m512i u, __m512i s) {
+  __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u), "v"(s));
+  return acc;
+}
+
 /// MR rows × 16·NP columns (NP panels) over the k-steps [q0, q1) on AVX-512 VNNI; xu holds x + 128
 /// as bytes (row stride k4); the tile adds to c when `add`, else overwrites it.
 template <int MR, int NP>
@@ -186,7 +195,7 @@ __attribute__((target(LOWP_TARGET_VNNI))) inline void vnni_tile(const std::uint8
       std::int32_t xv;
       std::memcpy(&xv, xu + std::size_t(r) * k4 + 4 * q, 4);
       const __m512i xb = _mm512_set1_epi32(xv);
-      for (int j = 0; j < NP; ++j) a[r][j] = _mm512_dpbusd_epi32(a[r][j], xb, b[j]);
+      for (int j = 0; j < NP; ++j) a[r][j] = dpbusd(a[r][j], xb, b[j]);
     }
   }
   for (int r = 0; r < MR; ++r)
@@ -220,7 +229,7 @@ __attribute__((target(LOWP_TARGET_VNNI))) inline void vnni_tile_sub(const std::u
         std::int32_t xv;
         std::memcpy(&xv, xu + std::size_t(r) * k4 + 4 * (q + std::size_t(t)), 4);
         const __m512i xb = _mm512_set1_epi32(xv);
-        for (int j = 0; j < NP; ++j) a[r][j] = _mm512_dpbusd_epi32(a[r][j], xb, b[j]);
+        for (int j = 0; j < NP; ++j) a[r][j] = dpbusd(a[r][j], xb, b[j]);
       }
     }
   }
@@ -363,11 +372,11 @@ __attribute__((target(LOWP_TARGET_VNNI))) LOWP_NO_CONTRACT_ATTR inline void vnni
           std::memcpy(&xv, xu + std::size_t(r) * ldx + 4 * (q + std::size_t(t)), 4);
           const __m512i xb = _mm512_set1_epi32(xv);
           if (((q + std::size_t(t)) & 1) == 0) {
-            a[r][0] = _mm512_dpbusd_epi32(a[r][0], xb, w[0]);
-            a[r][1] = _mm512_dpbusd_epi32(a[r][1], xb, w[1]);
+            a[r][0] = dpbusd(a[r][0], xb, w[0]);
+            a[r][1] = dpbusd(a[r][1], xb, w[1]);
           } else {
-            e[r][0] = _mm512_dpbusd_epi32(e[r][0], xb, w[0]);
-            e[r][1] = _mm512_dpbusd_epi32(e[r][1], xb, w[1]);
+            e[r][0] = dpbusd(e[r][0], xb, w[0]);
+            e[r][1] = dpbusd(e[r][1], xb, w[1]);
           }
         }
       }
@@ -482,6 +491,154 @@ inline void gemm_s8(const std::int8_t* x, std::size_t m, const packed_b& b, std:
   std::vector<std::thread> pool;
   for (std::size_t i = 1; i < t; ++i) pool.emplace_back(run, 2 * (pairs * i / t), 2 * (pairs * (i + 1) / t));
   run(0, 2 * (pairs / t));
+  for (auto& th : pool) th.join();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Block-float GEMM (FP8 / FP6 / mixed MX pairs, FORMATS.md §2): per (row, column) and block, the
+// products of the elements (exact in fp32: at most 4 + 7 significand bits) summed in element order,
+// then out += s · (sa · sw), block by block in index order. No step depends on the ISA: the
+// products being exact, an FMA and a multiply-add round the same; the scaling step is a separate
+// multiply and add on every path (no contraction).
+
+/// Weights of the block-float GEMM: element values in panels of 32 columns, each K × 32 floats
+/// (column c of the panel at k·32 + c); columns padded with zeros to a multiple of 32.
+struct packed_f32 {
+  std::size_t n = 0, np = 0, k = 0;
+  std::vector<float> data;
+  template <class F>
+  void pack(std::size_t N, std::size_t K, F&& value) {
+    n = N;
+    k = K;
+    np = (N + 31) / 32 * 32;
+    data.assign(np * K, 0.f);
+    for (std::size_t c = 0; c < N; ++c) {
+      float* p = data.data() + (c / 32) * K * 32 + c % 32;
+      for (std::size_t kk = 0; kk < K; ++kk) p[kk * 32] = value(c, kk);
+    }
+  }
+  const float* panel(std::size_t p) const { return data.data() + p * k * 32; }
+};
+
+namespace detail {
+
+/// The reference order on any ISA, one row and one 32-column panel at a time.
+LOWP_NO_CONTRACT_ATTR inline void blocks_f32_generic(const float* a, std::size_t m, std::size_t K, std::size_t B,
+                                                     const float* sa, const packed_f32& w, const float* swt, float* out,
+                                                     std::size_t ldo, std::size_t p0, std::size_t p1) {
+  LOWP_NO_CONTRACT_BODY
+  const std::size_t G = (K + B - 1) / B;
+  for (std::size_t p = p0; p < p1; ++p) {
+    const float* wp = w.panel(p);
+    for (std::size_t r = 0; r < m; ++r) {
+      float o[32] = {}, s[32];
+      for (std::size_t g = 0; g < G; ++g) {
+        std::fill(s, s + 32, 0.f);
+        for (std::size_t k = g * B; k < std::min(K, g * B + B); ++k) {
+          const float av = a[r * K + k];
+          for (int j = 0; j < 32; ++j) s[j] += av * wp[k * 32 + j];  // exact products, element order
+        }
+        const float sar = sa[r * G + g];
+        const float* sw = swt + g * w.np + p * 32;
+        for (int j = 0; j < 32; ++j) o[j] += s[j] * (sar * sw[j]);
+      }
+      std::copy(o, o + 32, out + r * ldo + p * 32);
+    }
+  }
+}
+
+#if LOWP_HAVE_RUNTIME_X86
+/// MR rows × one 32-column panel in registers: the block sums (2·MR vectors) and the output sums
+/// (2·MR vectors) stay in registers over all of K.
+template <int MR>
+__attribute__((target(LOWP_TARGET_AVX512))) LOWP_NO_CONTRACT_ATTR inline void blocks_f32_tile(
+    const float* a, std::size_t K, std::size_t B, std::size_t G, const float* sa, const float* wp, const float* swt,
+    std::size_t np, float* out, std::size_t ldo) {
+  LOWP_NO_CONTRACT_BODY  // the scaling step stays a multiply and an add, as on the generic path
+      __m512 o[MR][2],
+      s[MR][2];
+  for (int r = 0; r < MR; ++r) o[r][0] = o[r][1] = _mm512_setzero_ps();
+  for (std::size_t g = 0; g < G; ++g) {
+    for (int r = 0; r < MR; ++r) s[r][0] = s[r][1] = _mm512_setzero_ps();
+    const std::size_t k1 = std::min(K, g * B + B);
+    for (std::size_t k = g * B; k < k1; ++k) {
+      const __m512 w0 = _mm512_loadu_ps(wp + k * 32), w1 = _mm512_loadu_ps(wp + k * 32 + 16);
+      for (int r = 0; r < MR; ++r) {
+        const __m512 av = _mm512_set1_ps(a[std::size_t(r) * K + k]);
+        s[r][0] = _mm512_fmadd_ps(av, w0, s[r][0]);  // exact products: the same as multiply, add
+        s[r][1] = _mm512_fmadd_ps(av, w1, s[r][1]);
+      }
+    }
+    const __m512 sw0 = _mm512_loadu_ps(swt + g * np), sw1 = _mm512_loadu_ps(swt + g * np + 16);
+    for (int r = 0; r < MR; ++r) {
+      const __m512 sc = _mm512_set1_ps(sa[std::size_t(r) * G + g]);
+      o[r][0] = _mm512_add_ps(o[r][0], _mm512_mul_ps(s[r][0], _mm512_mul_ps(sc, sw0)));
+      o[r][1] = _mm512_add_ps(o[r][1], _mm512_mul_ps(s[r][1], _mm512_mul_ps(sc, sw1)));
+    }
+  }
+  for (int r = 0; r < MR; ++r) {
+    _mm512_storeu_ps(out + std::size_t(r) * ldo, o[r][0]);
+    _mm512_storeu_ps(out + std::size_t(r) * ldo + 16, o[r][1]);
+  }
+}
+
+__attribute__((target(LOWP_TARGET_AVX512))) inline void blocks_f32_avx512(const float* a, std::size_t m, std::size_t K,
+                                                                          std::size_t B, const float* sa,
+                                                                          const packed_f32& w, const float* swt,
+                                                                          float* out, std::size_t ldo, std::size_t p0,
+                                                                          std::size_t p1) {
+  const std::size_t G = (K + B - 1) / B;
+  for (std::size_t p = p0; p < p1; ++p) {
+    const float* wp = w.panel(p);
+    const float* sw = swt + p * 32;
+    std::size_t r = 0;
+    for (; r + 6 <= m; r += 6)
+      blocks_f32_tile<6>(a + r * K, K, B, G, sa + r * G, wp, sw, w.np, out + r * ldo + p * 32, ldo);
+    const float *ar = a + r * K, *sar = sa + r * G;
+    float* orow = out + r * ldo + p * 32;
+    switch (m - r) {
+      case 5:
+        blocks_f32_tile<5>(ar, K, B, G, sar, wp, sw, w.np, orow, ldo);
+        break;
+      case 4:
+        blocks_f32_tile<4>(ar, K, B, G, sar, wp, sw, w.np, orow, ldo);
+        break;
+      case 3:
+        blocks_f32_tile<3>(ar, K, B, G, sar, wp, sw, w.np, orow, ldo);
+        break;
+      case 2:
+        blocks_f32_tile<2>(ar, K, B, G, sar, wp, sw, w.np, orow, ldo);
+        break;
+      case 1:
+        blocks_f32_tile<1>(ar, K, B, G, sar, wp, sw, w.np, orow, ldo);
+        break;
+      default:
+        break;
+    }
+  }
+}
+#endif
+}  // namespace detail
+
+/// out[r][c] = Σ_g (Σ_{k in block g} a[r][k]·w[c][k]) · (sa[r][g] · swt[g][c]) for r < m, c < w.np,
+/// blocks of B elements (the last one may be shorter), in index order; a is m × K row-major, sa is
+/// m × G, swt is G × w.np (zero beyond the real columns), out has row stride ldo ≥ w.np. The same
+/// bits on every path and thread count (threads > 1 splits the panels).
+inline void gemm_blocks_f32(const float* a, std::size_t m, std::size_t K, std::size_t B, const float* sa,
+                            const packed_f32& w, const float* swt, float* out, std::size_t ldo,
+                            std::size_t threads = 1) {
+  auto run = [&](std::size_t p0, std::size_t p1) {
+#if LOWP_HAVE_RUNTIME_X86
+    if (active_isa() == isa::avx512) return detail::blocks_f32_avx512(a, m, K, B, sa, w, swt, out, ldo, p0, p1);
+#endif
+    detail::blocks_f32_generic(a, m, K, B, sa, w, swt, out, ldo, p0, p1);
+  };
+  const std::size_t panels = w.np / 32;
+  const std::size_t t = std::max<std::size_t>(1, std::min(threads, panels));
+  if (t == 1) return run(0, panels);
+  std::vector<std::thread> pool;
+  for (std::size_t i = 1; i < t; ++i) pool.emplace_back(run, panels * i / t, panels * (i + 1) / t);
+  run(0, panels / t);
   for (auto& th : pool) th.join();
 }
 
