@@ -15,6 +15,8 @@
 #include <lowp/intops/fixed_math.hpp>
 #include <lowp/simd/dispatch.hpp>
 
+#include "../support/levels.hpp"
+
 namespace {
 
 using lowp::int128;
@@ -22,17 +24,7 @@ using lowp::uint128;
 namespace ro = lowp::rounding;
 namespace ov = lowp::overflow;
 
-template <class F>
-void for_each_level(F&& f) {
-  using lowp::simd::isa;
-  const isa saved = lowp::simd::max_isa();
-  for (isa l : {isa::scalar, isa::sse2, isa::avx2, isa::avx512}) {
-    if (int(l) > int(lowp::simd::cpu_isa())) continue;
-    lowp::simd::set_max_isa(l);
-    f(l);
-  }
-  lowp::simd::set_max_isa(saved);
-}
+using support::for_each_level;
 
 /// Random raw codes of T plus its edges (0, ±1, extremes, powers of two).
 template <class T>

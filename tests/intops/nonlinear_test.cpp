@@ -12,20 +12,12 @@
 #include <lowp/intops/nonlinear.hpp>
 #include <lowp/simd/dispatch.hpp>
 
+#include "../support/levels.hpp"
+
 namespace {
 namespace io = lowp::intops;
 
-template <class F>
-void for_each_level(F&& f) {
-  using lowp::simd::isa;
-  const isa saved = lowp::simd::max_isa();
-  for (isa l : {isa::scalar, isa::sse2, isa::avx2, isa::avx512}) {
-    if (int(l) > int(lowp::simd::cpu_isa())) continue;
-    lowp::simd::set_max_isa(l);
-    f(l);
-  }
-  lowp::simd::set_max_isa(saved);
-}
+using support::for_each_level;
 
 double gelu_ref(double x) { return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))); }
 

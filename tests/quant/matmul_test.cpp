@@ -10,6 +10,8 @@
 #include <random>
 #include <vector>
 
+#include "../support/levels.hpp"
+
 namespace {
 
 using i128 = lowp::int128;  // core/bits.hpp
@@ -65,17 +67,7 @@ bool same_bits(const lowp::matrix<float>& a, const lowp::matrix<float>& b) {
          std::memcmp(a.data(), b.data(), sizeof(float) * std::size_t(a.size())) == 0;
 }
 
-template <class F>
-void for_each_level(F&& f) {
-  using lowp::simd::isa;
-  const isa saved = lowp::simd::max_isa();
-  for (isa l : {isa::scalar, isa::sse2, isa::avx2, isa::avx512}) {
-    if (int(l) > int(lowp::simd::cpu_isa())) continue;
-    lowp::simd::set_max_isa(l);
-    f(l);
-  }
-  lowp::simd::set_max_isa(saved);
-}
+using support::for_each_level;
 
 }  // namespace
 
