@@ -392,6 +392,45 @@ TEST_CASE("NVFP4 matmul: exact block terms, block order, then 0.25 / S_encA / S_
   CHECK((y.cast<double>() - ref).cwiseAbs().maxCoeff() <= 1e-5 * ref.cwiseAbs().maxCoeff());
 }
 
+TEST_CASE("requantize: the vectorised loops give d.apply's bits at every ISA level", "[dyadic][dispatch]") {
+  std::mt19937 rng(17);
+  lowp::matrix<std::int32_t> acc(9, 67);
+  const std::int32_t edges[] = {0, 1, -1, INT32_MIN, INT32_MAX, INT32_MIN + 1, 1 << 30, -(1 << 30), 12345, -12345};
+  for (Eigen::Index i = 0; i < acc.size(); ++i) acc.data()[i] = i < 10 ? edges[i] : std::int32_t(rng() >> (rng() % 32));
+  std::vector<lowp::dyadic> per;
+  for (int c = 0; c < 67; ++c)  // multipliers below and above 1 (left shifts that wrap), ties, tiny
+    per.push_back(lowp::dyadic::from_real(std::ldexp(1.0 + (c % 7) / 7.0, (c % 45) - 36)));
+  per[3] = lowp::dyadic::from_real(0.5);
+  per[4] = lowp::dyadic{std::numeric_limits<std::int32_t>::min(), 0};  // SRDHM's saturating case
+  for (const lowp::dyadic& d : {per[0], per[3], per[4], per[40], per[66], lowp::dyadic::from_real(3.75)}) {
+    for_each_level([&](lowp::simd::isa l) {
+      INFO(lowp::simd::name_of(l) << " multiplier " << d.multiplier << " shift " << d.shift);
+      const auto q8 = lowp::requantize(acc, d, -3);
+      const auto q32 = lowp::requantize<std::int32_t>(acc, d, 0);
+      std::size_t bad = 0;
+      for (Eigen::Index i = 0; i < acc.size(); ++i) {
+        const std::int64_t want = std::int64_t(d.apply(acc.data()[i]));
+        bad += q32.data()[i] != want;
+        bad += q8.data()[i] != std::clamp<std::int64_t>(want - 3, -128, 127);
+      }
+      CHECK(bad == 0);
+    });
+  }
+  for_each_level([&](lowp::simd::isa l) {
+    INFO(lowp::simd::name_of(l));
+    const auto u = lowp::requantize<std::uint8_t>(acc, per, 100);
+    std::size_t bad = 0;
+    for (Eigen::Index r = 0; r < acc.rows(); ++r)
+      for (Eigen::Index c = 0; c < acc.cols(); ++c)
+        bad += u(r, c) != std::clamp<std::int64_t>(std::int64_t(per[std::size_t(c)].apply(acc(r, c))) + 100, 0, 255);
+    CHECK(bad == 0);
+  });
+  // a column-major expression and an empty matrix
+  const Eigen::MatrixXi cm = acc.cast<int>();
+  CHECK((lowp::requantize(cm, per[3], 0).array() == lowp::requantize(acc, per[3], 0).array()).all());
+  CHECK(lowp::requantize(lowp::matrix<std::int32_t>(0, 0), std::vector<lowp::dyadic>{}, 0).size() == 0);
+}
+
 TEST_CASE("from_codes wraps requantized codes for the next matmul", "[matmul][from_codes]") {
   lowp::matrix<std::int8_t> a(3, 5);
   lowp::matrix<std::uint8_t> u(2, 5);

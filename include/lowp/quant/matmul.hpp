@@ -34,6 +34,7 @@
 #include "lowp/quant/matrix.hpp"
 #include "lowp/quant/uniform.hpp"
 #include "lowp/simd/gemm.hpp"
+#include "lowp/simd/loop.hpp"
 
 namespace lowp {
 
@@ -351,32 +352,92 @@ matrix<float> matmul(const Eigen::MatrixBase<Derived>& x, const prepacked<TW, SW
   return matmul(qx, pw, threads);
 }
 
-/// Requantizes int32 accumulators to Out (int8 or uint8): clamp(d.apply(acc) + zero_point)
-/// (TFLite MultiplyByQuantizedMultiplier, then the output zero point, then saturation).
+namespace detail {
+/// dyadic::apply (TFLite's MultiplyByQuantizedMultiplier) written without branches so that the
+/// loop clones vectorise it: the same operations (the left shift wraps, SRDHM with its nudge and
+/// truncating division by 2^31, RoundingDivideByPOT), so the same bits (the tests compare).
+LOWP_INLINE_BODY inline std::int32_t apply_dyadic(std::int32_t x, std::int32_t m, int left, int right) {
+  const std::int32_t a = std::int32_t(std::uint32_t(x) << left);
+  const std::int64_t ab = std::int64_t(a) * std::int64_t(m);
+  const std::int64_t v = ab + (ab >= 0 ? (std::int64_t(1) << 30) : (1 - (std::int64_t(1) << 30)));
+  std::int64_t q = (v + ((v >> 63) & ((std::int64_t(1) << 31) - 1))) >> 31;  // v / 2^31, truncated
+  constexpr std::int64_t min32 = std::numeric_limits<std::int32_t>::min();
+  q = ((std::int64_t(a) == min32) & (std::int64_t(m) == min32)) ? -(min32 + 1) : q;  // SRDHM's saturating case
+  // (compared in int64, as q: masks of two widths in one select do not vectorise with g++ 12)
+  const std::int32_t s = std::int32_t(q);
+  const std::int32_t mask = std::int32_t((std::uint32_t(1) << right) - 1u);  // right ≤ 31
+  const std::int32_t rem = s & mask, thr = (mask >> 1) + std::int32_t(s < 0);
+  return (s >> right) + std::int32_t(rem > thr);
+}
+
+/// The rows of any int32 Eigen expression, row-major (no copy when it already is lowp::matrix).
+template <class Derived>
+decltype(auto) int32_rows(const Eigen::MatrixBase<Derived>& acc) {
+  static_assert(std::is_same_v<typename Derived::Scalar, std::int32_t>, "lowp::requantize: accumulators are int32");
+  if constexpr (std::is_same_v<Derived, matrix<std::int32_t>>)
+    return static_cast<const matrix<std::int32_t>&>(acc.derived());
+  else
+    return matrix<std::int32_t>(acc.derived());
+}
+
+/// out = clamp(apply(acc) + zero_point) with one (per-tensor) or one per column (per-channel)
+/// multiplier and shift, in the ISA's loop clones.
+template <class Out>
+void requantize_rows(const matrix<std::int32_t>& a, const std::vector<std::int32_t>& m, const std::vector<int>& left,
+                     const std::vector<int>& right, std::int32_t zero_point, matrix<Out>& out) {
+  const std::size_t cols = std::size_t(a.cols());
+  if (cols == 0 || a.rows() == 0) return;
+  const bool per_column = m.size() > 1;
+  const std::int32_t* pm = m.data();
+  const int *pl = left.data(), *pr = right.data();
+  constexpr std::int64_t lo = std::numeric_limits<Out>::min(), hi = std::numeric_limits<Out>::max();
+  for (Eigen::Index r = 0; r < a.rows(); ++r) {
+    const std::int32_t* in = a.data() + r * a.cols();
+    Out* o = out.data() + r * out.cols();
+    if (per_column) {
+      simd::for_each_index(cols, [=](std::size_t c) LOWP_INLINE_BODY {
+        const std::int64_t v = std::int64_t(apply_dyadic(in[c], pm[c], pl[c], pr[c])) + zero_point;
+        o[c] = Out(std::min(std::max(v, lo), hi));
+      });
+    } else {
+      const std::int32_t m0 = pm[0];
+      const int l0 = pl[0], r0 = pr[0];
+      simd::for_each_index(cols, [=](std::size_t c) LOWP_INLINE_BODY {
+        const std::int64_t v = std::int64_t(apply_dyadic(in[c], m0, l0, r0)) + zero_point;
+        o[c] = Out(std::min(std::max(v, lo), hi));
+      });
+    }
+  }
+}
+}  // namespace detail
+
+/// Requantizes int32 accumulators to Out (int8 or uint8, or any wider integer type):
+/// clamp(d.apply(acc) + zero_point) (TFLite MultiplyByQuantizedMultiplier, then the output zero
+/// point, then saturation), vectorised per ISA level with the same bits.
 template <class Out = std::int8_t, class Derived>
 matrix<Out> requantize(const Eigen::MatrixBase<Derived>& acc, const dyadic& d, std::int32_t zero_point) {
-  static_assert(std::is_same_v<typename Derived::Scalar, std::int32_t>, "lowp::requantize: accumulators are int32");
-  matrix<Out> out(acc.rows(), acc.cols());
-  for (Eigen::Index r = 0; r < acc.rows(); ++r)
-    for (Eigen::Index c = 0; c < acc.cols(); ++c) {
-      const std::int64_t v = std::int64_t(d.apply(acc(r, c))) + zero_point;
-      out(r, c) = Out(std::clamp<std::int64_t>(v, std::numeric_limits<Out>::min(), std::numeric_limits<Out>::max()));
-    }
+  const auto& a = detail::int32_rows(acc);
+  matrix<Out> out(a.rows(), a.cols());
+  detail::requantize_rows<Out>(a, {d.multiplier}, {d.shift > 0 ? d.shift : 0}, {d.shift > 0 ? 0 : -d.shift}, zero_point,
+                               out);
   return out;
 }
 /// Per-channel requantization: one dyadic per output column.
 template <class Out = std::int8_t, class Derived>
 matrix<Out> requantize(const Eigen::MatrixBase<Derived>& acc, const std::vector<dyadic>& d, std::int32_t zero_point) {
-  static_assert(std::is_same_v<typename Derived::Scalar, std::int32_t>, "lowp::requantize: accumulators are int32");
   if (d.size() != std::size_t(acc.cols()))
     throw error("requantize: " + std::to_string(d.size()) + " multipliers for " + std::to_string(acc.cols()) +
                 " columns");
-  matrix<Out> out(acc.rows(), acc.cols());
-  for (Eigen::Index r = 0; r < acc.rows(); ++r)
-    for (Eigen::Index c = 0; c < acc.cols(); ++c) {
-      const std::int64_t v = std::int64_t(d[std::size_t(c)].apply(acc(r, c))) + zero_point;
-      out(r, c) = Out(std::clamp<std::int64_t>(v, std::numeric_limits<Out>::min(), std::numeric_limits<Out>::max()));
-    }
+  const auto& a = detail::int32_rows(acc);
+  std::vector<std::int32_t> m(d.size());
+  std::vector<int> left(d.size()), right(d.size());
+  for (std::size_t c = 0; c < d.size(); ++c) {
+    m[c] = d[c].multiplier;
+    left[c] = d[c].shift > 0 ? d[c].shift : 0;
+    right[c] = d[c].shift > 0 ? 0 : -d[c].shift;
+  }
+  matrix<Out> out(a.rows(), a.cols());
+  detail::requantize_rows<Out>(a, m, left, right, zero_point, out);
   return out;
 }
 
