@@ -431,6 +431,32 @@ TEST_CASE("requantize: the vectorised loops give d.apply's bits at every ISA lev
   CHECK(lowp::requantize(lowp::matrix<std::int32_t>(0, 0), std::vector<lowp::dyadic>{}, 0).size() == 0);
 }
 
+TEST_CASE("shift_round on matrices: the scalar function's bits at every ISA level", "[dyadic][dispatch]") {
+  std::mt19937 rng(23);
+  lowp::matrix<std::int32_t> x(5, 70);
+  const std::int32_t edges[] = {0, 1, -1, 2, -2, 3, -3, INT32_MIN, INT32_MAX, 6, -6, 1 << 20, -(1 << 20)};
+  for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = i < 13 ? edges[i] : std::int32_t(rng() >> (rng() % 32));
+  std::vector<int> per(70);
+  for (int c = 0; c < 70; ++c) per[std::size_t(c)] = c - 35;  // −35 … 34: saturating multiplies, divides beyond 31
+  for_each_level([&](lowp::simd::isa l) {
+    INFO(lowp::simd::name_of(l));
+    for (int s : {-40, -32, -5, -1, 0, 1, 2, 7, 31, 40}) {
+      const auto y = lowp::shift_round(x, s);
+      std::size_t bad = 0;
+      for (Eigen::Index i = 0; i < x.size(); ++i) bad += y.data()[i] != lowp::shift_round(x.data()[i], s);
+      CHECK(bad == 0);
+    }
+    const auto y = lowp::shift_round(x, per);
+    std::size_t bad = 0;
+    for (Eigen::Index r = 0; r < x.rows(); ++r)
+      for (Eigen::Index c = 0; c < x.cols(); ++c) bad += y(r, c) != lowp::shift_round(x(r, c), per[std::size_t(c)]);
+    CHECK(bad == 0);
+  });
+  CHECK(lowp::shift_round(std::int32_t(5), 1) == 3);  // 2.5 → 3, half away from zero
+  CHECK(lowp::shift_round(std::int32_t(-5), 1) == -3);
+  CHECK_THROWS_AS(lowp::shift_round(x, std::vector<int>(3, 1)), lowp::error);
+}
+
 TEST_CASE("from_codes wraps requantized codes for the next matmul", "[matmul][from_codes]") {
   lowp::matrix<std::int8_t> a(3, 5);
   lowp::matrix<std::uint8_t> u(2, 5);

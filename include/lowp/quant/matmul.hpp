@@ -451,4 +451,43 @@ constexpr std::int32_t shift_round(std::int32_t x, int s) {
                                                         : std::int32_t(v);
 }
 
+/// shift_round on every element of an int32 matrix (any Eigen expression), one shift s per
+/// tensor, or one per column; vectorised per ISA level, the same bits as the scalar function.
+template <class Derived>
+matrix<std::int32_t> shift_round(const Eigen::MatrixBase<Derived>& x, const std::vector<int>& s) {
+  const auto& a = detail::int32_rows(x);
+  if (s.size() != 1 && s.size() != std::size_t(a.cols()))
+    throw error("shift_round: " + std::to_string(s.size()) + " shifts for " + std::to_string(a.cols()) + " columns");
+  matrix<std::int32_t> out(a.rows(), a.cols());
+  if (a.size() == 0) return out;
+  // per column: e = min(s, 31) ≥ 0 divides (RoundingDivideByPOT), l = min(−s, 32) > 0 multiplies
+  std::vector<int> e(s.size()), l(s.size());
+  for (std::size_t c = 0; c < s.size(); ++c) {
+    e[c] = s[c] >= 0 ? std::min(s[c], 31) : 0;
+    l[c] = s[c] >= 0 ? 0 : std::min(-s[c], 32);
+  }
+  const bool per_column = s.size() > 1;
+  const int *pe = e.data(), *pl = l.data();
+  for (Eigen::Index r = 0; r < a.rows(); ++r) {
+    const std::int32_t* in = a.data() + r * a.cols();
+    std::int32_t* o = out.data() + r * a.cols();
+    simd::for_each_index(std::size_t(a.cols()), [=](std::size_t c) LOWP_INLINE_BODY {
+      const std::size_t k = per_column ? c : 0;
+      const std::int32_t v = in[c];
+      const std::int32_t mask = std::int32_t((std::uint32_t(1) << pe[k]) - 1u);
+      const std::int32_t down = (v >> pe[k]) + std::int32_t((v & mask) > (mask >> 1) + std::int32_t(v < 0));
+      const std::int64_t up = std::int64_t(v) * (std::int64_t(1) << pl[k]);
+      const std::int64_t sat =
+          std::min<std::int64_t>(std::max<std::int64_t>(up, std::numeric_limits<std::int32_t>::min()),
+                                 std::numeric_limits<std::int32_t>::max());
+      o[c] = pl[k] > 0 ? std::int32_t(sat) : down;
+    });
+  }
+  return out;
+}
+template <class Derived>
+matrix<std::int32_t> shift_round(const Eigen::MatrixBase<Derived>& x, int s) {
+  return shift_round(x, std::vector<int>{s});
+}
+
 }  // namespace lowp
