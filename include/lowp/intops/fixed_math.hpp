@@ -366,6 +366,33 @@ LOWP_FIXED_MUL_KERNEL(mul_avx2, LOWP_TARGET_AVX2, __m256i, 32, load256, store256
 #endif
 #endif
 
+/// Whether a truncated magnitude (last unit odd when `odd`; the rest: inexact, above one half,
+/// exactly one half) steps up one unit under mode R: lowp::detail::round_up's rules (FORMATS.md §6)
+/// with non-short-circuit operators, so that the callers' loops vectorise.
+template <class R>
+LOWP_INLINE_BODY constexpr bool rounds_up(bool neg, bool odd, bool inexact, bool above, bool tie) {
+  if constexpr (std::is_same_v<R, rounding::nearest_even>)
+    return above | (tie & odd);
+  else if constexpr (std::is_same_v<R, rounding::nearest_away>)
+    return above | tie;
+  else if constexpr (std::is_same_v<R, rounding::nearest_up>)
+    return above | (tie & !neg);
+  else if constexpr (std::is_same_v<R, rounding::nearest_down>)
+    return above | (tie & neg);
+  else if constexpr (std::is_same_v<R, rounding::nearest_zero>)
+    return above;
+  else if constexpr (std::is_same_v<R, rounding::toward_zero>)
+    return false;
+  else if constexpr (std::is_same_v<R, rounding::toward_positive>)
+    return inexact & !neg;
+  else if constexpr (std::is_same_v<R, rounding::toward_negative>)
+    return inexact & neg;
+  else {
+    static_assert(std::is_same_v<R, rounding::to_odd>, "lowp::intops: deterministic rounding modes only here");
+    return inexact & !odd;
+  }
+}
+
 /// Rounds a truncated magnitude t < 2^62 of sign `neg` (the rest: inexact, above one half, exactly
 /// one half) by T's mode and applies T's overflow: the rules of lowp::detail::round_up (FORMATS.md
 /// §6) written branch-free, so that they vectorise; the tests compare the two.
@@ -373,27 +400,7 @@ template <class T>
 LOWP_INLINE_BODY constexpr typename T::raw_type finish(bool neg, std::int64_t t, bool inexact, bool above, bool tie) {
   using R = typename T::rounding_type;
   const bool odd = (t & 1) != 0;
-  bool up = false;
-  if constexpr (std::is_same_v<R, rounding::nearest_even>)
-    up = above | (tie & odd);
-  else if constexpr (std::is_same_v<R, rounding::nearest_away>)
-    up = above | tie;
-  else if constexpr (std::is_same_v<R, rounding::nearest_up>)
-    up = above | (tie & !neg);
-  else if constexpr (std::is_same_v<R, rounding::nearest_down>)
-    up = above | (tie & neg);
-  else if constexpr (std::is_same_v<R, rounding::nearest_zero>)
-    up = above;
-  else if constexpr (std::is_same_v<R, rounding::toward_zero>)
-    up = false;
-  else if constexpr (std::is_same_v<R, rounding::toward_positive>)
-    up = inexact & !neg;
-  else if constexpr (std::is_same_v<R, rounding::toward_negative>)
-    up = inexact & neg;
-  else {
-    static_assert(std::is_same_v<R, rounding::to_odd>, "finish: deterministic modes only");
-    up = inexact & !odd;
-  }
+  const bool up = rounds_up<R>(neg, odd, inexact, above, tie);
   const std::int64_t m = t + std::int64_t(up);
   return overflow_int64<T>(neg ? -m : m);
 }
@@ -425,27 +432,7 @@ LOWP_INLINE_BODY inline T div_fast(T x, T y) {
   const bool inexact = r != 0, above = twice > den, tie = twice == den;
   const double half_t = t * 0.5;
   const bool odd = half_t != double(std::int64_t(half_t));  // in doubles: mixed masks do not vectorise
-  bool up = false;
-  if constexpr (std::is_same_v<R, rounding::nearest_even>)
-    up = above | (tie & odd);
-  else if constexpr (std::is_same_v<R, rounding::nearest_away>)
-    up = above | tie;
-  else if constexpr (std::is_same_v<R, rounding::nearest_up>)
-    up = above | (tie & !neg);
-  else if constexpr (std::is_same_v<R, rounding::nearest_down>)
-    up = above | (tie & neg);
-  else if constexpr (std::is_same_v<R, rounding::nearest_zero>)
-    up = above;
-  else if constexpr (std::is_same_v<R, rounding::toward_zero>)
-    up = false;
-  else if constexpr (std::is_same_v<R, rounding::toward_positive>)
-    up = inexact & !neg;
-  else if constexpr (std::is_same_v<R, rounding::toward_negative>)
-    up = inexact & neg;
-  else {
-    static_assert(std::is_same_v<R, rounding::to_odd>, "div_fast: deterministic modes only");
-    up = inexact & !odd;
-  }
+  const bool up = rounds_up<R>(neg, odd, inexact, above, tie);
   const double v = (t + (up ? 1.0 : 0.0)) * (neg ? -1.0 : 1.0);
   constexpr double lo = double(T::range.lo), hi = double(T::range.hi);
   using raw = typename T::raw_type;
