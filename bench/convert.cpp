@@ -107,7 +107,7 @@ void decode(benchmark::State& st) {
   const std::size_t n = std::size_t(st.range(0));
   auto& b = bufs(n);
   for (auto _ : st) {
-    lowp::simd::decode<A>(codes_of<T>(b), b.back.data(), n);
+    lowp::simd::decode<A>(codes_of<T>(b), b.back.data(), n, lowp::overflow::propagate{});
     benchmark::ClobberMemory();
   }
   report(st, n);

@@ -147,13 +147,17 @@ void all_paths() {
                  T::from_unpacked(lowp::unpack(part[i]), stochastic{9, 100}, saturate{}, i).bits();
       }
     }
-    // decode: every code, bit for bit (NaN payloads included)
+    // decode: every code, bit for bit (NaN payloads and signs included); an infinite code follows
+    // the overflow tag as the scalar conversion does (propagate: Inf, saturate: ±FLT_MAX)
     std::vector<T> codes;
     for (std::uint32_t c = 0; c < (1u << T::bit_width); ++c) codes.push_back(T::from_bits(typename T::storage_type(c)));
     for (std::size_t start = 0; start < 3; ++start) {
       std::vector<float> out(codes.size());
-      lowp::simd::decode<A>(codes.data() + start, out.data(), codes.size() - start);
+      lowp::simd::decode<A>(codes.data() + start, out.data(), codes.size() - start, propagate{});
       for (std::size_t i = 0; i + start < codes.size(); ++i) bad += bits_of(out[i]) != bits_of(float(codes[start + i]));
+      lowp::simd::decode<A>(codes.data() + start, out.data(), codes.size() - start, saturate{});
+      for (std::size_t i = 0; i + start < codes.size(); ++i)
+        bad += bits_of(out[i]) != bits_of(lowp::convert<float>(codes[start + i], nearest_even{}, saturate{}));
     }
   });
   CHECK(bad == 0);

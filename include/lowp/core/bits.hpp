@@ -12,6 +12,8 @@
 #include <limits>
 #include <type_traits>
 
+#include "lowp/core/fp.hpp"
+
 namespace lowp {
 
 __extension__ typedef unsigned __int128 uint128;  // GCC and clang on x86-64

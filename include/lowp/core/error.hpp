@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "lowp/core/fp.hpp"
+
 namespace lowp {
 
 /// Thrown for bad input: a shape or group size that does not fit, an empty matrix, a scale

@@ -8,6 +8,8 @@
 #include <array>
 #include <cstdint>
 
+#include "lowp/core/fp.hpp"
+
 namespace lowp {
 
 /// Philox4x32 with 10 rounds: counter (4 words) and key (2 words) in, 4 words out.

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "lowp/core/fp.hpp"
+
 namespace lowp {
 
 namespace rounding {

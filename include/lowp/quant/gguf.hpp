@@ -18,7 +18,16 @@
 //          hold elements m + 32n of the first 160, qs[32..47] elements 160 + m + 16n, qh[j] the
 //          elements 240 + j + 4n (n < 4) times 3
 // Rows must hold a whole number of blocks (llama.cpp's rule): otherwise lowp::error.
+// Where llama.cpp's C has no defined result, lowp defines one (spec §5), without changing any byte
+// llama.cpp defines: when 1/d overflows float (d below 2^-128) elements are scaled as x / d, and
+// every float is clamped to the code range before its integer conversion.
+// Scales that do not fit float16 keep llama.cpp's bytes but are counted, never silent: a d beyond
+// 65504 is stored as ±Inf (the block decodes to Inf / NaN) and counted by overflowed_scales(); a
+// nonzero d below float16's smallest subnormal is stored as 0 (the block decodes to zeros) and
+// counted by underflowed_scales(). With on_nonfinite::error, an overflowing scale (like a NaN or
+// Inf input) throws lowp::error naming the row, the block and the limit.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -28,6 +37,7 @@
 #include <vector>
 
 #include "lowp/core/error.hpp"
+#include "lowp/core/fp.hpp"
 #include "lowp/core/tags.hpp"
 #include "lowp/format/convert.hpp"
 #include "lowp/format/minifloat.hpp"
@@ -64,9 +74,17 @@ template <class S>
 concept gguf_scheme =
     std::is_same_v<S, q8_0> || std::is_same_v<S, q4_0> || std::is_same_v<S, tq1_0> || std::is_same_v<S, tq2_0>;
 
-inline void put_f16(std::uint8_t* p, float v) {
-  const std::uint16_t h = convert<float16>(v, rounding::nearest_even{}, overflow::propagate{}).bits();
-  std::memcpy(p, &h, 2);  // little-endian, as ggml_fp16_t on x86-64 / AArch64
+/// What storing a block's d did: fitted float16, overflowed to ±Inf, or underflowed to 0.
+enum class scale_fit : std::uint8_t { ok, overflow, underflow };
+
+/// d rounded to float16 (nearest even, as GGML_FP32_TO_FP16), stored little-endian at p.
+inline scale_fit put_f16(std::uint8_t* p, float v) {
+  const float16 h = convert<float16>(v, rounding::nearest_even{}, overflow::propagate{});
+  const std::uint16_t bits = h.bits();
+  std::memcpy(p, &bits, 2);  // little-endian, as ggml_fp16_t on x86-64 / AArch64
+  if (std::isfinite(v) && h.is_inf()) return scale_fit::overflow;
+  if (v != 0.f && float(h) == 0.f) return scale_fit::underflow;
+  return scale_fit::ok;
 }
 inline float get_f16(const std::uint8_t* p) {
   std::uint16_t h;
@@ -78,6 +96,9 @@ inline float block_amax(const float* x, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) a = std::max(a, std::fabs(x[i]));  // the block is finite here
   return a;
 }
+/// x · id, llama.cpp's scaling; x / d where id = 1/d overflowed (d < 2^-128), where llama.cpp's
+/// product would be ±Inf or NaN and its integer conversion undefined (spec §5).
+inline float scale_by(float x, float d, float id) { return std::isfinite(id) ? x * id : x / d; }
 
 /// A block holding NaN or Inf: codes 0 and d = NaN, so the whole block decodes to NaN
 /// (FORMATS.md §8; llama.cpp leaves this case undefined).
@@ -95,18 +116,19 @@ bool nonfinite_block(const float* x, std::uint8_t* y) {
 /// ⌈q·256/243⌉ of five (or four, shifted) base-3 digits: the TQ1_0 byte.
 inline std::uint8_t tq1_byte(unsigned q) { return std::uint8_t((q * 256 + 242) / 243); }
 
-inline void quantize_block(const float* x, std::uint8_t* y, q8_0) {
+inline scale_fit quantize_block(const float* x, std::uint8_t* y, q8_0) {
   const float d = block_amax(x, 32) / 127;
   const float id = d != 0.f ? 1.0f / d : 0.0f;
-  put_f16(y, d);
-  for (int j = 0; j < 32; ++j) y[2 + j] = std::uint8_t(std::int8_t(std::roundf(x[j] * id)));  // half away
+  for (int j = 0; j < 32; ++j)  // roundf: half away from zero; the clamp only acts where 1/d overflowed
+    y[2 + j] = std::uint8_t(std::int8_t(std::clamp(std::roundf(scale_by(x[j], d, id)), -127.f, 127.f)));
+  return put_f16(y, d);
 }
 inline void dequantize_block(const std::uint8_t* y, float* x, q8_0) {
   const float d = get_f16(y);
   for (int j = 0; j < 32; ++j) x[j] = float(std::int8_t(y[2 + j])) * d;
 }
 
-inline void quantize_block(const float* x, std::uint8_t* y, q4_0) {
+inline scale_fit quantize_block(const float* x, std::uint8_t* y, q4_0) {
   float amax = 0.f, max = 0.f;
   for (int j = 0; j < 32; ++j) {
     if (amax < std::fabs(x[j])) {  // the first element of largest magnitude, with its sign
@@ -116,12 +138,13 @@ inline void quantize_block(const float* x, std::uint8_t* y, q4_0) {
   }
   const float d = max / -8;
   const float id = d != 0.f ? 1.0f / d : 0.0f;
-  put_f16(y, d);
-  for (int j = 0; j < 16; ++j) {
-    const int q0 = std::min(15, int(std::int8_t(x[j] * id + 8.5f)));  // (int8_t) truncates
-    const int q1 = std::min(15, int(std::int8_t(x[j + 16] * id + 8.5f)));
-    y[2 + j] = std::uint8_t(q0 | (q1 << 4));
-  }
+  // (int8_t)(x * id + 8.5f), min 15: the product rounded before + 8.5f, as the C expression reads
+  // without contraction (spec §10); the clamp to [0, 16] only acts where 1/d overflowed
+  auto code = [&](float v) {
+    return std::min(15, int(std::int8_t(std::clamp(rounded(scale_by(v, d, id)) + 8.5f, 0.f, 16.f))));
+  };
+  for (int j = 0; j < 16; ++j) y[2 + j] = std::uint8_t(code(x[j]) | (code(x[j + 16]) << 4));
+  return put_f16(y, d);
 }
 inline void dequantize_block(const std::uint8_t* y, float* x, q4_0) {
   const float d = get_f16(y);
@@ -131,18 +154,23 @@ inline void dequantize_block(const std::uint8_t* y, float* x, q4_0) {
   }
 }
 
-inline void quantize_block(const float* x, std::uint8_t* y, tq2_0) {
+/// The ternary code t + 1 of x at scale d = amax (|x / d| ≤ 1; lroundf: half away from zero).
+inline unsigned trit_code(float x, float d, float id) {
+  return unsigned(std::lroundf(std::clamp(scale_by(x, d, id), -1.f, 1.f)) + 1);
+}
+
+inline scale_fit quantize_block(const float* x, std::uint8_t* y, tq2_0) {
   const float d = block_amax(x, 256);
   const float id = d != 0.f ? 1.0f / d : 0.0f;
   for (int j = 0; j < 64; j += 32) {
     for (int m = 0; m < 32; ++m) {
       unsigned q = 0;
-      for (int n = 0; n < 4; ++n) q += unsigned((std::lroundf(x[m + n * 32] * id) + 1) & 3) << (2 * n);
+      for (int n = 0; n < 4; ++n) q += (trit_code(x[m + n * 32], d, id) & 3) << (2 * n);
       y[j + m] = std::uint8_t(q);
     }
     x += 128;
   }
-  put_f16(y + 64, d);
+  return put_f16(y + 64, d);
 }
 inline void dequantize_block(const std::uint8_t* y, float* x, tq2_0) {
   const float d = get_f16(y + 64);
@@ -151,10 +179,10 @@ inline void dequantize_block(const std::uint8_t* y, float* x, tq2_0) {
       for (int m = 0; m < 32; ++m) *x++ = float(int((y[j + m] >> (2 * l)) & 3) - 1) * d;
 }
 
-inline void quantize_block(const float* x, std::uint8_t* y, tq1_0) {
+inline scale_fit quantize_block(const float* x, std::uint8_t* y, tq1_0) {
   const float d = block_amax(x, 256);
   const float id = d != 0.f ? 1.0f / d : 0.0f;
-  auto code = [&](float v) { return unsigned(std::lroundf(v * id) + 1); };
+  auto code = [&](float v) { return trit_code(v, d, id); };
   for (int m = 0; m < 32; ++m) {  // qs[0..31]: elements m + 32n, n = 0..4
     unsigned q = 0;
     for (int n = 0; n < 5; ++n) q = q * 3 + code(x[m + n * 32]);
@@ -172,7 +200,7 @@ inline void quantize_block(const float* x, std::uint8_t* y, tq1_0) {
     for (int n = 0; n < 4; ++n) q = q * 3 + code(x[j + n * 4]);
     y[48 + j] = tq1_byte(q * 3);
   }
-  put_f16(y + 52, d);
+  return put_f16(y + 52, d);
 }
 inline void dequantize_block(const std::uint8_t* y, float* x, tq1_0) {
   static constexpr std::uint8_t pow3[5] = {1, 3, 9, 27, 81};
@@ -189,9 +217,23 @@ inline void dequantize_block(const std::uint8_t* y, float* x, tq1_0) {
     for (int j = 0; j < 4; ++j) *x++ = val(y[48 + j], n);
 }
 
+/// Quantizes one block (NaN / Inf: the NaN block); throws under on_nonfinite::error when the input
+/// holds NaN / Inf or d overflows float16, naming the row, the block and the limit.
 template <class S>
-void quantize_any_block(const float* x, std::uint8_t* y) {
-  if (!nonfinite_block<S>(x, y)) quantize_block(x, y, S{});
+scale_fit quantize_any_block(const float* x, std::uint8_t* y, on_nonfinite nf, std::size_t row, std::size_t block,
+                             const char* who) {
+  if (nf == on_nonfinite::error) {
+    for (std::size_t i = 0; i < S::block; ++i)
+      if (!std::isfinite(x[i]))
+        throw error(std::string(who) + ": non-finite value " + std::to_string(x[i]) + " at row " +
+                    std::to_string(row) + ", column " + std::to_string(block * S::block + i));
+  }
+  if (nonfinite_block<S>(x, y)) return scale_fit::ok;
+  const scale_fit f = quantize_block(x, y, S{});
+  if (f == scale_fit::overflow && nf == on_nonfinite::error)
+    throw error(std::string(who) + ": the " + S{}.name() + " scale d of row " + std::to_string(row) + ", block " +
+                std::to_string(block) + " exceeds float16's largest value 65504 (llama.cpp would store Inf)");
+  return f;
 }
 
 }  // namespace detail
@@ -214,6 +256,8 @@ class quantized<S> {
       throw error(S{}.name() + ": " + std::to_string(rows) + " x " + std::to_string(cols) + " needs " +
                   std::to_string(q.bytes_.size()) + " bytes, got " + std::to_string(bytes.size()));
     std::memcpy(q.bytes_.data(), bytes.data(), bytes.size());
+    for (std::size_t b = 0; b < rows * (cols / S::block); ++b)  // d = ±Inf: an overflowed scale
+      q.overflowed_ += std::isinf(detail::get_f16(q.bytes_.data() + b * S::block_bytes + S::d_offset));
     return q;
   }
   std::size_t rows() const { return rows_; }
@@ -224,6 +268,17 @@ class quantized<S> {
   double bits_per_value() const { return 8.0 * double(bytes()) / double(rows_ * cols_); }
   /// The blocks, row after row, exactly as llama.cpp lays them out.
   std::span<const std::uint8_t> raw() const { return bytes_; }
+  /// Blocks whose d exceeded float16's 65504 and is stored as ±Inf, as llama.cpp stores it (the
+  /// block decodes to Inf / NaN); 0 for every matrix whose scales fit. (from_raw: blocks whose d is ±Inf.)
+  std::size_t overflowed_scales() const { return overflowed_; }
+  /// Blocks whose nonzero d fell below float16's smallest subnormal and is stored as 0 (the block
+  /// decodes to zeros, as in llama.cpp).
+  std::size_t underflowed_scales() const { return underflowed_; }
+  /// Records what storing one block's d did (quantize calls it).
+  void count(detail::scale_fit f) {
+    overflowed_ += f == detail::scale_fit::overflow;
+    underflowed_ += f == detail::scale_fit::underflow;
+  }
   std::uint8_t* row_data(std::size_t r) { return bytes_.data() + r * row_bytes(); }
   const std::uint8_t* row_data(std::size_t r) const { return bytes_.data() + r * row_bytes(); }
 
@@ -238,6 +293,7 @@ class quantized<S> {
  private:
   std::size_t rows_ = 0, cols_ = 0;
   std::vector<std::uint8_t> bytes_;
+  std::size_t overflowed_ = 0, underflowed_ = 0;
 };
 
 /// Quantizes with a llama.cpp block scheme (bytes equal to llama.cpp's reference quantizer).
@@ -248,16 +304,10 @@ requires detail::gguf_scheme<S> quantized<S> quantize(const Eigen::MatrixBase<De
                                                       on_nonfinite nf = on_nonfinite::nan_group) {
   const detail::float_rows x(m);
   quantized<S> q(x.rows(), x.cols());
-  for (std::size_t r = 0; r < x.rows(); ++r) {
-    const float* row = x.row(r);
-    if (nf == on_nonfinite::error)
-      for (std::size_t c = 0; c < x.cols(); ++c)
-        if (!std::isfinite(row[c]))
-          throw error("quantize: non-finite value " + std::to_string(row[c]) + " at row " + std::to_string(r) +
-                      ", column " + std::to_string(c));
+  for (std::size_t r = 0; r < x.rows(); ++r)
     for (std::size_t b = 0; b < x.cols() / S::block; ++b)
-      detail::quantize_any_block<S>(row + b * S::block, q.row_data(r) + b * S::block_bytes);
-  }
+      q.count(detail::quantize_any_block<S>(x.row(r) + b * S::block, q.row_data(r) + b * S::block_bytes, nf, r, b,
+                                            "quantize"));
   return q;
 }
 
@@ -279,12 +329,7 @@ requires detail::gguf_scheme<S> matrix<float> fake_quantize(const Eigen::MatrixB
   std::uint8_t blk[S::block_bytes];
   for (std::size_t r = 0; r < x.rows(); ++r) {
     for (std::size_t b = 0; b < x.cols() / S::block; ++b) {
-      if (nf == on_nonfinite::error)
-        for (std::size_t c = 0; c < S::block; ++c)
-          if (!std::isfinite(x.row(r)[b * S::block + c]))
-            throw error("fake_quantize: non-finite value at row " + std::to_string(r) + ", column " +
-                        std::to_string(b * S::block + c));
-      detail::quantize_any_block<S>(x.row(r) + b * S::block, blk);
+      detail::quantize_any_block<S>(x.row(r) + b * S::block, blk, nf, r, b, "fake_quantize");
       detail::dequantize_block(blk, out.data() + r * x.cols() + b * S::block, S{});
     }
   }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "lowp/core/error.hpp"
+#include "lowp/core/fp.hpp"
 
 namespace lowp {
 
@@ -36,10 +37,11 @@ error_sums sums(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b, Ei
   for (Eigen::Index r = r0; r < r1; ++r)
     for (Eigen::Index c = 0; c < a.cols(); ++c) {
       const double x = double(a(r, c)), d = x - double(b(r, c));
-      s.signal += x * x;
-      s.noise += d * d;
-      s.max_abs = std::fmax(s.max_abs, std::fabs(d));
-      if (std::isnan(d)) s.max_abs = d;
+      s.signal += rounded(x * x);  // squares rounded before the sum: the same bits under any flags
+      s.noise += rounded(d * d);
+      // NaN is sticky: fmax would drop it at the next finite difference
+      s.max_abs = std::isnan(d) || std::isnan(s.max_abs) ? std::numeric_limits<double>::quiet_NaN()
+                                                         : std::fmax(s.max_abs, std::fabs(d));
       ++s.n;
     }
   return s;

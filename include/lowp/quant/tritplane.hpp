@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "lowp/core/error.hpp"
+#include "lowp/core/fp.hpp"
 #include "lowp/format/ternary.hpp"
 #include "lowp/pack/packed.hpp"
 #include "lowp/quant/granularity.hpp"
@@ -102,21 +103,22 @@ inline void fit_tritplane(const float* w, std::size_t n, int iterations, std::ui
       b1 += x1 * w[i];
       b2 += x2 * w[i];
     }
-    const double ridge = 1e-12 * (s11 + s22) + 1e-30;
-    double det = s11 * s22 - s12 * s12;
+    // every product rounded before its sum, so the fit is the same under any flags (spec §10)
+    const double ridge = rounded(1e-12 * (s11 + s22)) + 1e-30;
+    double det = rounded(s11 * s22) - rounded(s12 * s12);
     if (std::fabs(det) < ridge * ridge) {
       s11 += ridge;
       s22 += ridge;
-      det = s11 * s22 - s12 * s12;
+      det = rounded(s11 * s22) - rounded(s12 * s12);
     }
-    a1 = (b1 * s22 - b2 * s12) / det;
-    a2 = (b2 * s11 - b1 * s12) / det;
+    a1 = (rounded(b1 * s22) - rounded(b2 * s12)) / det;
+    a2 = (rounded(b2 * s11) - rounded(b1 * s12)) / det;
   };
   auto error_of = [&](double a1, double a2) {
     double e = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      const double d = w[i] - a1 * (int(t1[i]) - 1) - a2 * (int(t2[i]) - 1);
-      e += d * d;
+      const double d = w[i] - a1 * (int(t1[i]) - 1) - a2 * (int(t2[i]) - 1);  // exact products (t ∈ {−1, 0, 1})
+      e += rounded(d * d);
     }
     return e;
   };

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "lowp/core/error.hpp"
+#include "lowp/core/fp.hpp"
 #include "lowp/core/tags.hpp"
 #include "lowp/core/traits.hpp"
 #include "lowp/format/convert.hpp"
@@ -130,8 +131,8 @@ void encode_row(const float* x, std::size_t n, std::size_t tw, const tile_scale*
     else
       for (std::size_t i = 0; i < m; ++i) y[i] = v[i] * inv;
     if constexpr (!E::integer)
-      if (t.z != 0.f)
-        for (std::size_t i = 0; i < m; ++i) y[i] += t.z;  // minifloats: the zero point before rounding
+      if (t.z != 0.f)  // minifloats: the zero point before rounding, added to the rounded product (spec §10)
+        for (std::size_t i = 0; i < m; ++i) y[i] = rounded(y[i]) + t.z;
   }
   const R rr = shifted(r, base);  // element (r, c) draws index r · cols + c
   const std::span<const float> in(tmp, n);
@@ -161,7 +162,7 @@ void encode_row(const float* x, std::size_t n, std::size_t tw, const tile_scale*
 /// x̂ = S · (q − z) for a row of n codes in segments of tw (one conversion for the row).
 template <class T>
 void decode_row(const T* q, std::size_t n, std::size_t tw, const tile_scale* tiles, float* out) {
-  convert(std::span<const T>(q, n), std::span<float>(out, n), rounding::nearest_even{}, overflow::saturate{});
+  convert(std::span<const T>(q, n), std::span<float>(out, n), rounding::nearest_even{}, overflow::propagate{});  // exact
   for (std::size_t c0 = 0, tc = 0; c0 < n; c0 += tw, ++tc) {
     const tile_scale& t = tiles[tc];
     float* o = out + c0;
@@ -229,7 +230,10 @@ tile_scale choose_scale(const group_stats& st, const scale_rule& rule, std::vect
         encode_row<T>(values.data(), n, n, &c, true, rounding::nearest_even{}, 0, q.data(), tmp.data());
         decode_row<T>(q.data(), n, n, &c, back.data());
         double err = 0.0;
-        for (std::size_t i = 0; i < n; ++i) err += double(values[i] - back[i]) * double(values[i] - back[i]);
+        for (std::size_t i = 0; i < n; ++i) {
+          const double d = double(values[i] - back[i]);
+          err += rounded(d * d);  // the same sum under any flags (spec §10)
+        }
         if (err < best_err) {
           best_err = err;
           best = double(st.amax) * k / rule.steps / qmax;

@@ -114,10 +114,11 @@ template <class A, class T, class R, class O>
 void encode(const float* in, T* out, std::size_t n, const R& r, O o) {
   LOWP_SIMD_FORWARD(encode<A>(in, out, n, r, o));
 }
-/// T → float over n elements with the kernels of A.
-template <class A, class T>
-void decode(const T* in, float* out, std::size_t n) {
-  LOWP_SIMD_FORWARD(decode<A>(in, out, n));
+/// T → float over n elements with the kernels of A: exact; an infinite code follows the overflow
+/// tag o, as the scalar reference does (saturate: ±FLT_MAX; propagate: ±Inf).
+template <class A, class T, class O>
+void decode(const T* in, float* out, std::size_t n, O o) {
+  LOWP_SIMD_FORWARD(decode<A>(in, out, n, o));
 }
 /// float → intn / trit over n elements with the kernels of A (lanes that wrap: the scalar reference).
 template <class A, class T, class R, class O>
@@ -167,7 +168,7 @@ void convert(std::span<const From> in, std::span<To> out, const R& r, O o) {
       if constexpr (std::is_same_v<A, simd::scalar_path>)
         scalar();
       else if constexpr (minifloat_type<From>)
-        simd::decode<A>(in.data(), out.data(), in.size());
+        simd::decode<A>(in.data(), out.data(), in.size(), o);
       else
         simd::decode_int<A>(in.data(), out.data(), in.size());
     });

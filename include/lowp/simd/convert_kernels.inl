@@ -166,9 +166,10 @@ LOWP_KERNEL_INLINE i32<A> encode_lanes(const float* p, const R& r, O o, std::uin
   return out;
 }
 
-/// Floats for size() codes of S, equal to decode_to<float, S>.
-template <class A, float_spec S>
-LOWP_KERNEL_INLINE f32<A> decode_lanes(const i32<A>& c) {
+/// Floats for size() codes of S, equal to decode_to<float, S> (and, for an infinite code, to what
+/// overflow tag O makes of it in float: convert_unpacked<float>'s rule, spec §6).
+template <class A, float_spec S, class O = overflow::propagate>
+LOWP_KERNEL_INLINE f32<A> decode_lanes(const i32<A>& c, O o = {}) {
   const i32<A> mag = c & splat<A>(std::int64_t(S.mag_mask()));
   const b32<A> neg = S.has_sign() ? ((c & splat<A>(std::int64_t(S.sign_bit()))) != splat<A>(0)) : (c != c);
   const i32<A> sign = sel<A>(neg, splat<A>(0x80000000u), splat<A>(0));
@@ -181,7 +182,10 @@ LOWP_KERNEL_INLINE f32<A> decode_lanes(const i32<A>& c) {
   }
   v = v | sign;
   if constexpr (S.has_inf()) {
-    v = sel<A>(mag == splat<A>(std::int64_t(S.inf_mag())), sign | splat<A>(0x7F800000), v);
+    constexpr float_spec F = ::lowp::detail::native_spec<float>;
+    const i32<A> inf = sel<A>(neg, splat<A>(std::int64_t(::lowp::detail::overflowed(F, true, o))),
+                              splat<A>(std::int64_t(::lowp::detail::overflowed(F, false, o))));
+    v = sel<A>(mag == splat<A>(std::int64_t(S.inf_mag())), inf, v);
   }
   if constexpr (S.has_nan()) {
     b32<A> nan;
@@ -275,17 +279,17 @@ LOWP_KERNEL void encode(const float* in, T* out, std::size_t n, const R& r, O o)
   for (; i < n; ++i) out[i] = T::from_unpacked(unpack(in[i]), r, o, i);
 }
 
-/// T → float over n elements with the kernels of ISA A.
-template <class A, class T>
-LOWP_KERNEL void decode(const T* in, float* out, std::size_t n) {
+/// T → float over n elements with the kernels of ISA A (infinite codes follow the overflow tag).
+template <class A, class T, class O>
+LOWP_KERNEL void decode(const T* in, float* out, std::size_t n, O o) {
   constexpr float_spec S = T::spec;
   using C = typename T::storage_type;
   constexpr std::size_t w = i32<A>::size;
   const std::size_t full = n - n % w;
   std::size_t i = 0;
   for (; i < full; i += w)
-    decode_lanes<A, S>(ops<A>::load_widen(reinterpret_cast<const C*>(in + i))).store_unaligned(out + i);
-  for (; i < n; ++i) out[i] = float(in[i]);
+    decode_lanes<A, S>(ops<A>::load_widen(reinterpret_cast<const C*>(in + i)), o).store_unaligned(out + i);
+  for (; i < n; ++i) out[i] = ::lowp::detail::convert_unpacked<float>(in[i].to_unpacked(), rounding::nearest_even{}, o, 0);
 }
 
 /// float → intn over n elements with the kernels of ISA A (lanes that wrap: the scalar reference).

@@ -19,21 +19,9 @@
 #include <thread>
 #include <vector>
 
+#include "lowp/core/fp.hpp"
 #include "lowp/simd/dispatch.hpp"
 #include "lowp/simd/x86.hpp"
-
-// Float epilogues that must not be contracted into FMAs (the bits would then depend on the build's
-// flags): GCC through the optimize attribute, clang through its pragma inside the body.
-#if defined(__clang__)
-#define LOWP_NO_CONTRACT_ATTR
-#define LOWP_NO_CONTRACT_BODY _Pragma("clang fp contract(off)")
-#elif defined(__GNUC__)
-#define LOWP_NO_CONTRACT_ATTR __attribute__((optimize("fp-contract=off")))
-#define LOWP_NO_CONTRACT_BODY
-#else
-#define LOWP_NO_CONTRACT_ATTR
-#define LOWP_NO_CONTRACT_BODY
-#endif
 
 // g++ 12 reports the self-initialised `_mm512_undefined_*()` inside inlined AVX-512 intrinsics as
 // maybe-uninitialised (GCC PR 105593, a false positive).
@@ -45,11 +33,17 @@
 namespace lowp::simd {
 
 /// o[n] += float(d[n]) · (sx · sw[n]) for n < count: the scaled epilogue of the integer matmul,
-/// one multiply, one multiply, one add per element (never fused).
-LOWP_NO_CONTRACT_ATTR inline void scale_add(float* o, const std::int32_t* d, float sx, const float* sw,
-                                            std::size_t count) {
-  LOWP_NO_CONTRACT_BODY
-  for (std::size_t n = 0; n < count; ++n) o[n] += float(d[n]) * (sx * sw[n]);
+/// one multiply, one multiply, one add per element; the product is rounded before the add under
+/// any flags (spec §10), and the loops over 16 elements still vectorise.
+inline void scale_add(float* o, const std::int32_t* d, float sx, const float* sw, std::size_t count) {
+  std::size_t n = 0;
+  for (; n + 16 <= count; n += 16) {
+    float p[16];
+    for (std::size_t j = 0; j < 16; ++j) p[j] = float(d[n + j]) * (sx * sw[n + j]);
+    ::lowp::detail::rounded(p);
+    for (std::size_t j = 0; j < 16; ++j) o[n + j] += p[j];
+  }
+  for (; n < count; ++n) o[n] += ::lowp::detail::rounded(float(d[n]) * (sx * sw[n]));
 }
 
 /// Prepacked int8 weights (N × K), panel layout above, with column sums.
@@ -175,6 +169,13 @@ inline void gemm_s8_scalar(const std::int8_t* x, std::size_t m, const packed_b& 
 __attribute__((target(LOWP_TARGET_VNNI), always_inline)) inline __m512i dpbusd(__m512i acc, __m512i u, __m512i s) {
   __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u), "v"(s));
   return acc;
+}
+
+/// v itself, opaque to the optimiser: an FMA cannot absorb the rounding of a product passed through
+/// it (GCC contracts _mm512_mul_ps / _mm512_add_ps pairs like plain operators; spec §10).
+__attribute__((target(LOWP_TARGET_AVX512), always_inline)) inline __m512 rounded_ps(__m512 v) {
+  __asm__("" : "+v"(v));
+  return v;
 }
 
 /// MR rows × 16·NP columns (NP panels) over the k-steps [q0, q1) on AVX-512 VNNI; xu holds x + 128
@@ -343,10 +344,10 @@ __attribute__((target(LOWP_TARGET_AVX2))) inline void gemm_s8_avx2(const std::in
 /// and odd k-steps, so that one row is not bound by the vpdpbusd latency), then adds
 /// float(D_s) · (sx · sw) to float accumulators: the operations and order of scale_add.
 template <int MR, int BITS>
-__attribute__((target(LOWP_TARGET_VNNI))) LOWP_NO_CONTRACT_ATTR inline void vnni_fused_tile(
-    const std::uint8_t* xu, std::size_t ldx, const segmented_b& sb, std::size_t p, const float* sx, const float* sw,
-    float* out, std::size_t ldo) {
-  LOWP_NO_CONTRACT_BODY
+__attribute__((target(LOWP_TARGET_VNNI))) inline void vnni_fused_tile(const std::uint8_t* xu, std::size_t ldx,
+                                                                      const segmented_b& sb, std::size_t p,
+                                                                      const float* sx, const float* sw, float* out,
+                                                                      std::size_t ldo) {
   const packed_b& b = sb.b;
   const std::size_t nseg = sb.qbeg.size() - 1, np = b.np;
   __m512 f[MR][2];
@@ -389,7 +390,7 @@ __attribute__((target(LOWP_TARGET_VNNI))) LOWP_NO_CONTRACT_ATTR inline void vnni
         const __m512i dsum = _mm512_add_epi32(a[r][j], e[r][j]);            // exact
         const __m512 d = _mm512_cvtepi32_ps(_mm512_sub_epi32(dsum, corr));  // undo the +128
         const __m512 sc = _mm512_mul_ps(_mm512_set1_ps(sx[std::size_t(r) * nseg + s]), swv);
-        f[r][j] = _mm512_add_ps(f[r][j], _mm512_mul_ps(d, sc));
+        f[r][j] = _mm512_add_ps(f[r][j], rounded_ps(_mm512_mul_ps(d, sc)));
       }
     }
   }
@@ -523,10 +524,9 @@ struct packed_f32 {
 namespace detail {
 
 /// The reference order on any ISA, one row and one 32-column panel at a time.
-LOWP_NO_CONTRACT_ATTR inline void blocks_f32_generic(const float* a, std::size_t m, std::size_t K, std::size_t B,
-                                                     const float* sa, const packed_f32& w, const float* swt, float* out,
-                                                     std::size_t ldo, std::size_t p0, std::size_t p1) {
-  LOWP_NO_CONTRACT_BODY
+inline void blocks_f32_generic(const float* a, std::size_t m, std::size_t K, std::size_t B, const float* sa,
+                               const packed_f32& w, const float* swt, float* out, std::size_t ldo, std::size_t p0,
+                               std::size_t p1) {
   const std::size_t G = (K + B - 1) / B;
   for (std::size_t p = p0; p < p1; ++p) {
     const float* wp = w.panel(p);
@@ -540,7 +540,10 @@ LOWP_NO_CONTRACT_ATTR inline void blocks_f32_generic(const float* a, std::size_t
         }
         const float sar = sa[r * G + g];
         const float* sw = swt + g * w.np + p * 32;
-        for (int j = 0; j < 32; ++j) o[j] += s[j] * (sar * sw[j]);
+        float t[32];
+        for (int j = 0; j < 32; ++j) t[j] = s[j] * (sar * sw[j]);
+        ::lowp::detail::rounded(t);  // the scaling product is rounded before the add (spec §10)
+        for (int j = 0; j < 32; ++j) o[j] += t[j];
       }
       std::copy(o, o + 32, out + r * ldo + p * 32);
     }
@@ -551,12 +554,11 @@ LOWP_NO_CONTRACT_ATTR inline void blocks_f32_generic(const float* a, std::size_t
 /// MR rows × one 32-column panel in registers: the block sums (2·MR vectors) and the output sums
 /// (2·MR vectors) stay in registers over all of K.
 template <int MR>
-__attribute__((target(LOWP_TARGET_AVX512))) LOWP_NO_CONTRACT_ATTR inline void blocks_f32_tile(
-    const float* a, std::size_t K, std::size_t B, std::size_t G, const float* sa, const float* wp, const float* swt,
-    std::size_t np, float* out, std::size_t ldo) {
-  LOWP_NO_CONTRACT_BODY  // the scaling step stays a multiply and an add, as on the generic path
-      __m512 o[MR][2],
-      s[MR][2];
+__attribute__((target(LOWP_TARGET_AVX512))) inline void blocks_f32_tile(const float* a, std::size_t K, std::size_t B,
+                                                                        std::size_t G, const float* sa, const float* wp,
+                                                                        const float* swt, std::size_t np, float* out,
+                                                                        std::size_t ldo) {
+  __m512 o[MR][2], s[MR][2];
   for (int r = 0; r < MR; ++r) o[r][0] = o[r][1] = _mm512_setzero_ps();
   for (std::size_t g = 0; g < G; ++g) {
     for (int r = 0; r < MR; ++r) s[r][0] = s[r][1] = _mm512_setzero_ps();
@@ -572,8 +574,9 @@ __attribute__((target(LOWP_TARGET_AVX512))) LOWP_NO_CONTRACT_ATTR inline void bl
     const __m512 sw0 = _mm512_loadu_ps(swt + g * np), sw1 = _mm512_loadu_ps(swt + g * np + 16);
     for (int r = 0; r < MR; ++r) {
       const __m512 sc = _mm512_set1_ps(sa[std::size_t(r) * G + g]);
-      o[r][0] = _mm512_add_ps(o[r][0], _mm512_mul_ps(s[r][0], _mm512_mul_ps(sc, sw0)));
-      o[r][1] = _mm512_add_ps(o[r][1], _mm512_mul_ps(s[r][1], _mm512_mul_ps(sc, sw1)));
+      // the scaling step stays a rounded multiply, then an add, as on the generic path
+      o[r][0] = _mm512_add_ps(o[r][0], rounded_ps(_mm512_mul_ps(s[r][0], _mm512_mul_ps(sc, sw0))));
+      o[r][1] = _mm512_add_ps(o[r][1], rounded_ps(_mm512_mul_ps(s[r][1], _mm512_mul_ps(sc, sw1))));
     }
   }
   for (int r = 0; r < MR; ++r) {

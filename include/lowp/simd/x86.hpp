@@ -158,7 +158,14 @@ struct ops<rt::avx2> {
   LOWP_AVX2_FN static f32 to_float(i32 x) { return _mm256_cvtepi32_ps(x.v); }
   LOWP_AVX2_FN static i32 min(i32 a, i32 b) { return _mm256_min_epi32(a.v, b.v); }
   LOWP_AVX2_FN static bool any(b32 m) { return !_mm256_testz_si256(m.v, m.v); }
-  LOWP_AVX2_FN static i32 select(b32 c, i32 a, i32 b) { return _mm256_blendv_epi8(b.v, a.v, c.v); }
+  LOWP_AVX2_FN static i32 select(b32 c, i32 a, i32 b) {
+#if defined(__GNUC__) && !defined(__clang__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+    // g++ 12 -O2 with AVX-512BW/VL miscompiles vpblendvb on an inverted mask (see simd/arch.hpp)
+    return _mm256_or_si256(_mm256_and_si256(c.v, a.v), _mm256_andnot_si256(c.v, b.v));
+#else
+    return _mm256_blendv_epi8(b.v, a.v, c.v);
+#endif
+  }
   LOWP_AVX2_FN static i32 load_widen(const std::uint8_t* p) {
     return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
   }

@@ -1,0 +1,53 @@
+// lowp/core/fp.hpp: the floating-point evaluation rules lowp's promised bits rely on (spec §10).
+//
+// Every float expression whose result lowp specifies (the llama.cpp block quantizers, the MX and
+// NVFP4 rules, scale computations, matmul epilogues, error metrics) is written as a sequence of
+// IEEE 754 operations, each rounded to its type. Two things can silently change that sequence:
+//  - FMA contraction (GCC contracts a*b + c by default whenever the target has FMA, e.g. under
+//    -march=x86-64-v3 or -march=native; clang under -ffp-contract=fast), which skips the rounding
+//    of the product. `rounded(x)` makes a value opaque to the optimiser, so the product is rounded
+//    before the addition under any flags: `rounded(a * b) + c`.
+//  - -ffast-math and its parts (reassociation, reciprocals, "no NaN, no Inf", no signed zeros),
+//    which change results and drop NaN handling altogether. lowp refuses them at compile time
+//    below; LOWP_ACCEPT_FAST_MATH lets a program include lowp anyway, with no promise on the bits.
+#pragma once
+#include <cstddef>
+
+#if !defined(LOWP_ACCEPT_FAST_MATH)
+#if defined(__FAST_MATH__) || (defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__) ||               \
+    defined(__ASSOCIATIVE_MATH__) || defined(__RECIPROCAL_MATH__) || defined(__NO_SIGNED_ZEROS__)
+#error "lowp: -ffast-math / -Ofast (or one of its parts: -ffinite-math-only, -fassociative-math, -freciprocal-math, -fno-signed-zeros) changes lowp's bit-exact results and its NaN handling; build this file without it (docs/building.md), or define LOWP_ACCEPT_FAST_MATH to give up those promises"
+#endif
+#endif
+
+namespace lowp::detail {
+
+/// x itself, rounded to its type and opaque to the optimiser: an FMA cannot absorb the rounding
+/// of an expression passed through it, whatever -ffp-contract or -march says (spec §10).
+template <class F>
+inline F rounded(F x) {
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__SSE2_MATH__) || defined(__x86_64__))
+  __asm__("" : "+x"(x));  // the value lives in an SSE register: already rounded to F
+#elif (defined(__GNUC__) || defined(__clang__)) && defined(__aarch64__)
+  __asm__("" : "+w"(x));  // likewise in a NEON / FP register
+#elif defined(__GNUC__) || defined(__clang__)
+  __asm__("" : "+m"(x));  // through memory, which also rounds x87 excess precision
+#else
+  volatile F v = x;  // other compilers: a volatile round trip
+  x = v;
+#endif
+  return x;
+}
+
+/// Every element of a small array, rounded and opaque to the optimiser (a vector loop around it
+/// keeps its vectors: the fence goes through the array's memory, not through scalar registers).
+template <class F, std::size_t N>
+inline void rounded(F (&x)[N]) {
+#if defined(__GNUC__) || defined(__clang__)
+  __asm__("" : "+m"(x));
+#else
+  for (std::size_t i = 0; i < N; ++i) x[i] = rounded(x[i]);
+#endif
+}
+
+}  // namespace lowp::detail
