@@ -4,12 +4,15 @@
 #   make test             the test suite twice: a -O3 build and an ASan + UBSan build
 #   make test-exhaustive  all 2^32 float bit patterns for every 8/6/4-bit format (a few minutes)
 #   make bench            the Google Benchmark programs of bench/, -march=native
+#   make docs             the API reference from the headers' comments (Doxygen): build/docs/html
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD_DEPS := cmake ninja-build g++ pkg-config libeigen3-dev libxsimd-dev
-TEST_DEPS := $(BUILD_DEPS) catch2
+# clang: the suite also compiles lowp with clang++ (strict warnings; bits independent of the compiler)
+TEST_DEPS := $(BUILD_DEPS) catch2 clang
 BENCH_DEPS := $(BUILD_DEPS) libbenchmark-dev libdnnl-dev libfixmath-dev
+DOCS_DEPS := doxygen
 
-.PHONY: demo test test-release test-asan test-exhaustive bench deps-build deps-test deps-bench clean
+.PHONY: demo test test-release test-asan test-exhaustive bench docs deps-build deps-test deps-bench deps-docs clean
 
 define install_missing
 	@missing=""; for p in $(1); do \
@@ -32,6 +35,8 @@ deps-test:
 	$(call install_missing,$(TEST_DEPS))
 deps-bench:
 	$(call install_missing,$(BENCH_DEPS))
+deps-docs:
+	$(call install_missing,$(DOCS_DEPS))
 
 demo: deps-test
 	cmake --preset release >/dev/null
@@ -62,6 +67,11 @@ bench: deps-bench
 	./build/bench/bench/bench_quantize
 	./build/bench/bench/bench_matmul
 	./build/bench/bench/bench_intops
+
+docs: deps-docs
+	mkdir -p build/docs
+	doxygen docs/Doxyfile
+	@echo "lowp: API reference in build/docs/html/index.html"
 
 clean:
 	rm -rf build

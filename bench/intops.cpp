@@ -1,4 +1,4 @@
-// bench/intops.cpp: the integer-only operators and the fixed-point math of intops/ (PERF.md).
+// bench/intops.cpp: the integer-only operators and the fixed-point math of intops/ (docs/performance.md).
 //  - Fixed-point math on 1M Q16.16 values: lowp::intops mul / div / sqrt / exp / log / sin / cos
 //    against libfixmath (Debian libfixmath-dev: fix16_mul, fix16_div, ...) and against float32 on
 //    the same values, all measured in the same run. Counters: ns per op of each, x_libfixmath =

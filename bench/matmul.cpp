@@ -1,8 +1,8 @@
-// bench/matmul.cpp: quantized GEMM and GEMV against same-run baselines (PERF.md).
+// bench/matmul.cpp: quantized GEMM and GEMV against same-run baselines (docs/performance.md).
 //  - GEMM M = N = K = 1024: lowp::matmul for each integer pair (weights prepacked once, X quantized
 //    once), against Eigen float32 C = A · Bᵀ and, when oneDNN is installed (libdnnl-dev), oneDNN's
 //    s8 × s8 → s32 matmul, measured in the same run. Counters: GOP/s (2·M·N·K per second) and the
-//    ratio to each peer. Targets (issue 5): int8 ≥ 0.8× oneDNN s8s8s32 and ≥ 5× Eigen float32.
+//    ratio to each peer. Targets (docs/performance.md): int8 ≥ 0.8× oneDNN s8s8s32 and ≥ 5× Eigen float32.
 //  - GEMV M = 1, K = 4096: the weights cycle through enough N × K matrices to exceed the 32 MiB
 //    L3 (64 MiB of int8), against a same-run streaming read of the same bytes. Targets: ≥ 0.8 of
 //    the read; int4 ≥ 1.8× int8; ternary ≥ 3× int8.

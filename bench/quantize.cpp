@@ -1,6 +1,6 @@
 // bench/quantize.cpp: quantize and dequantize a 4096 × 4096 float matrix (64 MiB) with each scheme,
 // in GB/s of float traffic and as a ratio to the memory limit measured in the same run: a float →
-// uint8 cast loop over the same 64 MiB (PERF.md). Target (issue 4): ≥ 0.50 for MX, NVFP4 and the
+// uint8 cast loop over the same 64 MiB (docs/performance.md). Target (docs/performance.md): ≥ 0.50 for MX, NVFP4 and the
 // integer group schemes.
 //
 //   ./bench_quantize --benchmark_min_time=0.5

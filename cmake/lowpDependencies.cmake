@@ -1,7 +1,7 @@
 # The two dependencies of the library itself, both from Debian packages.
 find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 # Debian's xsimd 8.1 target names `xtl` in its link interface, which is not installed
-# (TOOLCHAIN.md): an empty imported target stands in for it.
+# (docs/building.md §1): an empty imported target stands in for it.
 if(NOT TARGET xtl)
   add_library(xtl INTERFACE IMPORTED)
 endif()

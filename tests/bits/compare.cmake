@@ -3,12 +3,7 @@
 # with that compiler and FLAGS (for a compiler other than the project's own, e.g. clang++).
 #   cmake -DREF=<default build> -DTEST=<other build> [-DCXX=... -DSRC=... -DFLAGS=... -DINCS=...] -P compare.cmake
 if(CXX)
-  separate_arguments(flag_list UNIX_COMMAND "${FLAGS}")
-  set(inc_flags)
-  string(REPLACE "|" ";" inc_list "${INCS}")
-  foreach(dir ${inc_list})
-    list(APPEND inc_flags -isystem ${dir})
-  endforeach()
+  include(${CMAKE_CURRENT_LIST_DIR}/../support/isystem.cmake)
   execute_process(COMMAND ${CXX} -std=c++20 ${flag_list} -I${LOWP_INC} ${inc_flags} ${SRC} -o ${TEST}
                   RESULT_VARIABLE rc ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)

@@ -4,7 +4,7 @@
 //
 // The positive patterns are swept in increasing order of value with a moving index into the
 // sorted table (the reference's search, made incremental); a negative pattern must give the
-// positive result with the sign bit set (sign-magnitude formats, FORMATS.md §1), except where the
+// positive result with the sign bit set (sign-magnitude formats, spec §1), except where the
 // format has no sign for it (fnuz zero and NaN, fnu).
 #include <lowp/format/convert.hpp>
 #include <lowp/format/minifloat.hpp>
@@ -92,7 +92,7 @@ std::uint64_t run(const job& j, std::uint32_t (*lib_fast)(float) = nullptr) {
     }
     const double xd = x;
     if (j.fmt.e == ref::enc::fnu && xd < pos.front().first) {
-      want = 0;  // below 2^-127 and zero: code 0x00 (FORMATS.md §1)
+      want = 0;  // below 2^-127 and zero: code 0x00 (spec §1)
     } else if (xd >= virt) {
       want = over;
     } else {

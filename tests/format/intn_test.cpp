@@ -65,7 +65,7 @@ TEMPLATE_TEST_CASE("intn rounding matches the integer reference, every mode and 
   for (ref::mode m : support::all_modes) {
     for (ref::iovf o : support::all_int_overflows) {
       for (double x : sample) {
-        // NaN → 0; ±Inf → the extreme, whatever the tag (±max under saturate_symmetric), FORMATS.md §8
+        // NaN → 0; ±Inf → the extreme, whatever the tag (±max under saturate_symmetric), spec §8
         const bool sym = o == ref::iovf::saturate_symmetric && T::is_signed;
         const ref::i128 want = std::isnan(x) ? 0
                                : std::isinf(x)
@@ -116,7 +116,7 @@ TEST_CASE("trit: codes t + 1, rounding then [-1, 1] under every tag", "[trit]") 
       for (double x : int_sample(2)) {
         const long want = std::isnan(x) ? 0
                           : std::isinf(x)
-                              ? (x > 0 ? 1 : -1)  // FORMATS.md §8
+                              ? (x > 0 ? 1 : -1)  // spec §8
                               : long(ref::apply_overflow_double(ref::round_double(x, m), -1, 1, 2, true, o));
         const int got = support::with_mode(m, [&](auto r) {
           return support::with_int_overflow(o, [&](auto ov) {

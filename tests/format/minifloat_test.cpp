@@ -16,7 +16,7 @@
 
 namespace {
 
-using custom_fp5 = lowp::minifloat<2, 2, lowp::encoding::fn>;         // the one-line format of DESIGN.md
+using custom_fp5 = lowp::minifloat<2, 2, lowp::encoding::fn>;         // the one-line format of docs/architecture.md
 using custom_fp16 = lowp::minifloat<6, 9>;                            // ieee, 16 bits
 using custom_bias = lowp::minifloat<4, 3, lowp::encoding::ieee, 11>;  // any bias
 using custom_fnu = lowp::minifloat<5, 2, lowp::encoding::fnu>;        // unsigned with mantissa
@@ -162,7 +162,7 @@ TEMPLATE_TEST_CASE("16-bit formats against the reference (thinned boundaries)", 
   }
 }
 
-TEST_CASE("the format table of FORMATS.md §1", "[minifloat]") {
+TEST_CASE("the format table of spec §1", "[minifloat]") {
   using namespace lowp;
   // max, min normal, min subnormal, as the table lists them
   CHECK(float(float8_e4m3fn::max()) == 448.f);

@@ -1,4 +1,4 @@
-// tests/format/pitfalls_test.cpp: the known pitfalls of FORMATS.md and the issue, one test each.
+// tests/format/pitfalls_test.cpp: the known pitfalls of the formats (docs/spec.md) and of their conversions, one test each.
 #include <lowp/lowp.hpp>
 
 #include <catch2/catch.hpp>

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <span>
 #include <vector>
 
 #include <lowp/eigen/fixed_math.hpp>
@@ -241,7 +242,7 @@ TEST_CASE("intops transcendental edges", "[intops][fixed]") {
   CHECK(io::exp(q16_16::max()) == q16_16::max());        // overflow saturates
   CHECK(io::exp(q16_16::lowest()).bits() == 0);          // underflow rounds to 0
   CHECK(io::exp(lowp::q1_15(0)) == lowp::q1_15::max());  // 1 is above q1_15's range
-  CHECK(io::log(q16_16(0)) == q16_16::lowest());         // ln 0 = −∞ saturates (FORMATS.md §8)
+  CHECK(io::log(q16_16(0)) == q16_16::lowest());         // ln 0 = −∞ saturates (spec §8)
   CHECK(io::log(q16_16(-2)).bits() == 0);                // ln of a negative: NaN → 0
   CHECK(io::log(lowp::fixed<15, 16, ro::nearest_even, ov::saturate_symmetric>(0)).bits() == -0x7FFFFFFF);
   CHECK(io::exp(lowp::fixed<15, 16, ro::toward_positive>::lowest()).bits() == 1);  // tiny positive rounds up
@@ -347,4 +348,24 @@ TEST_CASE("intops fixed math: shapes, Eigen arrays", "[intops][fixed]") {
   Eigen::Array<q16_16, Eigen::Dynamic, Eigen::Dynamic> C(3, 2);
   CHECK_THROWS_AS(lowp::intops::mul(A, C), lowp::error);
   CHECK((lowp::intops::exp(A.col(0)) == lowp::intops::exp(Eigen::Array<q16_16, 2, 1>(A.col(0)))).all());
+}
+
+TEST_CASE("intops on std::vector and non-const spans: the type is deduced", "[intops][fixed]") {
+  // before: dot(a, b) with std::vector<q16_16> failed to deduce T (the README's own snippet)
+  using lowp::q16_16;
+  std::vector<q16_16> a(50), b(50), o(50), want(50);
+  for (int i = 0; i < 50; ++i) {
+    a[std::size_t(i)] = q16_16(0.25 * i - 3);
+    b[std::size_t(i)] = q16_16(1.5 - 0.125 * i);
+  }
+  const std::span<const q16_16> ca(a), cb(b);
+  CHECK(lowp::intops::dot(a, b) == lowp::intops::dot(ca, cb));
+  CHECK(lowp::intops::dot(std::span<q16_16>(a), std::span<q16_16>(b)) == lowp::intops::dot(ca, cb));
+  CHECK(lowp::intops::l2_distance(a, b) == lowp::intops::l2_distance(ca, cb));
+  lowp::intops::mul(a, b, o);
+  lowp::intops::mul<q16_16>(ca, cb, want);
+  CHECK(o == want);
+  lowp::intops::sqrt(a, o);
+  lowp::intops::sqrt<q16_16>(ca, want);
+  CHECK(o == want);
 }

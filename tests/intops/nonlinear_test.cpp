@@ -234,6 +234,16 @@ TEST_CASE("intops::layernorm and rmsnorm within their bounds; zero variance; aff
     }
   const auto rg = io::rmsnorm(x, gamma);
   CHECK(rg.real()(0, 2) == Approx(2.0 * io::rmsnorm(x).real()(0, 2)));
+  // γ and β as the README passes them: float vectors (a 49-line static-assert wall before), or any
+  // Eigen vector; the same codes and scales
+  const std::vector<float> gf(gamma.data(), gamma.data() + 6), bf(beta.data(), beta.data() + 6);
+  const auto af = io::layernorm(x, std::vector<double>(gf.begin(), gf.end()), std::vector<double>(bf.begin(), bf.end()));
+  const auto ag = io::layernorm(x, gamma.cast<float>().cast<double>(), beta.cast<float>().cast<double>());
+  const auto ah = io::layernorm(x, gf, bf);
+  CHECK((af.values == ag.values).all());
+  CHECK((ah.values == ag.values).all());
+  CHECK(ah.scales == ag.scales);
+  CHECK((io::rmsnorm(x, gf).values == io::rmsnorm(x, gamma.cast<float>()).values).all());
   gamma[2] = 0;
   CHECK_THROWS_WITH(io::layernorm(x, gamma, beta), Catch::Contains("gamma[2]"));
   CHECK_THROWS_AS(io::layernorm(x, Eigen::ArrayXd::Ones(5), Eigen::ArrayXd::Zero(5)), lowp::error);

@@ -114,3 +114,14 @@ TEST_CASE("packed_matrix_view: rows start on byte boundaries", "[pack]") {
   CHECK(int(m(2, 4).value()) == 15);
   CHECK_THROWS_AS(packed_vector<int4>(5, std::vector<std::uint8_t>(2)), lowp::error);
 }
+
+TEST_CASE("packed_vector::at checks the index; operator[] asserts it", "[pack]") {
+  // before: p[100] of a 5-element vector read past the bytes (ASan heap-buffer-overflow)
+  lowp::packed_vector<lowp::int4> p(5);
+  p.set(4, lowp::int4(-3));
+  CHECK(p.at(4).value() == -3);
+  CHECK_THROWS_WITH(p.at(100), Catch::Contains("index 100") && Catch::Contains("5 elements"));
+  CHECK_THROWS_AS(p.at(5), lowp::error);
+  lowp::packed_vector<lowp::trit> t(7);
+  CHECK_THROWS_WITH(t.at(7), Catch::Contains("index 7"));
+}

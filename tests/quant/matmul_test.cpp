@@ -295,7 +295,7 @@ TEST_CASE("matmul: mismatched shapes and groups give lowp::error", "[matmul][err
 
 namespace {
 /// Σ over blocks in index order (fp32) of the block sums Σ_i x̂_i·ŵ_i taken in element order in fp32
-/// of products computed exactly in double: FORMATS.md §2 written out from the dequantized values.
+/// of products computed exactly in double: spec §2 written out from the dequantized values.
 lowp::matrix<float> block_order_reference(const lowp::matrix<float>& xh, const lowp::matrix<float>& wh,
                                           std::size_t block) {
   lowp::matrix<float> y(xh.rows(), wh.rows());
@@ -314,7 +314,7 @@ lowp::matrix<float> block_order_reference(const lowp::matrix<float>& xh, const l
 }
 }  // namespace
 
-TEST_CASE("MX matmul: block dots in the fixed order of FORMATS.md §2, the same bits on every ISA", "[matmul][mx]") {
+TEST_CASE("MX matmul: block dots in the fixed order of spec §2, the same bits on every ISA", "[matmul][mx]") {
   const auto X = gaussian(5, 256, 11);
   auto W = gaussian(21, 256, 12);
   W(3, 100) = 50.f;  // a block with a large scale
@@ -457,6 +457,51 @@ TEST_CASE("shift_round on matrices: the scalar function's bits at every ISA leve
   CHECK_THROWS_AS(lowp::shift_round(x, std::vector<int>(3, 1)), lowp::error);
 }
 
+TEST_CASE("shift_round divides exactly for every shift, 32 and beyond included", "[dyadic]") {
+  // x / 2^s rounded half away from zero, as a rational in 128 bits (ref_rdbp); before, shifts beyond
+  // 31 were clamped to 31 and INT32_MAX >> 40 gave 1
+  std::mt19937 rng(29);
+  std::vector<std::int32_t> xs = {0, 1, -1, INT32_MIN, INT32_MAX, INT32_MIN + 1, 1 << 30, -(1 << 30)};
+  for (int i = 0; i < 200; ++i) xs.push_back(std::int32_t(rng()));
+  std::size_t bad = 0;
+  for (int s = 0; s <= 70; ++s)
+    for (std::int32_t x : xs) bad += lowp::shift_round(x, s) != ref_rdbp(x, s);
+  CHECK(bad == 0);
+  CHECK(lowp::shift_round(INT32_MAX, 40) == 0);
+  CHECK(lowp::shift_round(INT32_MIN, 32) == -1);  // exactly −1/2: away from zero
+  CHECK(lowp::shift_round(INT32_MIN, 33) == 0);
+  lowp::matrix<std::int32_t> m(2, 4);
+  m << INT32_MIN, INT32_MIN, INT32_MAX, INT32_MIN, 5, -5, 7, 1 << 30;
+  for_each_level([&](lowp::simd::isa) {
+    const auto y = lowp::shift_round(m, std::vector<int>{31, 32, 40, 33});
+    std::size_t wrong = 0;
+    for (Eigen::Index r = 0; r < 2; ++r)
+      for (Eigen::Index c = 0; c < 4; ++c) wrong += y(r, c) != ref_rdbp(m(r, c), std::vector<int>{31, 32, 40, 33}[std::size_t(c)]);
+    CHECK(wrong == 0);
+  });
+}
+
+TEST_CASE("dyadic: NaN, Inf and multipliers of 2^31 or more are errors, as are shifts outside [-31, 31]", "[dyadic]") {
+  // before: from_real(1e10) gave shift 34 and apply(1000) shifted an int32 by 34 (UB, result 2328)
+  CHECK_THROWS_WITH(lowp::dyadic::from_real(1e10), Catch::Contains("2^31 or more") && Catch::Contains("shift 34"));
+  CHECK_THROWS_WITH(lowp::dyadic::from_real(-1e10), Catch::Contains("2^31 or more"));
+  CHECK_THROWS_WITH(lowp::dyadic::from_real(std::ldexp(1.0, 31)), Catch::Contains("2^31 or more"));
+  CHECK_THROWS_WITH(lowp::dyadic::from_real(std::nan("")), Catch::Contains("not finite"));
+  CHECK_THROWS_WITH(lowp::dyadic::from_real(INFINITY), Catch::Contains("not finite"));
+  CHECK_THROWS_AS(lowp::dyadic::from_real(-INFINITY), lowp::error);
+  // the largest multiplier below 2^31: shift 31, defined (the left shift wraps, as TFLite's)
+  const auto top = lowp::dyadic::from_real(std::ldexp(1.0, 31) - 1.0);
+  CHECK(top.shift == 31);
+  CHECK(top.apply(3) == ref_apply(3, top.multiplier, top.shift));
+  const lowp::dyadic far{1 << 30, 40}, near{1 << 30, -40};
+  CHECK_THROWS_WITH(far.apply(1000), Catch::Contains("shift 40"));
+  CHECK_THROWS_WITH(near.apply(1000, lowp::single_rounding), Catch::Contains("shift -40"));
+  const lowp::matrix<std::int32_t> acc = lowp::matrix<std::int32_t>::Constant(2, 3, 1000);
+  CHECK_THROWS_WITH(lowp::requantize(acc, far, 0), Catch::Contains("shift 40"));
+  CHECK_THROWS_WITH(lowp::requantize(acc, std::vector<lowp::dyadic>{lowp::dyadic::from_real(0.5), far, far}, 0),
+                    Catch::Contains("column 1") && Catch::Contains("shift 40"));
+}
+
 TEST_CASE("from_codes wraps requantized codes for the next matmul", "[matmul][from_codes]") {
   lowp::matrix<std::int8_t> a(3, 5);
   lowp::matrix<std::uint8_t> u(2, 5);
@@ -477,4 +522,36 @@ TEST_CASE("from_codes wraps requantized codes for the next matmul", "[matmul][fr
     }
   CHECK_THROWS_AS(lowp::from_codes<lowp::int8>(a, 0.f), lowp::error);
   CHECK_THROWS_AS(lowp::from_codes<lowp::int8>(a, std::nanf("")), lowp::error);
+}
+
+TEST_CASE("matmul_int refuses operands with non-finite scales; matmul propagates the NaN", "[matmul]") {
+  // before: a NaN weight made its group's scale NaN, but matmul_int + requantize gave ordinary numbers
+  auto w = gaussian(20, 128, 61);
+  w(13, 70) = NAN;
+  auto x = gaussian(3, 128, 62);
+  const auto qx = lowp::quantize<lowp::int8>(x, lowp::per_channel{});
+  const auto pw = lowp::prepack(lowp::quantize<lowp::int4>(w, lowp::per_group{64}));
+  CHECK(pw.nonfinite_row() == 13);
+  CHECK_THROWS_WITH(lowp::matmul_int(qx, pw), Catch::Contains("W's row 13") && Catch::Contains("non-finite scale"));
+  const auto y = lowp::matmul(qx, pw);
+  CHECK(y.col(13).array().isNaN().all());
+  CHECK(y.col(12).array().isFinite().all());
+  x(2, 5) = INFINITY;
+  const auto qx2 = lowp::quantize<lowp::int8>(x, lowp::per_channel{});
+  const auto pw_ok = lowp::prepack(lowp::quantize<lowp::int4>(gaussian(20, 128, 63), lowp::per_group{64}));
+  CHECK(pw_ok.nonfinite_row() == pw_ok.npos);
+  CHECK_THROWS_WITH(lowp::matmul_int(qx2, pw_ok), Catch::Contains("X's row 2"));
+  CHECK_NOTHROW(lowp::matmul_int(qx, pw_ok));
+}
+
+TEST_CASE("from_codes takes the zero point as an integer, as requantize does", "[matmul][from_codes]") {
+  lowp::matrix<std::uint8_t> u(2, 4);
+  u << 0, 100, 200, 255, 1, 2, 3, 4;
+  const auto a = lowp::from_codes<lowp::uint8>(u, 0.5f, 100);  // an int, as requantize's zero point
+  const auto b = lowp::from_codes<lowp::uint8>(u, 0.5f, lowp::uint8(100));
+  CHECK(a.zero_points()[0].bits() == 100);
+  CHECK(lowp::dequantize(a) == lowp::dequantize(b));
+  CHECK(lowp::dequantize(a)(0, 0) == -50.f);
+  CHECK_THROWS_WITH(lowp::from_codes<lowp::uint8>(u, 0.5f, 300), Catch::Contains("zero point 300"));
+  CHECK_THROWS_WITH(lowp::from_codes<lowp::uint8>(u, 0.5f, -1), Catch::Contains("[0, 255]"));
 }

@@ -1,4 +1,4 @@
-// tests/quant/quant_test.cpp: the quantizers of quant/ against the rules of FORMATS.md §2, §3, §5,
+// tests/quant/quant_test.cpp: the quantizers of quant/ against the rules of spec §2, §3, §5,
 // §8, with expected values computed independently here (frexp / ldexp for MX, the NVFP4 float
 // expressions written out again, llama.cpp bytes worked out from the documented layouts).
 #include <lowp/eigen/tensor.hpp>
@@ -6,6 +6,7 @@
 
 #include <Eigen/Dense>
 #include <catch2/catch.hpp>
+#include <cfloat>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -385,9 +386,11 @@ TEST_CASE("the fake_quant functor equals per-tensor fake_quantize, vectorised by
   const lowp::matrix<float> x = gaussian(33, 65, 2, 4.f);
   auto one = [&](auto tag) {
     using T = decltype(tag);
-    const auto q = lowp::quantize<T>(x, lowp::per_tensor{});
-    const lowp::matrix<float> a = x.unaryExpr(lowp::fake_quant<T>(q.scales()[0]));
-    CHECK(same_bits(a, lowp::fake_quantize<T>(x, lowp::per_tensor{})));
+    // unsigned elements under a symmetric rule take non-negative input (spec §5.1)
+    const lowp::matrix<float> in = T::is_signed ? x : lowp::matrix<float>(x.cwiseAbs());
+    const auto q = lowp::quantize<T>(in, lowp::per_tensor{});
+    const lowp::matrix<float> a = in.unaryExpr(lowp::fake_quant<T>(q.scales()[0]));
+    CHECK(same_bits(a, lowp::fake_quantize<T>(in, lowp::per_tensor{})));
   };
   one(lowp::float8_e4m3fn{});
   one(lowp::float8_e5m2{});
@@ -456,4 +459,161 @@ TEST_CASE("sizes and metrics", "[quant]") {
   REQUIRE(rep.size() == 64);
   CHECK(rep[7].max_abs_error == Approx((x.row(7) - y.row(7)).cwiseAbs().maxCoeff()));
   CHECK(std::isinf(lowp::sqnr_db(x, x)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Defects a new user hit (each test failed before its fix)
+
+TEST_CASE("narrow scale storage carries a power of two: no group clips, none is flushed", "[quant][uniform]") {
+  // before: e4m3 scales saturated at 448, so int4 groups with amax >= 3136 all became +-3136 (0.02 dB),
+  // and float16 scales overflowed to Inf at amax ~ 4.6e5 (int4) / 8.3e6 (int8)
+  const auto base = gaussian(16, 256, 41);
+  const double good = lowp::sqnr_db(base, lowp::dequantize(lowp::quantize<lowp::int4>(base, lowp::per_group{32})));
+  for (int e : {-60, -30, -10, 0, 14, 30, 60}) {
+    const lowp::matrix<float> x = base * std::ldexp(1.f, e);
+    INFO("amax scaled by 2^" << e);
+    const auto e4 = lowp::quantize<lowp::int4, lowp::float8_e4m3fn>(x, lowp::per_group{32});
+    const auto f16 = lowp::quantize<lowp::int4, lowp::float16>(x, lowp::per_group{32});
+    const auto e8 = lowp::quantize<lowp::int4, lowp::float8_e8m0fnu>(x, lowp::per_group{32});
+    CHECK(lowp::sqnr_db(x, lowp::dequantize(e4)) > good - 1.5);  // e4m3 rounds scales up by < 2^-3
+    CHECK(lowp::sqnr_db(x, lowp::dequantize(f16)) > good - 0.1);
+    CHECK(lowp::sqnr_db(x, lowp::dequantize(e8)) > good - 4.0);   // powers of two: up to 2x coarser
+    // the value model: x̂ = stored · 2^k · q, nothing clips, fake_quantize agrees bit for bit
+    const auto y = lowp::dequantize(e4);
+    long bad = 0;
+    for (int r = 0; r < 16; ++r)
+      for (int c = 0; c < 256; ++c) {
+        const std::size_t t = e4.tile_of(std::size_t(r), std::size_t(c));
+        const float s = std::ldexp(float(e4.scales()[t]), e4.scale_exponent());
+        bad += y(r, c) != s * float(e4.code(std::size_t(r), std::size_t(c)));
+        bad += std::fabs(x(r, c)) > s * 7.f * 1.0000001f;
+        bad += e4.scale(t) != s;
+      }
+    CHECK(bad == 0);
+    CHECK(same_bits(y, lowp::fake_quantize<lowp::int4, lowp::float8_e4m3fn>(x, lowp::per_group{32})));
+    // the largest scale sits in e4m3's top binade whenever the exponent is used
+    if (e4.scale_exponent() != 0) {
+      float top = 0;
+      for (auto v : e4.scales()) top = std::max(top, float(v));
+      CHECK(top > 224.f);
+    }
+  }
+  // scales that fit the normal range are stored as they are: k = 0 (the bits of before)
+  const lowp::matrix<float> mid = base * 8.f;  // int4 scales of groups with amax ~ 8..30: e4m3-normal
+  CHECK(lowp::quantize<lowp::int4, lowp::float8_e4m3fn>(mid, lowp::per_group{32}).scale_exponent() == 0);
+  CHECK(lowp::quantize<lowp::int4, lowp::float16>(base, lowp::per_group{32}).scale_exponent() == 0);
+  CHECK(lowp::quantize<lowp::int4, lowp::bfloat16>(base, lowp::per_group{32}).scale_exponent() == 0);
+  // the exponent reaches matmul: the same product as the float-scale weights' dequantized values
+  const lowp::matrix<float> big = base * std::ldexp(1.f, 20);
+  const auto qw = lowp::quantize<lowp::int8, lowp::float8_e4m3fn>(big, lowp::per_channel{});
+  CHECK(qw.scale_exponent() != 0);
+  const auto qx = lowp::quantize<lowp::int8>(gaussian(3, 256, 42), lowp::per_channel{});
+  const lowp::matrix<float> y = lowp::matmul(qx, qw);
+  const Eigen::MatrixXd ref = lowp::dequantize(qx).cast<double>() * lowp::dequantize(qw).cast<double>().transpose();
+  CHECK((y.cast<double>() - ref).cwiseAbs().maxCoeff() <= 1e-5 * ref.cwiseAbs().maxCoeff());
+}
+
+TEST_CASE("a scale storage without NaN cannot mark a non-finite group: an error names it", "[quant][uniform]") {
+  auto x = gaussian(2, 64, 43);
+  x(1, 40) = NAN;
+  using fp6 = lowp::float6_e3m2fn;  // no NaN code
+  CHECK_THROWS_WITH((lowp::quantize<lowp::int4, fp6>(x, lowp::per_group{32})),
+                    Catch::Contains("row 1, column 40") && Catch::Contains("no NaN"));
+  const auto q = lowp::quantize<lowp::int4, lowp::float16>(x, lowp::per_group{32});
+  CHECK(std::isnan(q.scale(3)));
+  CHECK(lowp::dequantize(q).row(1).tail(32).array().isNaN().all());
+}
+
+TEST_CASE("NVFP4 keeps its accuracy for every finite amax: subnormal, tiny, normal, near FLT_MAX", "[quant][nvfp4]") {
+  // before: amax_t < 2688 / FLT_MAX made S_enc = FLT_MAX and values came back 5x too large (-2.7 dB)
+  const auto base = gaussian(8, 128, 44, 2.f);
+  const auto q0 = lowp::quantize(base, lowp::nvfp4{});
+  const double good = lowp::sqnr_db(base, lowp::dequantize(q0));
+  CHECK(good > 15.0);
+  const float amax = base.cwiseAbs().maxCoeff();
+  for (int k : {-140, -135, -130, -126, -120, -100, -40, -1, 0, 1, 40, 100, 120, 124}) {
+    const lowp::matrix<float> x = base * std::ldexp(1.f, k);
+    if (!std::isfinite(x.cwiseAbs().maxCoeff()) || std::ldexp(amax, k) > 3.0e38f) continue;
+    INFO("tensor scaled by 2^" << k << ", amax " << x.cwiseAbs().maxCoeff());
+    const auto q = lowp::quantize(x, lowp::nvfp4{});
+    const auto y = lowp::dequantize(q);
+    CHECK(lowp::sqnr_db(x, y) > good - (k < -126 ? 10.0 : 0.01));  // subnormal inputs carry fewer bits
+    CHECK(same_bits(y, lowp::fake_quantize(x, lowp::nvfp4{})));
+    bool all_normal = true;
+    for (int i = 0; i < x.size(); ++i) all_normal &= x.data()[i] == 0.f || std::fabs(x.data()[i]) >= FLT_MIN;
+    if (all_normal) {  // every nonzero element a normal float: the same codes and block scales for every k
+      long bad = 0;
+      for (std::size_t r = 0; r < q.rows(); ++r)
+        bad += std::memcmp(q.row_codes(r), q0.row_codes(r), q.row_bytes()) != 0;
+      for (std::size_t i = 0; i < q.scales().size(); ++i) bad += q.scales()[i].bits() != q0.scales()[i].bits();
+      CHECK(bad == 0);
+      for (int i = 0; i < y.size(); ++i) bad += y.data()[i] != std::ldexp(lowp::dequantize(q0).data()[i], k);
+      CHECK(bad == 0);  // and the values scale exactly
+    }
+    // the tensor scale pair holds S_enc exactly: S_enc' · 2^p, with S_enc' = 2688 / (amax · 2^p)
+    const float a = x.cwiseAbs().maxCoeff();
+    CHECK(q.encode_scale_significand() == 2688.0f / std::ldexp(a, q.scale_exponent()));
+    CHECK((q.scale_exponent() == 0) == (a >= 1.f));
+  }
+  // the 1e-40 tensor of the report: no longer 5x too large
+  const lowp::matrix<float> tiny = base * 1e-40f / amax;
+  CHECK(lowp::sqnr_db(tiny, lowp::dequantize(lowp::quantize(tiny, lowp::nvfp4{}))) > 5.0);
+}
+
+TEST_CASE("pairings without a meaning are refused at run time with the rule and the type named", "[quant][uniform]") {
+  const auto x = gaussian(4, 64, 45);
+  // an unsigned element under a symmetric rule clipped every negative value (3 dB)
+  CHECK_THROWS_WITH(lowp::quantize<lowp::uint8>(x, lowp::per_channel{}),
+                    Catch::Contains("uint8 holds no negative value") && Catch::Contains("scale::asymmetric"));
+  const lowp::matrix<float> pos = x.cwiseAbs();
+  CHECK(lowp::sqnr_db(pos, lowp::dequantize(lowp::quantize<lowp::uint8>(pos, lowp::per_channel{}))) > 40.0);
+  // absmean is BitNet's ternary rule (int8 absmean gave 12.8 dB against absmax's 42.9)
+  const lowp::scale_rule mean = lowp::scale::absmean{};
+  CHECK_THROWS_WITH(lowp::quantize<lowp::int8>(x, lowp::per_channel{}, mean),
+                    Catch::Contains("absmean") && Catch::Contains("int8"));
+  // binary with absmax made every value +-amax (-11 dB)
+  const lowp::scale_rule amax = lowp::scale::absmax{};
+  CHECK_THROWS_WITH(lowp::quantize<lowp::binary>(x, lowp::per_channel{}, amax), Catch::Contains("binary elements take"));
+  const auto b = lowp::quantize<lowp::binary>(x, lowp::per_channel{}, lowp::scale::absmean{});
+  CHECK(lowp::sqnr_db(x, lowp::dequantize(b)) > 3.0);  // XNOR-Net's alpha: 1 - 2/pi of the energy kept
+}
+
+TEST_CASE("max_abs_error is NaN when a difference is NaN, wherever it is", "[quant][metrics]") {
+  // before: fmax dropped the NaN at the next finite difference and the result was 0
+  lowp::matrix<float> a = lowp::matrix<float>::Zero(2, 3), b = a;
+  b(0, 0) = NAN;
+  CHECK(std::isnan(lowp::max_abs_error(a, b)));
+  CHECK(std::isnan(lowp::mse(a, b)));
+  CHECK(std::isnan(lowp::row_report(a, b)[0].max_abs_error));
+  CHECK(lowp::row_report(a, b)[1].max_abs_error == 0.0);
+}
+
+TEST_CASE("llama.cpp blocks: tiny blocks are defined, scales beyond float16 are counted or refused", "[quant][gguf]") {
+  // blocks whose d is below 2^-128: llama.cpp multiplies by 1/d = Inf and converts to int8 (UB)
+  lowp::matrix<float> t(1, 32);
+  for (int i = 0; i < 32; ++i) t(0, i) = std::ldexp(float(i - 16), -140);  // subnormal floats
+  const auto q = lowp::quantize(t, lowp::q8_0{});
+  const float d = 16 * std::ldexp(1.f, -140) / 127;  // d as llama.cpp computes it
+  for (int i = 0; i < 32; ++i)
+    CHECK(int(std::int8_t(q.raw()[std::size_t(2 + i)])) == int(std::clamp(std::roundf(t(0, i) / d), -127.f, 127.f)));
+  CHECK(q.underflowed_scales() == 1);  // d is 0 in float16: the block decodes to zeros
+  CHECK(q.overflowed_scales() == 0);
+  CHECK(lowp::dequantize(q).isZero());
+  for (auto* name : {"q4_0", "tq1_0", "tq2_0"}) {
+    INFO(name);
+    lowp::matrix<float> u(1, 256);
+    for (int i = 0; i < 256; ++i) u(0, i) = std::ldexp(float(i % 9 - 4), -140);
+    auto run = [&](auto s) { return lowp::dequantize(lowp::quantize(u, s)).isZero(); };
+    CHECK((std::string(name) == "q4_0" ? run(lowp::q4_0{}) : std::string(name) == "tq1_0" ? run(lowp::tq1_0{})
+                                                                                            : run(lowp::tq2_0{})));
+  }
+  // d beyond 65504: llama.cpp's bytes (d = Inf) kept, counted, and refused under on_nonfinite::error
+  lowp::matrix<float> big = gaussian(2, 64, 46) * 3e7f;
+  const auto qb = lowp::quantize(big, lowp::q8_0{});
+  CHECK(qb.overflowed_scales() == 4);
+  CHECK(std::isinf(lowp::dequantize(qb).cwiseAbs().maxCoeff()));
+  CHECK_THROWS_WITH(lowp::quantize(big, lowp::q8_0{}, lowp::on_nonfinite::error),
+                    Catch::Contains("row 0, block 0") && Catch::Contains("65504"));
+  CHECK(lowp::quantized<lowp::q8_0>::from_raw(2, 64, qb.raw()).overflowed_scales() == 4);
+  CHECK(lowp::quantize(gaussian(2, 64, 47), lowp::q4_0{}).overflowed_scales() == 0);
 }

@@ -274,11 +274,28 @@ TEST_CASE("dispatch: every level this CPU runs gives the scalar bits through the
 
 TEST_CASE("dispatch: LOWP_MAX_ISA caps the level", "[simd][dispatch]") {
   // CTest runs this binary once more with LOWP_MAX_ISA=sse2 (tests/CMakeLists.txt)
+  // and with LOWP_MAX_ISA=AVX2 (any case is read) and LOWP_MAX_ISA=bogus (reported, no limit)
   const char* env = std::getenv("LOWP_MAX_ISA");
-  if (env != nullptr && std::string(env) == "sse2") {
-    CHECK(lowp::simd::max_isa() == lowp::simd::isa::sse2);
-    CHECK(lowp::simd::active_isa() == lowp::simd::isa::sse2);
-  } else if (env == nullptr) {
+  lowp::simd::isa want = lowp::simd::isa::avx512;
+  if (env != nullptr && lowp::simd::parse_isa(env, want)) {
+    CHECK(lowp::simd::max_isa() == want);
+    CHECK(int(lowp::simd::active_isa()) <= int(want));
+  } else {
+    CHECK(lowp::simd::max_isa() == lowp::simd::isa::avx512);  // unset or unknown: no limit
     CHECK(lowp::simd::active_isa() == lowp::simd::cpu_isa());
   }
+}
+
+TEST_CASE("dispatch: LOWP_MAX_ISA names are read in any case; unknown names are reported", "[simd][dispatch]") {
+  using lowp::simd::isa;
+  isa i = isa::scalar;
+  CHECK(lowp::simd::parse_isa("AVX2", i));
+  CHECK(i == isa::avx2);
+  CHECK(lowp::simd::parse_isa(" Avx512 ", i));
+  CHECK(i == isa::avx512);
+  CHECK(lowp::simd::parse_isa("scalar", i));
+  CHECK(i == isa::scalar);
+  CHECK_FALSE(lowp::simd::parse_isa("bogus", i));
+  CHECK_FALSE(lowp::simd::parse_isa("", i));
+  CHECK_FALSE(lowp::simd::parse_isa(nullptr, i));
 }

@@ -18,7 +18,7 @@ inline const char* name(iovf o) {
 }
 
 /// Picks between fl and fl + 1 for a value fl + f, f ∈ (0, 1), given cmp = sign(f − 1/2) and the
-/// sign of the value (FORMATS.md §6).
+/// sign of the value (spec §6).
 inline i128 pick(i128 fl, int cmp, bool negative, mode m) {
   const i128 up = fl + 1;
   const i128 tz = negative ? up : fl;    // toward zero

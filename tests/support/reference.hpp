@@ -1,5 +1,5 @@
 // tests/support/reference.hpp: an independent reference for float formats, written from the
-// definitions of FORMATS.md §1 and §6 only (no lowp code): decode a code with ldexp, and round
+// definitions of spec §1 and §6 only (no lowp code): decode a code with ldexp, and round
 // by searching the sorted table of every decoded value, ties by each mode's rule.
 #pragma once
 #include <algorithm>
@@ -90,7 +90,7 @@ class rounder {
     max_ = table_.back().v;
     max_code_ = table_.back().code;
     for (std::uint32_t c = 0; c < (1u << f.bits()); ++c) has_nan_ = has_nan_ || f.decode(c).nan;
-    // the canonical NaN (FORMATS.md §1): all ones without the sign; fnuz: the sign bit alone
+    // the canonical NaN (spec §1): all ones without the sign; fnuz: the sign bit alone
     nan_code_ = f.e == enc::fnuz ? f.sign_bit() : (1u << (f.E + f.M)) - 1;
     int ex = 0;
     std::frexp(max_, &ex);  // max = m · 2^ex with m in [0.5, 1)
@@ -104,7 +104,7 @@ class rounder {
   const format& fmt() const { return f_; }
   const auto& table() const { return table_; }
 
-  /// The code of x under mode m and overflow o (FORMATS.md §1, §6).
+  /// The code of x under mode m and overflow o (spec §1, §6).
   std::uint32_t round(double x, mode m, ovf o) const {
     if (std::isnan(x)) return has_nan_ ? nan_code_ : max_code_;
     if (f_.e == enc::fnu) x = std::fabs(x);

@@ -2,7 +2,7 @@
 //
 // Every lowp value, float and double is exactly ±mag·2^exp with an integer magnitude of at most
 // 64 bits; fixed-point products and quotients need 128. Converters go through this form so that
-// a conversion rounds exactly once, whatever the source type (FORMATS.md §1, "rounds once").
+// a conversion rounds exactly once, whatever the source type (spec §1, "rounds once").
 #pragma once
 #include <bit>
 #include <climits>
@@ -31,9 +31,9 @@ template <class U>
 constexpr int bit_width(U x) {
   if constexpr (std::is_same_v<U, uint128>) {
     const auto hi = std::uint64_t(x >> 64);
-    return hi ? 64 + std::bit_width(hi) : std::bit_width(std::uint64_t(x));
+    return hi ? 64 + int(std::bit_width(hi)) : int(std::bit_width(std::uint64_t(x)));
   } else {
-    return std::bit_width(x);
+    return int(std::bit_width(x));
   }
 }
 

@@ -1,5 +1,6 @@
-// lowp/core/error.hpp: the one exception type of lowp (DESIGN.md, rule 3).
+// lowp/core/error.hpp: the one exception type of lowp (docs/architecture.md, rule 3).
 #pragma once
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -13,5 +14,15 @@ class error : public std::invalid_argument {
  public:
   explicit error(const std::string& what) : std::invalid_argument("lowp: " + what) {}
 };
+
+namespace detail {
+/// A real number for an error message: nine significant digits, so 1e-40 and 1e10 read as such
+/// (std::to_string's fixed six decimals print both tiny and huge values badly).
+inline std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+}  // namespace detail
 
 }  // namespace lowp

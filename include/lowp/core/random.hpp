@@ -1,4 +1,4 @@
-// lowp/core/random.hpp: counter-based random bits for stochastic rounding (FORMATS.md §6).
+// lowp/core/random.hpp: counter-based random bits for stochastic rounding (spec §6).
 //
 // Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011;
 // Random123's known-answer vectors are in tests/core/random_test.cpp). One Philox block gives four
@@ -30,7 +30,7 @@ constexpr std::array<std::uint32_t, 4> philox4x32_10(std::array<std::uint32_t, 4
   return ctr;
 }
 
-/// The 32 random bits of element `n` of the stream keyed by `seed` (FORMATS.md §6).
+/// The 32 random bits of element `n` of the stream keyed by `seed` (spec §6).
 constexpr std::uint32_t random_bits(std::uint64_t seed, std::uint64_t n) {
   const std::uint64_t block = n >> 2;
   const auto out = philox4x32_10({std::uint32_t(block), std::uint32_t(block >> 32), 0u, 0u},

@@ -1,4 +1,4 @@
-// lowp/core/round.hpp: the one rounding step every converter shares (FORMATS.md §6).
+// lowp/core/round.hpp: the one rounding step every converter shares (spec §6).
 //
 // A converter first truncates the exact magnitude to a multiple of its quantum 2^q, keeping what
 // the rounding modes need to know about the discarded fraction: inexact or not, below / at /
@@ -58,7 +58,7 @@ constexpr truncated<U> truncate(U mag, int exp, int q) {
 }
 
 /// True for the modes that, for this sign, never round the magnitude up: they turn a finite
-/// overflow into ±max (FORMATS.md §6: directed toward zero and to_odd never overflow).
+/// overflow into ±max (spec §6: directed toward zero and to_odd never overflow).
 template <class R>
 constexpr bool toward_zero_for(bool neg) {
   return std::is_same_v<R, rounding::toward_zero> || std::is_same_v<R, rounding::to_odd> ||
@@ -67,7 +67,7 @@ constexpr bool toward_zero_for(bool neg) {
 }
 
 /// Whether the truncated magnitude (whose last unit, or code, is odd when `odd`) steps up one
-/// unit away from zero under mode `r` (FORMATS.md §6). `index` is the element's index in a bulk
+/// unit away from zero under mode `r` (spec §6). `index` is the element's index in a bulk
 /// call (stochastic rounding draws random_bits(seed, offset + index)).
 template <class R, class U>
 constexpr bool round_up(const R& r, bool neg, bool odd, const truncated<U>& f, std::uint64_t index = 0) {
@@ -92,7 +92,7 @@ constexpr bool round_up(const R& r, bool neg, bool odd, const truncated<U>& f, s
     return !odd;  // truncate, then make the last bit 1 (round to odd, Boldo & Melquiond 2008)
   } else {
     static_assert(std::is_same_v<R, rounding::stochastic>, "lowp: unknown rounding mode");
-    // up with probability f, exact to 2^-32 of the gap (FORMATS.md §6)
+    // up with probability f, exact to 2^-32 of the gap (spec §6)
     return random_bits(r.seed, r.offset + index) < f.frac32;
   }
 }

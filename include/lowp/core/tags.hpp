@@ -1,4 +1,4 @@
-// lowp/core/tags.hpp: rounding and overflow tags (FORMATS.md §6).
+// lowp/core/tags.hpp: rounding and overflow tags (spec §6).
 //
 // Tags are small types passed by value: `convert<T>(x, rounding::toward_zero{}, overflow::saturate{})`.
 // Each rounding tag names the ap_fixed / ac_fixed mode it matches.
@@ -20,7 +20,7 @@ struct toward_zero {};      // truncate the magnitude (AP_TRN_ZERO)
 struct toward_positive {};  // ceiling
 struct toward_negative {};  // floor (AP_TRN)
 struct to_odd {};           // toward zero, then set the last bit if inexact (AC_RND_CONV_ODD)
-/// Counter-based stochastic rounding (FORMATS.md §6): element i of a call draws 32 random bits
+/// Counter-based stochastic rounding (spec §6): element i of a call draws 32 random bits
 /// keyed by (seed, offset + i), so results never depend on ISA, vector width, thread count or
 /// how an array is split into calls. A scalar call is element 0.
 struct stochastic {

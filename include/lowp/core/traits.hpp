@@ -1,4 +1,4 @@
-// lowp/core/traits.hpp: the format concept and format_traits (DESIGN.md, "the one idea").
+// lowp/core/traits.hpp: the format concept and format_traits (docs/architecture.md, "the one idea").
 //
 // A lowp value type is a trivially copyable class with a code (`bits()`, `from_bits`) and an exact
 // unpacked value (`to_unpacked`, `from_unpacked`); format_traits reads its static description.

@@ -39,13 +39,13 @@ struct fake_quant {
 
   template <class Packet>
   Packet packetOp(const Packet& p) const {
-    constexpr int n = Eigen::internal::unpacket_traits<Packet>::size;
+    constexpr std::size_t n = std::size_t(Eigen::internal::unpacket_traits<Packet>::size);
     alignas(64) float buf[n];
     Eigen::internal::pstoreu(buf, p);
     using A = simd::default_arch;
-    if constexpr (n == int(simd::i32<A>::size) && vector_kernel) {
+    if constexpr (n == simd::i32<A>::size && vector_kernel) {
       namespace k = simd::generic_kernels;
-      for (int i = 0; i < n; ++i) buf[i] *= inv;
+      for (std::size_t i = 0; i < n; ++i) buf[i] *= inv;
       if constexpr (T::format_family == family::minifloat) {
         const auto c = k::encode_lanes<A, T::spec>(buf, rounding::nearest_even{}, overflow::saturate{}, 0);
         (k::decode_lanes<A, T::spec>(c) * simd::f32<A>(scale)).store_unaligned(buf);
@@ -59,7 +59,7 @@ struct fake_quant {
         (k::decode_int_lanes<A>(c, T::range.bits, T::range.is_signed) * simd::f32<A>(scale)).store_unaligned(buf);
       }
     } else {
-      for (int i = 0; i < n; ++i) buf[i] = (*this)(buf[i]);
+      for (std::size_t i = 0; i < n; ++i) buf[i] = (*this)(buf[i]);
     }
     return Eigen::internal::ploadu<Packet>(buf);
   }

@@ -1,7 +1,7 @@
 // lowp/eigen/numtraits.hpp: Eigen::NumTraits for every lowp value type, so that
 // Eigen::Matrix<lowp::float8_e4m3fn, Dynamic, Dynamic> can be filled, printed and cast.
 //
-// Note (TOOLCHAIN.md): A * B on matrices of a lowp type compiles but rounds to that type after
+// Note (docs/building.md §5): A * B on matrices of a lowp type compiles but rounds to that type after
 // every multiply-add (slow and inexact). Use A.cast<float>() * B.cast<float>() or lowp::matmul.
 #pragma once
 #include <Eigen/Core>

@@ -34,7 +34,7 @@ constexpr T convert_unpacked(const unpacked<>& u, const R& r, O o, std::uint64_t
 }
 }  // namespace detail
 
-/// x converted to T, rounded once by r, then overflow tag o applied (FORMATS.md §1, §6, §8).
+/// x converted to T, rounded once by r, then overflow tag o applied (spec §1, §6, §8).
 template <class T, class X, rounding_mode R, overflow_mode O>
 requires(arithmetic<X> || lowp_value<X>) constexpr T convert(const X& x, const R& r, O o) {
   return detail::convert_unpacked<T>(to_unpacked(x), r, o, 0);

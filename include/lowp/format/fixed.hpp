@@ -1,5 +1,5 @@
 // lowp/format/fixed.hpp: fixed<I, F, Rounding, Overflow> and ufixed, Q-format fixed point
-// (FORMATS.md §7; the modes of ap_fixed / ac_fixed, FORMATS.md §6).
+// (spec §7; the modes of ap_fixed / ac_fixed, spec §6).
 //
 // fixed<I, F>: a signed two's-complement number of 1 + I + F bits, I integer bits not counting the
 // sign, value = raw · 2^-F. ufixed<I, F>: I + F bits, unsigned. Q16.16 = fixed<15, 16> (32 bits).
@@ -81,7 +81,7 @@ class basic_fixed {
   }
   constexpr unpacked<> to_unpacked() const { return detail::unpack_raw(raw_, -F); }
 
-  /// Exact when the value fits (≤ 24 / 53 significant bits), else nearest even (FORMATS.md §7).
+  /// Exact when the value fits (≤ 24 / 53 significant bits), else nearest even (spec §7).
   constexpr explicit operator float() const { return to_native<float>(to_unpacked()); }
   constexpr explicit operator double() const { return to_native<double>(to_unpacked()); }
   /// As a C cast: toward zero, saturating at the integer type's range.
@@ -110,7 +110,7 @@ class basic_fixed {
     return round_exact(neg, detail::truncate(m, -2 * F, -F), a, b, 4);
   }
   friend constexpr basic_fixed operator/(basic_fixed a, basic_fixed b) {
-    if (b.raw_ == 0) {  // FORMATS.md §7: x/0 saturates toward the sign of x, 0/0 = 0
+    if (b.raw_ == 0) {  // spec §7: x/0 saturates toward the sign of x, 0/0 = 0
       if (a.raw_ == 0) return from_bits(0);
       return from_bits(raw_type(detail::saturated(range, a.raw_ < 0, Overflow{})));
     }
@@ -150,7 +150,7 @@ class basic_fixed {
   }
   static constexpr basic_fixed round_exact(bool neg, const detail::truncated<uint128>& t, basic_fixed a, basic_fixed b,
                                            int op) {
-    return from_bits(raw_type(detail::round_to_int(range, neg, t, rounding_for(a, b, op), Overflow{})));
+    return from_bits(raw_type(detail::round_to_int(range, neg, t, rounding_for(a, b, std::uint64_t(op)), Overflow{})));
   }
   static constexpr basic_fixed exact(int128 v, int, basic_fixed a, basic_fixed b, int op) {
     detail::truncated<uint128> t;

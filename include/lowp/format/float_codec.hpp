@@ -1,4 +1,4 @@
-// lowp/format/float_codec.hpp: the one converter of the minifloat family (FORMATS.md §1, §6).
+// lowp/format/float_codec.hpp: the one converter of the minifloat family (spec §1, §6).
 //
 // A float format is described by `float_spec` {E, M, bias, encoding}; `encode` rounds an exact
 // unpacked value to a code once, `decode` gives a code's exact value. Every minifloat — and float
@@ -15,7 +15,7 @@
 
 namespace lowp {
 
-/// How a float format spends its special codes (FORMATS.md §1, table "Encodings").
+/// How a float format spends its special codes (spec §1, table "Encodings").
 enum class encoding : std::uint8_t {
   ieee,  // Inf = top exponent, mantissa 0; NaN = top exponent, mantissa ≠ 0; ±0
   fn,    // no Inf; NaN = exponent and mantissa all ones (±); ±0
@@ -39,7 +39,7 @@ constexpr const char* name_of(encoding e) {
   }
 }
 
-/// The default bias of FORMATS.md §1: 2^(E−1) for fnuz, 2^(E−1) − 1 otherwise.
+/// The default bias of spec §1: 2^(E−1) for fnuz, 2^(E−1) − 1 otherwise.
 constexpr int default_bias(int e, encoding enc) {
   if (e < 1 || e > 16) return 0;  // invalid E: minifloat's static_assert names the parameter
   return enc == encoding::fnuz ? (1 << (e - 1)) : (1 << (e - 1)) - 1;
@@ -75,7 +75,7 @@ struct float_spec {
         return mag_mask();
     }
   }
-  /// The positive canonical NaN (FORMATS.md §1: all ones without sign; fnuz: 0x80).
+  /// The positive canonical NaN (spec §1: all ones without sign; fnuz: 0x80).
   constexpr std::uint64_t nan_code() const { return enc == encoding::fnuz ? sign_bit() : mag_mask(); }
   constexpr bool is_nan(std::uint64_t code) const {
     const std::uint64_t m = code & mag_mask();
@@ -103,7 +103,7 @@ template <class F>
 inline constexpr float_spec native_spec = sizeof(F) == 4 ? float_spec{8, 23, 127, encoding::ieee}
                                                          : float_spec{11, 52, 1023, encoding::ieee};
 
-/// The code an overflow (or an infinite input) becomes under tag O (FORMATS.md §1, §6).
+/// The code an overflow (or an infinite input) becomes under tag O (spec §1, §6).
 template <class O>
 constexpr std::uint64_t overflowed(const float_spec& s, bool neg, O) {
   static_assert(!std::is_same_v<O, overflow::wrap>,
@@ -122,7 +122,7 @@ constexpr std::uint64_t overflowed(const float_spec& s, bool neg, O) {
 
 }  // namespace detail
 
-/// Rounds an exact value to the code of format s, once (FORMATS.md §1 "round first, then check
+/// Rounds an exact value to the code of format s, once (spec §1 "round first, then check
 /// overflow", §6). `index` is the element index for stochastic rounding.
 template <class R, class O>
 constexpr std::uint64_t encode(const float_spec& s, const unpacked<>& u, const R& r, O o, std::uint64_t index = 0) {
@@ -220,7 +220,7 @@ constexpr F to_native(const unpacked<>& u, const R& r = {}, O o = {}) {
   return std::bit_cast<F>(B(encode(detail::native_spec<F>, u, r, o)));
 }
 
-/// A code's value as float or double: exact whenever representable (FORMATS.md §8), else
+/// A code's value as float or double: exact whenever representable (spec §8), else
 /// nearest even with IEEE overflow to Inf.
 template <class F, float_spec S>
 constexpr F decode_to(std::uint64_t code) {

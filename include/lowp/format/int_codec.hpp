@@ -2,7 +2,7 @@
 //
 // A raw integer value lies in [lo, hi]; the exact input is truncated to the quantum 2^q
 // (q = −F for fixed<I, F>, 0 for integers), rounded once, then the overflow tag applies
-// (FORMATS.md §6, §7; ap_fixed semantics: overflow is decided after rounding, in every mode).
+// (spec §6, §7; ap_fixed semantics: overflow is decided after rounding, in every mode).
 #pragma once
 #include <cstdint>
 #include <type_traits>
@@ -35,7 +35,7 @@ constexpr int128 saturated(const int_range& g, bool neg, O) {
   }
 }
 
-/// Rounds a truncated magnitude of sign `neg` to a raw value in g (FORMATS.md §6, §7).
+/// Rounds a truncated magnitude of sign `neg` to a raw value in g (spec §6, §7).
 template <class U, class R, class O>
 constexpr int128 round_to_int(const int_range& g, bool neg, const truncated<U>& f, const R& r, O o,
                               std::uint64_t index = 0) {
@@ -68,7 +68,7 @@ constexpr int128 round_to_int(const int_range& g, bool neg, const truncated<U>& 
 }
 
 /// An exact value as a raw integer at quantum 2^q. NaN → 0; ±Inf → the saturated extreme,
-/// whatever the overflow tag (FORMATS.md §8).
+/// whatever the overflow tag (spec §8).
 template <class U, class R, class O>
 constexpr int128 to_int(const int_range& g, int q, const unpacked<U>& u, const R& r, O o, std::uint64_t index = 0) {
   if (u.is_nan()) return 0;

@@ -1,7 +1,7 @@
 // lowp/format/intn.hpp: intn<Bits, Signed>, integers of 1 to 16 bits (int2, int4, uint4, ...).
 //
-// bits() is the Bits-bit two's-complement (or unsigned) pattern in the low bits (FORMATS.md §1).
-// T(x) rounds nearest_even and saturates; NaN → 0 and ±Inf → the extreme (FORMATS.md §8).
+// bits() is the Bits-bit two's-complement (or unsigned) pattern in the low bits (spec §1).
+// T(x) rounds nearest_even and saturates; NaN → 0 and ±Inf → the extreme (spec §8).
 // Arithmetic is exact (in double: every sum, difference and product of two 16-bit values is)
 // and then rounded nearest_even and saturated; x/0 saturates toward the sign of x, 0/0 is 0.
 #pragma once

@@ -1,9 +1,9 @@
 // lowp/format/minifloat.hpp: minifloat<E, M, encoding, Bias>, any float format of ≤ 16 bits,
-// and the aliases of FORMATS.md §1 (ml_dtypes names).
+// and the aliases of spec §1 (ml_dtypes names).
 //
 //   using my_fp5 = lowp::minifloat<2, 2, lowp::encoding::fn>;   // a new format in one line
 //
-// `T(x)` is convert<T>(x, nearest_even, propagate), as ml_dtypes (FORMATS.md §1, decision).
+// `T(x)` is convert<T>(x, nearest_even, propagate), as ml_dtypes (spec §1, decision).
 // Arithmetic computes in double and rounds once to T (correctly rounded: double carries more
 // than 2p + 2 bits for every p ≤ 16). Comparisons are by value: NaN is unequal to itself, +0 == −0.
 #pragma once
@@ -46,7 +46,7 @@ class minifloat {
 
   minifloat() = default;
 
-  /// nearest_even + propagate (FORMATS.md §1 decision), from any arithmetic type.
+  /// nearest_even + propagate (spec §1 decision), from any arithmetic type.
   template <arithmetic A>
   constexpr explicit minifloat(A x)
       : code_(storage_type(encode(spec, unpack(x), rounding::nearest_even{}, overflow::propagate{}))) {}
@@ -145,7 +145,7 @@ minifloat<E, M, Enc, B> sqrt(minifloat<E, M, Enc, B> x) {  // correctly rounded:
   return minifloat<E, M, Enc, B>(std::sqrt(double(x)));
 }
 
-// The formats of FORMATS.md §1, exactly.
+// The formats of spec §1, exactly.
 using float8_e4m3fn = minifloat<4, 3, encoding::fn>;
 using float8_e4m3fnuz = minifloat<4, 3, encoding::fnuz>;
 using float8_e4m3 = minifloat<4, 3, encoding::ieee>;

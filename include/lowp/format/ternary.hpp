@@ -1,7 +1,7 @@
 // lowp/format/ternary.hpp: trit {−1, 0, +1} and binary {−1, +1} (BitNet b1.58, XNOR-Net).
 //
-// Codes (FORMATS.md §1): trit t ↦ t + 1 ∈ {0, 1, 2} (llama.cpp's convention); binary −1 ↦ 0, +1 ↦ 1.
-// trit: round to an integer, then the overflow tag on [−1, 1]; NaN → 0, ±Inf → ±1 (FORMATS.md §8).
+// Codes (spec §1): trit t ↦ t + 1 ∈ {0, 1, 2} (llama.cpp's convention); binary −1 ↦ 0, +1 ↦ 1.
+// trit: round to an integer, then the overflow tag on [−1, 1]; NaN → 0, ±Inf → ±1 (spec §8).
 // overflow::wrap has no meaning on a three-value digit and is refused at compile time.
 // binary is the sign function with sign(0) = +1 (BinaryConnect, Courbariaux et al. 2015) under
 // every nearest mode but nearest_down (ties at 0 go to −1); directed modes take the grid {−1, +1}
@@ -118,7 +118,7 @@ class binary {
       if (u.is_inf() || (!u.is_zero() && u.exp + detail::bit_width(u.mag) - 1 >= 0)) return from_bits(neg ? 0 : 1);
       const double x = to_double(u);
       const double p = (x + 1.0) * 0.5;           // exact: |x| < 1
-      const double threshold = p * 4294967296.0;  // P(+1) exact to 2^-32, as FORMATS.md §6
+      const double threshold = p * 4294967296.0;  // P(+1) exact to 2^-32, as spec §6
       return from_bits(double(random_bits(r.seed, r.offset + index)) < threshold ? 1 : 0);
     } else {
       return from_bits(neg ? 0 : 1);

@@ -1,4 +1,4 @@
-// lowp/intops/fixed_math.hpp: deterministic math on fixed-point numbers (FORMATS.md §7).
+// lowp/intops/fixed_math.hpp: deterministic math on fixed-point numbers (spec §7).
 //
 // For any lowp::fixed / ufixed type T (q16_16, q1_15, q8_8, ...), integer arithmetic only, so a
 // stored result replays bit for bit on any machine, compiler or ISA (the deterministic-memory idea
@@ -7,7 +7,7 @@
 //   arrays   intops::mul / div (a, b, out), sqrt / exp / log / sin / cos (a, out) on spans,
 //            the same on Eigen arrays (returning an array), dot(a, b) and l2_distance(a, b) → T.
 // Rounding: every result is rounded once by T's Rounding, then T's Overflow applies, as T's
-// operators do (FORMATS.md §7).
+// operators do (spec §7).
 //   - mul, div, sqrt, dot, l2_distance: correctly rounded (the exact result, rounded once).
 //   - exp, log, sin, cos: evaluated in Q62 integer arithmetic, then rounded once as if exact.
 //     Types up to 32 bits: the evaluation error is below 2^-12 of the last unit (exp: 2^-48
@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <ranges>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -178,7 +179,7 @@ constexpr std::int64_t inv_factorial(int n, bool negative = false) {
 }
 
 /// ⌊√n⌋ by Newton's iteration x ← ⌊(x + ⌊n/x⌋)/2⌋ from 2^⌈bits(n)/2⌉ until it stops decreasing
-/// (I-BERT, Kim et al. 2021, Algorithm 4; FORMATS.md §4).
+/// (I-BERT, Kim et al. 2021, Algorithm 4; spec §4).
 template <class U>
 constexpr U isqrt(U n) {
   if (n == 0) return 0;
@@ -244,12 +245,12 @@ LOWP_INLINE_BODY constexpr typename T::raw_type overflow_int64(std::int64_t v) {
     constexpr std::int64_t los = T::is_signed ? -hi : lo;  // AP_SAT_SYM: never the lowest code
     return raw(std::min(std::max(v, los), hi));
   } else {
-    return raw(std::min(std::max(v, lo), hi));  // saturate; propagate saturates (FORMATS.md §6)
+    return raw(std::min(std::max(v, lo), hi));  // saturate; propagate saturates (spec §6)
   }
 }
 
 /// p / 2^F rounded by T's mode: a bias that depends on the mode (and on the sign or the parity of
-/// ⌊p/2^F⌋), then an arithmetic shift (a floor). These are the modes of FORMATS.md §6 written on
+/// ⌊p/2^F⌋), then an arithmetic shift (a floor). These are the modes of spec §6 written on
 /// the signed value, the same decisions as round_up on the magnitude; the tests compare the two.
 /// Branch-free, so it vectorises.
 template <class T>
@@ -287,7 +288,7 @@ LOWP_INLINE_BODY constexpr std::int64_t round_shift(std::int64_t p) {
   }
 }
 
-/// a · b, correctly rounded: the exact int64 product (FORMATS.md §7: 2F fraction bits), one rounding.
+/// a · b, correctly rounded: the exact int64 product (spec §7: 2F fraction bits), one rounding.
 template <class T>
 LOWP_INLINE_BODY constexpr T mul_fast(T x, T y) {
   return T::from_bits(overflow_int64<T>(round_shift<T>(std::int64_t(x.bits()) * std::int64_t(y.bits()))));
@@ -367,7 +368,7 @@ LOWP_FIXED_MUL_KERNEL(mul_avx2, LOWP_TARGET_AVX2, __m256i, 32, load256, store256
 #endif
 
 /// Whether a truncated magnitude (last unit odd when `odd`; the rest: inexact, above one half,
-/// exactly one half) steps up one unit under mode R: lowp::detail::round_up's rules (FORMATS.md §6)
+/// exactly one half) steps up one unit under mode R: lowp::detail::round_up's rules (spec §6)
 /// with non-short-circuit operators, so that the callers' loops vectorise.
 template <class R>
 LOWP_INLINE_BODY constexpr bool rounds_up(bool neg, bool odd, bool inexact, bool above, bool tie) {
@@ -394,7 +395,7 @@ LOWP_INLINE_BODY constexpr bool rounds_up(bool neg, bool odd, bool inexact, bool
 }
 
 /// Rounds a truncated magnitude t < 2^62 of sign `neg` (the rest: inexact, above one half, exactly
-/// one half) by T's mode and applies T's overflow: the rules of lowp::detail::round_up (FORMATS.md
+/// one half) by T's mode and applies T's overflow: the rules of lowp::detail::round_up (spec
 /// §6) written branch-free, so that they vectorise; the tests compare the two.
 template <class T>
 LOWP_INLINE_BODY constexpr typename T::raw_type finish(bool neg, std::int64_t t, bool inexact, bool above, bool tie) {
@@ -447,7 +448,7 @@ LOWP_INLINE_BODY inline T div_fast(T x, T y) {
   }
 }
 
-/// x / 0 saturates toward the sign of x, 0 / 0 = 0 (FORMATS.md §7).
+/// x / 0 saturates toward the sign of x, 0 / 0 = 0 (spec §7).
 template <class T>
 LOWP_INLINE_BODY constexpr T div_by_zero(T x) {
   using raw = typename T::raw_type;
@@ -538,7 +539,7 @@ constexpr T exp(T x) {
 
 /// ln x: x = 2^b · m, m ∈ [1, 2); m · c_j = 1 + u with c_j ≈ 1/(1 + j/64), |u| < 2^-6;
 /// ln x = b·ln2 − ln c_j + ln(1 + u) by its series (Tang, ACM TOMS 16(4), 1990).
-/// ln 0 → the lowest value (−∞ saturates, FORMATS.md §8); ln(x < 0) → 0 (NaN → 0, §8).
+/// ln 0 → the lowest value (−∞ saturates, spec §8); ln(x < 0) → 0 (NaN → 0, §8).
 template <fixed_point T>
 constexpr T log(T x) {
   constexpr int F = T::frac_bits;
@@ -624,7 +625,7 @@ inline void check_same(std::size_t a, std::size_t b, const char* what, const cha
 }
 }  // namespace detail
 
-/// out[i] = a[i] · b[i], correctly rounded by T's mode (FORMATS.md §7).
+/// out[i] = a[i] · b[i], correctly rounded by T's mode (spec §7).
 template <fixed_point T>
 void mul(std::span<const T> a, std::span<const T> b, std::span<T> out) {
   detail::check_same(a.size(), b.size(), "mul", "a", "b");
@@ -710,7 +711,7 @@ int128 exact_sum(std::size_t n, G g) {
 }
 }  // namespace detail
 
-/// Σ a[i]·b[i]: the exact sum of the exact products, rounded once to T (FORMATS.md §7).
+/// Σ a[i]·b[i]: the exact sum of the exact products, rounded once to T (spec §7).
 template <fixed_point T>
 T dot(std::span<const T> a, std::span<const T> b) {
   static_assert(T::bit_width <= 32, "lowp::intops::dot: types of at most 32 bits (the exact sum is kept in 128 bits)");
@@ -751,5 +752,66 @@ T l2_distance(std::span<const T> a, std::span<const T> b) {
   t.frac32 = std::uint32_t((rem << 32) / (2 * r + 1));
   return detail::from_truncated<T>(false, t, std::uint64_t(a.size()), 22, false);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The same on any contiguous range of one fixed type (std::vector, std::array, std::span, ...),
+// with T deduced: intops::dot(a, b) on two std::vector<q16_16>, intops::mul(a, b, out).
+
+namespace detail {
+template <class A>
+using range_value = std::remove_cvref_t<decltype(*std::ranges::data(std::declval<A&>()))>;
+/// A contiguous range of fixed-point values (Eigen objects have their own overloads).
+template <class A>
+concept fixed_range = std::ranges::contiguous_range<A> && std::ranges::sized_range<A> &&
+                      fixed_point<range_value<A>> && !std::is_base_of_v<Eigen::EigenBase<std::remove_cvref_t<A>>,
+                                                                         std::remove_cvref_t<A>>;
+template <class A>
+auto in_span(const A& a) {
+  using T = range_value<const A>;
+  return std::span<const T>(std::ranges::data(a), std::ranges::size(a));
+}
+template <class A>
+auto out_span(A& a) {
+  using T = range_value<A>;
+  return std::span<T>(std::ranges::data(a), std::ranges::size(a));
+}
+}  // namespace detail
+
+/// Σ a·b over two ranges of one fixed type: exact, rounded once.
+template <class A, class B>
+requires detail::fixed_range<const A&> && std::is_same_v<detail::range_value<const A>, detail::range_value<const B>>
+auto dot(const A& a, const B& b) {
+  return dot(detail::in_span(a), detail::in_span(b));
+}
+/// √Σ (a − b)² over two ranges of one fixed type.
+template <class A, class B>
+requires detail::fixed_range<const A&> && std::is_same_v<detail::range_value<const A>, detail::range_value<const B>>
+auto l2_distance(const A& a, const B& b) {
+  return l2_distance(detail::in_span(a), detail::in_span(b));
+}
+#define LOWP_INTOPS_RANGE_BINARY(name)                                                                      \
+  template <class A, class B, class O>                                                                      \
+  requires detail::fixed_range<const A&> && detail::fixed_range<O&> &&                                      \
+      std::is_same_v<detail::range_value<const A>, detail::range_value<const B>> &&                         \
+      std::is_same_v<detail::range_value<const A>, detail::range_value<O>>                                  \
+  void name(const A& a, const B& b, O&& out) {                                                              \
+    name<detail::range_value<const A>>(detail::in_span(a), detail::in_span(b), detail::out_span(out));      \
+  }
+/// out = a · b, a / b on ranges of one fixed type (see the span forms).
+LOWP_INTOPS_RANGE_BINARY(mul)
+LOWP_INTOPS_RANGE_BINARY(div)
+#undef LOWP_INTOPS_RANGE_BINARY
+#define LOWP_INTOPS_RANGE_UNARY(name)                                                                     \
+  template <class A, class O>                                                                             \
+  requires detail::fixed_range<const A&> && detail::fixed_range<O&> &&                                    \
+      std::is_same_v<detail::range_value<const A>, detail::range_value<O>>                                \
+  void name(const A& a, O&& out) { name<detail::range_value<const A>>(detail::in_span(a), detail::out_span(out)); }
+/// out = √a, e^a, ln a, sin a, cos a on ranges of one fixed type (see the span forms).
+LOWP_INTOPS_RANGE_UNARY(sqrt)
+LOWP_INTOPS_RANGE_UNARY(exp)
+LOWP_INTOPS_RANGE_UNARY(log)
+LOWP_INTOPS_RANGE_UNARY(sin)
+LOWP_INTOPS_RANGE_UNARY(cos)
+#undef LOWP_INTOPS_RANGE_UNARY
 
 }  // namespace lowp::intops

@@ -1,5 +1,5 @@
 // lowp/intops/nonlinear.hpp: integer-only nonlinear operators of I-BERT (Kim et al., ICML 2021)
-// and I-ViT (Li & Gu, ICCV 2023), FORMATS.md §4.
+// and I-ViT (Li & Gu, ICCV 2023), spec §4.
 //
 // Each operator takes integer codes q (any Eigen expression of int8 / int16 / int32) with the one
 // real scale S they carry (real value = q · S) and returns int32 codes with their output scale:
@@ -39,6 +39,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <ranges>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -94,8 +95,8 @@ namespace detail {
 
 inline void check_scale(double s, double lo, double hi, const char* op) {
   if (!(s >= lo && s <= hi))
-    throw error(std::string("intops::") + op + ": scale " + std::to_string(s) + " outside [" + std::to_string(lo) +
-                ", " + std::to_string(hi) + "]");
+    throw error(std::string("intops::") + op + ": scale " + lowp::detail::number(s) + " outside [" +
+                lowp::detail::number(lo) + ", " + lowp::detail::number(hi) + "]");
 }
 
 /// Any integer Eigen expression as a row-major int32 array (no copy when it already is one).
@@ -122,7 +123,7 @@ constexpr std::int64_t floor_div_exact(std::int64_t a, std::int64_t b) {
   return (a % b != 0 && a < 0) ? q - 1 : q;
 }
 
-/// I-BERT i-exp constants for input scale S (Kim et al. 2021, §3.4; FORMATS.md §4):
+/// I-BERT i-exp constants for input scale S (Kim et al. 2021, §3.4; spec §4):
 /// x0 = ⌊−ln2/S⌋, L(p) = 0.3585(p·S + 1.353)² + 0.344 = 0.3585·S²·[(p + qb)² + qc].
 struct iexp_consts {
   std::int64_t x0, qb, qc;
@@ -141,7 +142,7 @@ struct iexp_consts {
   }
 };
 
-/// I-ViT shift-exp constants for input scale S (Li & Gu 2023, §3.3; FORMATS.md §4): q·log2e ≈
+/// I-ViT shift-exp constants for input scale S (Li & Gu 2023, §3.3; spec §4): q·log2e ≈
 /// q + (q>>1) − (q>>4), x0 = ⌊−1/S⌋, 2^(r·S) ≈ r·S/2 + 1 = S·(r/2 − x0), with n = 15 fraction bits.
 struct shiftexp_consts {
   static constexpr int n = 15;  // I-ViT's "sufficiently large integer" for Shiftmax
@@ -237,7 +238,7 @@ scaled<std::int32_t> gelu(const Eigen::DenseBase<D>& q, double scale) {
   const double reach = double(x.size() ? x.cwiseAbs().maxCoeff() : 0) * (double(qb) * double(qb) - 2.0 * double(qc));
   if (reach > 0x1p62)
     throw error("intops::gelu: |q| up to " + std::to_string(x.cwiseAbs().maxCoeff()) + " at scale " +
-                std::to_string(scale) + " leaves int64");
+                lowp::detail::number(scale) + " leaves int64");
   std::vector<std::int64_t> wide(std::size_t(x.size()));
   const std::int32_t* in = x.data();
   std::int64_t* w = wide.data();
@@ -349,8 +350,8 @@ inline scaled_columns affine(scaled<std::int32_t> y, const Eigen::ArrayXd& gamma
   double reach = 0;
   for (Eigen::Index c = 0; c < n; ++c) {
     if (!(std::isfinite(gamma[c]) && gamma[c] != 0.0 && std::isfinite(beta[c])))
-      throw error(std::string("intops::") + op + ": gamma[" + std::to_string(c) + "] = " + std::to_string(gamma[c]) +
-                  ", beta = " + std::to_string(beta[c]) + " (gamma must be finite and non-zero)");
+      throw error(std::string("intops::") + op + ": gamma[" + std::to_string(c) + "] = " + lowp::detail::number(gamma[c]) +
+                  ", beta = " + lowp::detail::number(beta[c]) + " (gamma must be finite and non-zero)");
     reach = std::max(reach, std::abs(beta[c] / gamma[c]) / y.scale);
   }
   int k = 0;
@@ -370,27 +371,56 @@ inline scaled_columns affine(scaled<std::int32_t> y, const Eigen::ArrayXd& gamma
 }
 }  // namespace detail
 
+namespace detail {
+/// γ or β as doubles: any Eigen vector or array of an arithmetic scalar, or a contiguous range of
+/// float / double / integers (std::vector<float>, std::span<const double>, ...).
+template <class G>
+Eigen::ArrayXd coefficients(const G& g) {
+  if constexpr (std::is_base_of_v<Eigen::EigenBase<G>, G>) {
+    static_assert(std::is_arithmetic_v<typename G::Scalar>,
+                  "lowp::intops: gamma and beta must hold float, double or integer values");
+    return g.derived().template cast<double>().reshaped().array();
+  } else {
+    static_assert(std::ranges::contiguous_range<const G&> &&
+                      std::is_arithmetic_v<std::remove_cvref_t<decltype(*std::ranges::data(g))>>,
+                  "lowp::intops: gamma and beta must be Eigen vectors or contiguous ranges (std::vector, std::span) "
+                  "of float or double");
+    if constexpr (std::ranges::contiguous_range<const G&>) {
+      Eigen::ArrayXd out(Eigen::Index(std::ranges::size(g)));
+      for (Eigen::Index i = 0; i < out.size(); ++i) out[i] = double(std::ranges::data(g)[i]);
+      return out;
+    } else {
+      return {};
+    }
+  }
+}
+template <class G>
+concept coefficient_arg = !std::is_same_v<std::remove_cvref_t<G>, norm_variant>;
+}  // namespace detail
+
 /// Integer LayerNorm along each row, without affine: (x − μ)/σ ≈ values · scale.
 template <integer_codes D>
 scaled<std::int32_t> layernorm(const Eigen::DenseBase<D>& q, norm_variant v = norm_variant::ibert) {
   return detail::normalise(q, v, false);
 }
 /// Integer LayerNorm with γ and β (I-BERT's folding): γ·(x − μ)/σ + β ≈ values · scales[column].
-template <integer_codes D>
-scaled_columns layernorm(const Eigen::DenseBase<D>& q, const Eigen::ArrayXd& gamma, const Eigen::ArrayXd& beta,
+/// γ and β: Eigen vectors or contiguous ranges (std::vector<float>, ...) of one entry per column.
+template <integer_codes D, detail::coefficient_arg G, detail::coefficient_arg B>
+scaled_columns layernorm(const Eigen::DenseBase<D>& q, const G& gamma, const B& beta,
                          norm_variant v = norm_variant::ibert) {
-  return detail::affine(detail::normalise(q, v, false), gamma, beta, "layernorm");
+  return detail::affine(detail::normalise(q, v, false), detail::coefficients(gamma), detail::coefficients(beta),
+                        "layernorm");
 }
 /// Integer RMSNorm along each row: x / rms(x) ≈ values · scale (rms over the row, no mean).
 template <integer_codes D>
 scaled<std::int32_t> rmsnorm(const Eigen::DenseBase<D>& q, norm_variant v = norm_variant::ibert) {
   return detail::normalise(q, v, true);
 }
-/// Integer RMSNorm with γ: γ·x / rms(x) ≈ values · scales[column].
-template <integer_codes D>
-scaled_columns rmsnorm(const Eigen::DenseBase<D>& q, const Eigen::ArrayXd& gamma,
-                       norm_variant v = norm_variant::ibert) {
-  return detail::affine(detail::normalise(q, v, true), gamma, Eigen::ArrayXd::Zero(gamma.size()), "rmsnorm");
+/// Integer RMSNorm with γ: γ·x / rms(x) ≈ values · scales[column] (γ as for layernorm).
+template <integer_codes D, detail::coefficient_arg G>
+scaled_columns rmsnorm(const Eigen::DenseBase<D>& q, const G& gamma, norm_variant v = norm_variant::ibert) {
+  const Eigen::ArrayXd g = detail::coefficients(gamma);
+  return detail::affine(detail::normalise(q, v, true), g, Eigen::ArrayXd::Zero(g.size()), "rmsnorm");
 }
 
 /// ⌊√n⌋ of every element (n < 0 → 0).

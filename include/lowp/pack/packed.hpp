@@ -6,11 +6,12 @@
 //    nibble of byte i and 2i+1 in the high nibble (the ONNX int4 / float4 order); 2-bit codes put
 //    element 4i + k at bits 2k; 1-bit codes put element 8i + k at bit k; 6-bit codes pack 4 codes
 //    into 3 bytes: byte 0 = c0 | c1 << 6, byte 1 = c1 >> 2 | c2 << 4, byte 2 = c2 >> 4 | c3 << 2.
-//  - trit: 5 trits per byte in base 3, as llama.cpp's TQ1_0 (FORMATS.md §5): codes c0..c4 (t + 1)
+//  - trit: 5 trits per byte in base 3, as llama.cpp's TQ1_0 (spec §5): codes c0..c4 (t + 1)
 //    form q = c0·81 + c1·27 + c2·9 + c3·3 + c4 and the byte is ⌈q · 256 / 243⌉; code n of a byte b
 //    is ((uint8_t)(b · 3^n) · 3) >> 8. A last byte holding fewer than 5 trits pads with code 0.
 // Codes of 8 bits or more are not packed (a span of T is already dense).
 #pragma once
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -31,9 +32,12 @@ struct packing {
   static constexpr bool base3 = std::is_same_v<T, trit>;
   static constexpr int bits = T::bit_width;
   static_assert(base3 || bits < 8, "lowp::packed_vector: codes of 8 bits or more are already dense");
-  /// Bytes that hold n codes.
+  /// Bytes that hold n codes (written without an intermediate that could wrap for any n).
   static constexpr std::size_t bytes_for(std::size_t n) {
-    return base3 ? (n + 4) / 5 : (n * std::size_t(bits) + 7) / 8;
+    if constexpr (base3)
+      return n / 5 + (n % 5 != 0 ? 1 : 0);
+    else
+      return n / 8 * std::size_t(bits) + (n % 8 * std::size_t(bits) + 7) / 8;
   }
 };
 
@@ -58,7 +62,7 @@ inline unsigned get_bits(const std::uint8_t* p, std::size_t i, int b) {
   const unsigned v = unsigned(p[byte]) | (shift + b > 8 ? unsigned(p[byte + 1]) << 8 : 0u);
   return (v >> shift) & ((1u << b) - 1);
 }
-/// One TQ1_0 byte from five trit codes, c[0] first (FORMATS.md §5).
+/// One TQ1_0 byte from five trit codes, c[0] first (spec §5).
 inline std::uint8_t trit_byte(const std::uint8_t* c) {
   const unsigned q = (((c[0] * 3u + c[1]) * 3u + c[2]) * 3u + c[3]) * 3u + c[4];
   return std::uint8_t((q * 256 + 242) / 243);
@@ -199,13 +203,24 @@ class packed_vector {
   const std::uint8_t* data() const { return bytes_.data(); }
   std::uint8_t* data() { return bytes_.data(); }
 
+  /// Element i, unchecked (i < size(): asserted in builds without NDEBUG).
   T operator[](std::size_t i) const {
+    assert(i < n_ && "lowp::packed_vector: index out of range");
     if constexpr (packing<T>::base3)
       return T::from_bits(detail::trit_code(bytes_[i / 5], int(i % 5)));
     else
       return T::from_bits(typename T::storage_type(detail::get_bits(bytes_.data(), i, packing<T>::bits)));
   }
+  /// Element i, checked: an index at or beyond size() is a lowp::error naming both.
+  T at(std::size_t i) const {
+    if (i >= n_)
+      throw error("packed_vector::at: index " + std::to_string(i) + " is beyond the " + std::to_string(n_) +
+                  " elements");
+    return (*this)[i];
+  }
+  /// Sets element i (i < size(): asserted in builds without NDEBUG).
   void set(std::size_t i, T v) {
+    assert(i < n_ && "lowp::packed_vector: index out of range");
     if constexpr (packing<T>::base3) {
       std::uint8_t c[5];
       const std::size_t j = i / 5;

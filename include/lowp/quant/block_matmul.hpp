@@ -1,10 +1,10 @@
-// lowp/quant/block_matmul.hpp: Y = X · Wᵀ for the block formats (FORMATS.md §2, §3).
+// lowp/quant/block_matmul.hpp: Y = X · Wᵀ for the block formats (spec §2, §3).
 //
 //   auto y = lowp::matmul(lowp::quantize(X, lowp::mxint8{}), lowp::quantize(W, lowp::mxfp4{}));
 //   auto z = lowp::matmul(lowp::quantize(X, lowp::nvfp4{}), lowp::quantize(W, lowp::nvfp4{}));
 //
 // The dot of two blocks is X_A · X_B · Σ P_A·P_B; blocks are added in index order in fp32
-// (FORMATS.md §2), so the result never depends on ISA, vector width or thread count:
+// (spec §2), so the result never depends on ISA, vector width or thread count:
 //  - elements that are small integers after a fixed power-of-two factor (MXINT8 codes, E2M1 × 2,
 //    E2M3 × 8) take the exact int8 GEMM kernels of simd/gemm.hpp block by block: Σ P_A·P_B is an
 //    exact int32, and float(D) · (X_A·X_B / factors) is exact (powers of two), so the only roundings
@@ -55,7 +55,6 @@ struct block_operand {
   std::vector<std::int8_t> ints;  // rows × cols, when integer
   std::vector<float> values;      // rows × cols, when float
   std::vector<float> scale;       // rows × blocks
-  float tensor = 1.0f;            // NVFP4: S_enc (divides), else 1
 };
 
 template <class Scheme>
@@ -90,7 +89,6 @@ block_operand block_view(const quantized<Scheme>& q) {
       o.scale[r * o.blocks + b] = s;
     }
   }
-  if constexpr (std::is_same_v<Scheme, nvfp4>) o.tensor = q.encode_scale();
   return o;
 }
 
@@ -128,7 +126,7 @@ inline matrix<float> block_product(const block_operand& a, const block_operand& 
   if (a.block != w.block)
     throw error("matmul: block sizes differ (" + std::to_string(a.block) + " and " + std::to_string(w.block) + ")");
   const std::size_t M = a.rows, N = w.rows, K = a.cols, B = a.block, G = a.blocks;
-  matrix<float> out = matrix<float>::Zero(M, N);
+  matrix<float> out = matrix<float>::Zero(Eigen::Index(M), Eigen::Index(N));
   const bool integer = !a.ints.empty() && !w.ints.empty();
   std::vector<float> sw(N);
   if (integer && simd::has_fused_gemm()) {
@@ -198,7 +196,8 @@ class prepacked_blocks {
   explicit prepacked_blocks(const quantized<Scheme>& q) : w_(detail::block_view(q)) {
     if constexpr (std::is_same_v<Scheme, nvfp4>) {
       for (auto& s : w_.scale) s *= 2.f;  // NVFP4: the block terms use S_b itself (see matmul below)
-      s_enc_ = q.encode_scale();
+      s_enc_ = q.encode_scale_significand();
+      p_ = q.scale_exponent();
     }
     if (!w_.ints.empty() && simd::has_fused_gemm()) fused_.build(w_);
     if (!w_.values.empty()) fused_.build_float(w_);  // FP8 / E3M2 weights: the block-float panels
@@ -207,12 +206,15 @@ class prepacked_blocks {
   std::size_t cols() const { return w_.cols; }
   const detail::block_operand& operand() const { return w_; }
   const detail::fused_weights& fused() const { return fused_; }
-  float encode_scale() const { return s_enc_; }
+  /// NVFP4: S_enc' and p of the weights' tensor scale (S_enc = S_enc' · 2^p).
+  float encode_scale_significand() const { return s_enc_; }
+  int scale_exponent() const { return p_; }
 
  private:
   detail::block_operand w_;
   detail::fused_weights fused_;
   float s_enc_ = 1.0f;
+  int p_ = 0;
 };
 
 /// Prepares MX or NVFP4 weights (N × K) for repeated matmuls.
@@ -232,14 +234,18 @@ matrix<float> matmul(const quantized<mx<EA>>& qx, const quantized<mx<EB>>& qw, s
   return matmul(qx, prepack(qw), threads);
 }
 
-/// NVFP4 × NVFP4 (FORMATS.md §3): block terms float(Σ (2qa)(2qb)) · (S_bA · S_bB) are exact, added
-/// in block order in fp32, then multiplied by f = 0.25f / S_encA / S_encB (left to right).
+/// NVFP4 × NVFP4 (spec §3): block terms float(Σ (2qa)(2qb)) · (S_bA · S_bB) are exact, added in
+/// block order in fp32, then multiplied by f = 0.25f / S_encA' / S_encB' (left to right) and by
+/// 2^-(pA + pB) (exact but where the result is below float's normals; nothing when both p are 0).
 inline matrix<float> matmul(const quantized<nvfp4>& qx, const prepacked_blocks<nvfp4>& pw, std::size_t threads = 1) {
   auto a = detail::block_view(qx);
   for (auto& s : a.scale) s *= 2.f;  // block_view divided each S_b by the E2M1 factor 2: undo it
   matrix<float> y = detail::block_product(a, pw.operand(), threads, &pw.fused());
-  const float f = 0.25f / qx.encode_scale() / pw.encode_scale();
+  const float f = 0.25f / qx.encode_scale_significand() / pw.encode_scale_significand();
   y *= f;
+  const int p = qx.scale_exponent() + pw.scale_exponent();
+  if (p != 0)
+    for (Eigen::Index i = 0; i < y.size(); ++i) y.data()[i] = std::ldexp(y.data()[i], -p);
   return y;
 }
 inline matrix<float> matmul(const quantized<nvfp4>& qx, const quantized<nvfp4>& qw, std::size_t threads = 1) {

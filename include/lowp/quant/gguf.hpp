@@ -5,7 +5,7 @@
 //   std::span<const std::uint8_t> raw = q.raw();     // hand to llama.cpp, or write to a GGUF tensor
 //   auto back = lowp::quantized<lowp::q4_0>::from_raw(rows, cols, bytes);   // take from llama.cpp
 //
-// Layouts and float expressions (FORMATS.md §5): d is computed in float32, id = d ? 1.0f / d : 0.0f,
+// Layouts and float expressions (spec §5): d is computed in float32, id = d ? 1.0f / d : 0.0f,
 // every element is scaled as x * id with the unrounded d, and only the stored d is rounded to
 // float16 (round to nearest even, as GGML_FP32_TO_FP16).
 //   q8_0   32 elements, {float16 d; int8 qs[32]}: d = amax / 127, qs[j] = roundf(x[j] * id)
@@ -101,7 +101,7 @@ inline float block_amax(const float* x, std::size_t n) {
 inline float scale_by(float x, float d, float id) { return std::isfinite(id) ? x * id : x / d; }
 
 /// A block holding NaN or Inf: codes 0 and d = NaN, so the whole block decodes to NaN
-/// (FORMATS.md §8; llama.cpp leaves this case undefined).
+/// (spec §8; llama.cpp leaves this case undefined).
 template <class S>
 bool nonfinite_block(const float* x, std::uint8_t* y) {
   for (std::size_t i = 0; i < S::block; ++i) {
@@ -203,10 +203,9 @@ inline scale_fit quantize_block(const float* x, std::uint8_t* y, tq1_0) {
   return put_f16(y + 52, d);
 }
 inline void dequantize_block(const std::uint8_t* y, float* x, tq1_0) {
-  static constexpr std::uint8_t pow3[5] = {1, 3, 9, 27, 81};
   const float d = get_f16(y + 52);
   auto val = [&](std::uint8_t b, int n) {
-    const std::uint8_t q = std::uint8_t(b * pow3[n]);  // wraps in 8 bits, as ggml's uint8_t
+    const std::uint8_t q = std::uint8_t(b * detail::pow3[n]);  // wraps in 8 bits, as ggml's uint8_t
     return float(int((unsigned(q) * 3) >> 8) - 1) * d;
   };
   for (int n = 0; n < 5; ++n)
@@ -225,7 +224,7 @@ scale_fit quantize_any_block(const float* x, std::uint8_t* y, on_nonfinite nf, s
   if (nf == on_nonfinite::error) {
     for (std::size_t i = 0; i < S::block; ++i)
       if (!std::isfinite(x[i]))
-        throw error(std::string(who) + ": non-finite value " + std::to_string(x[i]) + " at row " +
+        throw error(std::string(who) + ": non-finite value " + detail::number(double(x[i])) + " at row " +
                     std::to_string(row) + ", column " + std::to_string(block * S::block + i));
   }
   if (nonfinite_block<S>(x, y)) return scale_fit::ok;

@@ -1,7 +1,7 @@
 // lowp/quant/granularity.hpp: which elements share a scale, and the shape checks.
 //
 // A quantized matrix is row-major and each row runs along the reduction dimension K (X is M×K,
-// W is N×K: DESIGN.md), so groups and MX / NVFP4 blocks run along a row.
+// W is N×K: docs/architecture.md), so groups and MX / NVFP4 blocks run along a row.
 //   per_tensor             one scale for the whole matrix
 //   per_channel            one scale per row (per token for X, per output channel for W);
 //                          per_token and per_row are the same type
@@ -40,7 +40,7 @@ struct per_block {
   constexpr per_block(std::size_t r, std::size_t c, pad_t) : rows(r), cols(c), padded(true) {}
 };
 
-/// What to do with NaN / Inf in the input (FORMATS.md §8).
+/// What to do with NaN / Inf in the input (spec §8).
 enum class on_nonfinite {
   nan_group,  ///< the group's scale becomes NaN and the whole group dequantizes to NaN (default)
   error       ///< throw lowp::error naming the row and column

@@ -14,7 +14,7 @@
 // point moved by the same amount) and the integer kernels of simd/gemm.hpp (AVX-512 VNNI, AVX2,
 // scalar; run-time choice) compute exact int32 dot products over each K segment on which both
 // scale sets are constant. With zero points, Σ (x − zx)(w − zw) = Σ x·w − zw·Σx − zx·Σw + K·zx·zw,
-// exactly in integers (Jacob et al., gemmlowp). Then, in float and in segment order (DESIGN.md
+// exactly in integers (Jacob et al., gemmlowp). Then, in float and in segment order (docs/architecture.md
 // rule 2): y = Σ_g float(D_g) · (sx_g · sw_g). Results do not depend on the ISA or on the optional
 // thread count (default 1), which splits the output columns over std::threads.
 // matmul_int returns Σ_k (x − zx)(w − zw) over all of K, exact (K ≤ 65536).
@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -155,7 +156,8 @@ class prepacked {
     for (std::size_t r = 0; r < q.rows(); ++r)
       for (std::size_t s = 0; s < ns; ++s) {
         const std::size_t t = q.tile_of(r, s * seg_);
-        scale_[r * ns + s] = float(q.scales()[t]);
+        scale_[r * ns + s] = q.scale(t);  // stored · 2^exponent (spec §5.2)
+        if (!std::isfinite(scale_[r * ns + s]) && nonfinite_row_ == npos) nonfinite_row_ = r;
         zero_[r * ns + s] = q.zero_points().empty() ? -detail::code_shift<T>()
                                                     : int(float(q.zero_points()[t])) - detail::code_shift<T>();
       }
@@ -174,8 +176,13 @@ class prepacked {
   bool has_zero_points() const {
     return std::any_of(zero_.begin(), zero_.end(), [](int z) { return z != 0; });
   }
+  static constexpr std::size_t npos = std::size_t(-1);
+  /// The first weight row whose scale is NaN or Inf (a non-finite input group), or npos: recorded
+  /// once, so that matmul_int refuses such weights without a scan per call.
+  std::size_t nonfinite_row() const { return nonfinite_row_; }
 
  private:
+  std::size_t nonfinite_row_ = npos;
   std::size_t rows_ = 0, cols_ = 0, seg_ = 0;
   std::vector<simd::packed_b> panels_;
   simd::segmented_b fused_;
@@ -279,12 +286,23 @@ void matmul_segments(const quantized<uniform<TX, SX>>& qx, const prepacked<TW, S
 
 }  // namespace detail
 
-/// Exact int32 accumulators Σ_k (x − zx)(w − zw), M × N.
+/// Exact int32 accumulators Σ_k (x − zx)(w − zw), M × N. Operands whose scales are not finite (a
+/// NaN or Inf in an input group, spec §8) are a lowp::error naming the row: the integer result
+/// cannot carry the NaN, and requantizing it would turn the group into ordinary numbers. (The
+/// float matmul propagates the NaN instead.)
 template <class TX, class SX, class TW, class SW>
 requires detail::matmul_element<TX> matrix<std::int32_t> matmul_int(const quantized<uniform<TX, SX>>& qx,
                                                                     const prepacked<TW, SW>& pw,
                                                                     std::size_t threads = 1) {
-  matrix<std::int32_t> out = matrix<std::int32_t>::Zero(qx.rows(), pw.rows());
+  if (pw.nonfinite_row() != pw.npos)
+    throw error("matmul_int: W's row " + std::to_string(pw.nonfinite_row()) +
+                " has a non-finite scale (NaN or Inf in its input): an int32 result cannot carry it");
+  for (std::size_t i = 0; i < qx.scales().size(); ++i)
+    if (!std::isfinite(qx.scale(i)))
+      throw error("matmul_int: X's row " + std::to_string(i / qx.scheme().gran.tiles_across(qx.cols()) *
+                                                           qx.scheme().gran.height(qx.rows())) +
+                  " has a non-finite scale (NaN or Inf in its input): an int32 result cannot carry it");
+  matrix<std::int32_t> out = matrix<std::int32_t>::Zero(Eigen::Index(qx.rows()), Eigen::Index(pw.rows()));
   detail::matmul_segments(qx, pw, threads, [&](std::size_t, const std::int32_t* d, std::size_t ld) {
     for (Eigen::Index r = 0; r < out.rows(); ++r)
       for (Eigen::Index n = 0; n < out.cols(); ++n) out(r, n) += d[std::size_t(r) * ld + std::size_t(n)];
@@ -317,7 +335,7 @@ requires detail::matmul_element<TX> matrix<float> matmul(const quantized<uniform
       for (std::size_t s = 0; s < S; ++s) {
         const std::size_t c0 = s * pw.segment(), w = std::min(pw.segment(), K - c0);
         std::copy_n(xall.data() + r * K + c0, w, xcat.data() + r * ldx + 4 * sb.qbeg[s]);
-        sx[r * S + s] = float(qx.scales()[qx.tile_of(r, c0)]);
+        sx[r * S + s] = qx.scale(qx.tile_of(r, c0));
       }
     }
     for (std::size_t s = 0; s < S; ++s)
@@ -327,13 +345,13 @@ requires detail::matmul_element<TX> matrix<float> matmul(const quantized<uniform
     for (std::size_t r = 0; r < M; ++r) std::copy_n(y.data() + r * np, N, out.data() + r * N);
     return out;
   }
-  matrix<float> out = matrix<float>::Zero(qx.rows(), pw.rows());
+  matrix<float> out = matrix<float>::Zero(Eigen::Index(qx.rows()), Eigen::Index(pw.rows()));
   std::vector<float> sw(pw.rows());
   detail::matmul_segments(qx, pw, threads, [&](std::size_t s, const std::int32_t* d, std::size_t ld) {
     const std::size_t c0 = s * pw.segment(), N = pw.rows();
     for (std::size_t n = 0; n < N; ++n) sw[n] = pw.scale(n, s);
     for (std::size_t r = 0; r < qx.rows(); ++r)
-      simd::scale_add(out.data() + r * N, d + r * ld, float(qx.scales()[qx.tile_of(r, c0)]), sw.data(), N);
+      simd::scale_add(out.data() + r * N, d + r * ld, qx.scale(qx.tile_of(r, c0)), sw.data(), N);
   });
   return out;
 }
@@ -416,6 +434,7 @@ void requantize_rows(const matrix<std::int32_t>& a, const std::vector<std::int32
 /// point, then saturation), vectorised per ISA level with the same bits.
 template <class Out = std::int8_t, class Derived>
 matrix<Out> requantize(const Eigen::MatrixBase<Derived>& acc, const dyadic& d, std::int32_t zero_point) {
+  d.check();  // shift in [−31, 31] (spec §4)
   const auto& a = detail::int32_rows(acc);
   matrix<Out> out(a.rows(), a.cols());
   detail::requantize_rows<Out>(a, {d.multiplier}, {d.shift > 0 ? d.shift : 0}, {d.shift > 0 ? 0 : -d.shift}, zero_point,
@@ -432,6 +451,9 @@ matrix<Out> requantize(const Eigen::MatrixBase<Derived>& acc, const std::vector<
   std::vector<std::int32_t> m(d.size());
   std::vector<int> left(d.size()), right(d.size());
   for (std::size_t c = 0; c < d.size(); ++c) {
+    if (d[c].shift < -31 || d[c].shift > 31)
+      throw error("requantize: the dyadic of column " + std::to_string(c) + " has shift " +
+                  std::to_string(d[c].shift) + ", outside [-31, 31]");
     m[c] = d[c].multiplier;
     left[c] = d[c].shift > 0 ? d[c].shift : 0;
     right[c] = d[c].shift > 0 ? 0 : -d[c].shift;
@@ -442,9 +464,12 @@ matrix<Out> requantize(const Eigen::MatrixBase<Derived>& acc, const std::vector<
 }
 
 /// Power-of-two rescaling (ShiftQuant): x / 2^s rounded half away from zero for s ≥ 0
-/// (RoundingDivideByPOT), x · 2^-s saturated to int32 for s < 0.
+/// (RoundingDivideByPOT; for s ≥ 32, |x / 2^s| ≤ 1/2: 0, except INT32_MIN / 2^32 = −1/2 → −1),
+/// x · 2^-s saturated to int32 for s < 0.
 constexpr std::int32_t shift_round(std::int32_t x, int s) {
-  if (s >= 0) return rounding_divide_by_pot(x, std::min(s, 31));
+  if (s > 32) return 0;
+  if (s == 32) return x == std::numeric_limits<std::int32_t>::min() ? -1 : 0;
+  if (s >= 0) return rounding_divide_by_pot(x, s);
   const std::int64_t v = std::int64_t(x) * (std::int64_t(1) << std::min(-s, 32));
   return v > std::numeric_limits<std::int32_t>::max()   ? std::numeric_limits<std::int32_t>::max()
          : v < std::numeric_limits<std::int32_t>::min() ? std::numeric_limits<std::int32_t>::min()
@@ -460,14 +485,16 @@ matrix<std::int32_t> shift_round(const Eigen::MatrixBase<Derived>& x, const std:
     throw error("shift_round: " + std::to_string(s.size()) + " shifts for " + std::to_string(a.cols()) + " columns");
   matrix<std::int32_t> out(a.rows(), a.cols());
   if (a.size() == 0) return out;
-  // per column: e = min(s, 31) ≥ 0 divides (RoundingDivideByPOT), l = min(−s, 32) > 0 multiplies
-  std::vector<int> e(s.size()), l(s.size());
+  // per column: e = min(s, 31) ≥ 0 divides (RoundingDivideByPOT), l = min(−s, 32) > 0 multiplies,
+  // g = s − 31 clamped to [0, 2] marks the shifts beyond 31 (1: s = 32, 2: s > 32; see the scalar form)
+  std::vector<int> e(s.size()), l(s.size()), g(s.size());
   for (std::size_t c = 0; c < s.size(); ++c) {
     e[c] = s[c] >= 0 ? std::min(s[c], 31) : 0;
     l[c] = s[c] >= 0 ? 0 : std::min(-s[c], 32);
+    g[c] = std::clamp(s[c] - 31, 0, 2);
   }
   const bool per_column = s.size() > 1;
-  const int *pe = e.data(), *pl = l.data();
+  const int *pe = e.data(), *pl = l.data(), *pg = g.data();
   for (Eigen::Index r = 0; r < a.rows(); ++r) {
     const std::int32_t* in = a.data() + r * a.cols();
     std::int32_t* o = out.data() + r * a.cols();
@@ -480,7 +507,8 @@ matrix<std::int32_t> shift_round(const Eigen::MatrixBase<Derived>& x, const std:
       const std::int64_t sat =
           std::min<std::int64_t>(std::max<std::int64_t>(up, std::numeric_limits<std::int32_t>::min()),
                                  std::numeric_limits<std::int32_t>::max());
-      o[c] = pl[k] > 0 ? std::int32_t(sat) : down;
+      const std::int32_t beyond = -(std::int32_t(pg[k] == 1) & std::int32_t(v == std::numeric_limits<std::int32_t>::min()));
+      o[c] = pl[k] > 0 ? std::int32_t(sat) : pg[k] > 0 ? beyond : down;
     });
   }
   return out;

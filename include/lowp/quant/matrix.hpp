@@ -7,7 +7,7 @@
 
 namespace lowp {
 
-/// The matrix type dequantize and matmul return; assigns to any Eigen matrix (DESIGN.md).
+/// The matrix type dequantize and matmul return; assigns to any Eigen matrix (docs/architecture.md).
 template <class T>
 using matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
@@ -15,7 +15,7 @@ namespace detail {
 
 /// Row pointers into a float matrix: the expression's own storage when it is a row-major float
 /// matrix (or map) with unit inner stride, else a row-major copy of its evaluation.
-/// (Ref<const MatrixXf> would silently copy row-major inputs: TOOLCHAIN.md.)
+/// (Ref<const MatrixXf> would silently copy row-major inputs: docs/building.md §5.)
 class float_rows {
  public:
   template <class Derived>

@@ -4,7 +4,7 @@
 //   auto q = lowp::quantize(W, lowp::mxfp8_e4m3{lowp::mx_rule::rceil});
 //   auto n = lowp::quantize(W, lowp::nvfp4{});
 //
-// MX (OCP MX v1.0 §5, FORMATS.md §2): blocks of 32 consecutive elements of a row share one E8M0
+// MX (OCP MX v1.0 §5, spec §2): blocks of 32 consecutive elements of a row share one E8M0
 // scale X = 2^e; element i stores P_i = convert(V_i / X, nearest_even, saturate) and decodes to
 // X · P_i. Rules for e:
 //   floor (spec):  ⌊log2 amax⌋ − emax_elem, with ⌊log2 amax⌋ read from the float's exponent (ilogb),
@@ -15,12 +15,18 @@
 // clamped to [−127, 127]. A zero block stores X = 2^-127 and P = 0; a block holding NaN or Inf
 // stores X = NaN (0xFF) and decodes to NaN throughout. MXINT8 elements are int8 × 2^-6 with codes
 // clamped to ±127 (decision: −128 unused, as microxcaling does).
-// NVFP4 (FORMATS.md §3): E2M1 elements, blocks of 16, E4M3 block scales and one float32 tensor
-// scale, with exactly these float expressions, left to right:
-//   S_enc = amax_t > 0 ? 2688.0f / amax_t : 1.0f (FLT_MAX if +Inf);  S_b = e4m3(amax_b / 6.0f * S_enc);
+// NVFP4 (spec §3): E2M1 elements, blocks of 16, E4M3 block scales and one float32 tensor scale,
+// with exactly these float expressions, left to right (TransformerEngine's and torchao's):
+//   S_enc = amax_t > 0 ? 2688.0f / amax_t : 1.0f;  S_b = e4m3(amax_b / 6.0f * S_enc);
 //   q_i = e2m1(x_i * (S_enc / S_b)) (0 when S_b = 0);  x̂_i = q_i * S_b / S_enc.
-// The stored tensor decode scale is 1.0f / S_enc (decode_scale()); a non-finite amax_t makes every
-// block NaN. Codes are packed per row in pack/packed.hpp's order (FP4: element 2i in the low nibble).
+// Small tensors (lowp's rule beyond TransformerEngine, which defines only the normal range): with
+// p = max(0, −⌊log2 amax_t⌋), the expressions run on the tensor x · 2^p (exact), whose amax lies in
+// [1, 2), so S_enc never overflows (it did for amax_t < 2688 / FLT_MAX ≈ 7.9e-36, where the old
+// FLT_MAX substitute gave values 5× too large), and decoding multiplies by 2^-p. For amax_t ≥ 1
+// this is the expressions verbatim (p = 0); below, the same bits wherever TransformerEngine's float
+// intermediates are normal, and a tensor scaled by 2^k gets the same codes for every k.
+// The tensor scale is kept as S_enc' = 2688.0f / (amax_t · 2^p) and p (S_enc = S_enc' · 2^p); a
+// non-finite amax_t makes every block NaN. Codes are packed per row in pack/packed.hpp's order (FP4: element 2i in the low nibble).
 // A row length the block does not divide is a lowp::error unless the scheme is built with lowp::pad
 // (the last block of each row is then partial; nothing is stored for the missing elements).
 #pragma once
@@ -229,10 +235,18 @@ class quantized<nvfp4> {
   /// E4M3 block scales S_b, blocks_per_row() per row.
   const std::vector<float8_e4m3fn>& scales() const { return st_.scales; }
   std::size_t blocks_per_row() const { return st_.blocks_per_row(); }
-  /// S_enc, and the stored per-tensor decode scale 1.0f / S_enc (FORMATS.md §3).
-  float encode_scale() const { return s_enc_; }
-  float decode_scale() const { return 1.0f / s_enc_; }
-  void set_encode_scale(float s) { s_enc_ = s; }
+  /// S_enc = encode_scale_significand() · 2^scale_exponent() (spec §3) as a float: +Inf for tensors
+  /// whose amax is below 2688 / FLT_MAX (the pair below holds it exactly).
+  float encode_scale() const { return std::ldexp(s_enc_, p_); }
+  /// The per-tensor decode scale 1 / S_enc, as stored in NVFP4 checkpoints (1.0f / S_enc' · 2^-p).
+  float decode_scale() const { return std::ldexp(1.0f / s_enc_, -p_); }
+  /// S_enc' = 2688.0f / (amax_t · 2^p), and p ≥ 0 (0 whenever amax_t ≥ 1).
+  float encode_scale_significand() const { return s_enc_; }
+  int scale_exponent() const { return p_; }
+  void set_encode_scale(float significand, int exponent) {
+    s_enc_ = significand;
+    p_ = exponent;
+  }
   detail::block_storage<float4_e2m1fn, float8_e4m3fn>& storage() { return st_; }
   const detail::block_storage<float4_e2m1fn, float8_e4m3fn>& storage() const { return st_; }
 
@@ -240,6 +254,7 @@ class quantized<nvfp4> {
   scheme_type scheme_{};
   detail::block_storage<float4_e2m1fn, float8_e4m3fn> st_;
   float s_enc_ = 1.0f;
+  int p_ = 0;
 };
 
 namespace detail {
@@ -294,15 +309,24 @@ void mx_decode_row(const Elem* codes, std::size_t cols, std::size_t block, const
   }
 }
 
-/// NVFP4 S_enc for a tensor with largest magnitude amax_t (FORMATS.md §3).
-inline float nvfp4_encode_scale(float amax_t) {
-  float s = amax_t > 0.f ? 2688.0f / amax_t : 1.0f;
-  if (std::isinf(s)) s = FLT_MAX;
-  return s;
+/// NVFP4's tensor scale for largest magnitude amax_t: S_enc' and p (spec §3).
+struct nvfp4_tensor_scale {
+  float s_enc = 1.0f;  // S_enc' = 2688.0f / (amax_t · 2^p)
+  int p = 0;           // the tensor runs as x · 2^p
+};
+inline nvfp4_tensor_scale nvfp4_encode_scale(float amax_t) {
+  nvfp4_tensor_scale t;
+  if (!(amax_t > 0.f)) return t;  // S_enc = 1.0f
+  bool pow2;
+  t.p = std::max(0, -exponent_bits(amax_t, pow2));  // amax_t · 2^p ∈ [1, 2) below 1
+  t.s_enc = 2688.0f / std::ldexp(amax_t, t.p);      // 448 · 6: the largest element maps to E4M3 max × E2M1 max
+  return t;
 }
 
-inline void nvfp4_encode_row(const float* x, std::size_t cols, float s_enc, bool tensor_nan, float4_e2m1fn* codes,
-                             float8_e4m3fn* scales, float* tmp) {
+/// One row of NVFP4: block scales and codes of x · 2^p (spec §3).
+inline void nvfp4_encode_row(const float* x, std::size_t cols, nvfp4_tensor_scale ts, bool tensor_nan,
+                             float4_e2m1fn* codes, float8_e4m3fn* scales, float* tmp) {
+  const float s_enc = ts.s_enc;
   for (std::size_t c0 = 0, b = 0; c0 < cols; c0 += nvfp4::block, ++b) {
     const std::size_t n = std::min(nvfp4::block, cols - c0);
     float* y = tmp + c0;
@@ -311,8 +335,9 @@ inline void nvfp4_encode_row(const float* x, std::size_t cols, float s_enc, bool
       std::fill(y, y + n, 0.f);
       continue;
     }
+    for (std::size_t i = 0; i < n; ++i) y[i] = ts.p == 0 ? x[c0 + i] : std::ldexp(x[c0 + i], ts.p);  // exact
     float amax_b = 0.f;
-    for (std::size_t i = 0; i < n; ++i) amax_b = std::max(amax_b, std::fabs(x[c0 + i]));
+    for (std::size_t i = 0; i < n; ++i) amax_b = std::max(amax_b, std::fabs(y[i]));
     const float8_e4m3fn sb =
         convert<float8_e4m3fn>(amax_b / 6.0f * s_enc, rounding::nearest_even{}, overflow::saturate{});
     scales[b] = sb;
@@ -322,20 +347,23 @@ inline void nvfp4_encode_row(const float* x, std::size_t cols, float s_enc, bool
       continue;
     }
     const float f = s_enc / sbf;
-    for (std::size_t i = 0; i < n; ++i) y[i] = x[c0 + i] * f;
+    for (std::size_t i = 0; i < n; ++i) y[i] = y[i] * f;
   }
   convert(std::span<const float>(tmp, cols), std::span<float4_e2m1fn>(codes, cols), rounding::nearest_even{},
           overflow::saturate{});
 }
 
-inline void nvfp4_decode_row(const float4_e2m1fn* codes, std::size_t cols, const float8_e4m3fn* scales, float s_enc,
-                             float* out) {
+/// x̂ = (q · S_b) / S_enc' · 2^-p for one row.
+inline void nvfp4_decode_row(const float4_e2m1fn* codes, std::size_t cols, const float8_e4m3fn* scales,
+                             nvfp4_tensor_scale ts, float* out) {
   convert(std::span<const float4_e2m1fn>(codes, cols), std::span<float>(out, cols), rounding::nearest_even{},
           overflow::saturate{});
   for (std::size_t c0 = 0, b = 0; c0 < cols; c0 += nvfp4::block, ++b) {
     const std::size_t n = std::min(nvfp4::block, cols - c0);
     const float sb = float(scales[b]);
-    for (std::size_t i = 0; i < n; ++i) out[c0 + i] = out[c0 + i] * sb / s_enc;  // (q · S_b) / S_enc
+    for (std::size_t i = 0; i < n; ++i) out[c0 + i] = out[c0 + i] * sb / ts.s_enc;  // (q · S_b) / S_enc
+    if (ts.p != 0)
+      for (std::size_t i = 0; i < n; ++i) out[c0 + i] = std::ldexp(out[c0 + i], -ts.p);
   }
 }
 
@@ -357,13 +385,13 @@ inline void throw_nonfinite(const float_rows& x, const char* who) {
   for (std::size_t r = 0; r < x.rows(); ++r)
     for (std::size_t c = 0; c < x.cols(); ++c)
       if (!std::isfinite(x.row(r)[c]))
-        throw error(std::string(who) + ": non-finite value " + std::to_string(x.row(r)[c]) + " at row " +
+        throw error(std::string(who) + ": non-finite value " + number(double(x.row(r)[c])) + " at row " +
                     std::to_string(r) + ", column " + std::to_string(c));
 }
 
 /// The row driver of MX / NVFP4 quantize and fake_quantize: sink(r, codes, scales of row r).
 template <class Scheme, class Sink>
-void block_rows(const float_rows& x, const Scheme& s, on_nonfinite nf, float& s_enc, Sink&& sink) {
+void block_rows(const float_rows& x, const Scheme& s, on_nonfinite nf, nvfp4_tensor_scale& ts, Sink&& sink) {
   using Elem = typename Scheme::element_type;
   check_blocks(x.rows(), x.cols(), s.block, s.padded, "quantize");
   std::vector<Elem> codes(x.cols());
@@ -373,10 +401,10 @@ void block_rows(const float_rows& x, const Scheme& s, on_nonfinite nf, float& s_
   if constexpr (std::is_same_v<Scheme, nvfp4>) {
     const float amax_t = tensor_amax(x, finite);
     if (!finite && nf == on_nonfinite::error) throw_nonfinite(x, "quantize");
-    s_enc = finite ? nvfp4_encode_scale(amax_t) : std::numeric_limits<float>::quiet_NaN();
+    ts = finite ? nvfp4_encode_scale(amax_t) : nvfp4_tensor_scale{std::numeric_limits<float>::quiet_NaN(), 0};
     std::vector<float8_e4m3fn> scales(nb);
     for (std::size_t r = 0; r < x.rows(); ++r) {
-      nvfp4_encode_row(x.row(r), x.cols(), s_enc, !finite, codes.data(), scales.data(), tmp.data());
+      nvfp4_encode_row(x.row(r), x.cols(), ts, !finite, codes.data(), scales.data(), tmp.data());
       sink(r, codes.data(), scales.data());
     }
   } else {
@@ -392,9 +420,8 @@ void block_rows(const float_rows& x, const Scheme& s, on_nonfinite nf, float& s_
 }
 
 template <class Scheme>
-concept block_scheme = std::is_same_v<Scheme, nvfp4> || requires {
-  typename Scheme::element_type;
-} && std::is_same_v<Scheme, mx<typename Scheme::element_type>>;
+concept block_scheme = std::is_same_v<Scheme, nvfp4> || (requires { typename Scheme::element_type; } &&
+                                                          std::is_same_v<Scheme, mx<typename Scheme::element_type>>);
 
 }  // namespace detail
 
@@ -407,14 +434,14 @@ requires detail::block_scheme<Scheme> quantized<Scheme> quantize(const Eigen::Ma
   const detail::float_rows x(m);
   detail::check_blocks(x.rows(), x.cols(), s.block, s.padded, "quantize");
   quantized<Scheme> q(x.rows(), x.cols(), s);
-  float s_enc = 1.0f;
+  detail::nvfp4_tensor_scale ts;
   auto& st = q.storage();
   const std::size_t nb = st.blocks_per_row();
-  detail::block_rows(x, s, nf, s_enc, [&](std::size_t r, const auto* codes, const auto* scales) {
+  detail::block_rows(x, s, nf, ts, [&](std::size_t r, const auto* codes, const auto* scales) {
     st.store_row(r, codes);
     std::copy(scales, scales + nb, st.scales.begin() + std::ptrdiff_t(r * nb));
   });
-  if constexpr (std::is_same_v<Scheme, nvfp4>) q.set_encode_scale(s_enc);
+  if constexpr (std::is_same_v<Scheme, nvfp4>) q.set_encode_scale(ts.s_enc, ts.p);
   return q;
 }
 
@@ -428,7 +455,8 @@ requires detail::block_scheme<Scheme> matrix<float> dequantize(const quantized<S
   for (std::size_t r = 0; r < q.rows(); ++r) {
     const Elem* codes = st.load_row(r, buf.data());
     if constexpr (std::is_same_v<Scheme, nvfp4>)
-      detail::nvfp4_decode_row(codes, q.cols(), st.scales.data() + r * nb, q.encode_scale(), out.data() + r * q.cols());
+      detail::nvfp4_decode_row(codes, q.cols(), st.scales.data() + r * nb,
+                               {q.encode_scale_significand(), q.scale_exponent()}, out.data() + r * q.cols());
     else
       detail::mx_decode_row<Elem>(codes, q.cols(), st.block, st.scales.data() + r * nb, out.data() + r * q.cols());
   }
@@ -441,10 +469,10 @@ requires detail::block_scheme<Scheme> matrix<float> fake_quantize(const Eigen::M
                                                                   on_nonfinite nf = on_nonfinite::nan_group) {
   const detail::float_rows x(m);
   matrix<float> out(x.rows(), x.cols());
-  float s_enc = 1.0f;
-  detail::block_rows(x, s, nf, s_enc, [&](std::size_t r, const auto* codes, const auto* scales) {
+  detail::nvfp4_tensor_scale ts;
+  detail::block_rows(x, s, nf, ts, [&](std::size_t r, const auto* codes, const auto* scales) {
     if constexpr (std::is_same_v<Scheme, nvfp4>)
-      detail::nvfp4_decode_row(codes, x.cols(), scales, s_enc, out.data() + r * x.cols());
+      detail::nvfp4_decode_row(codes, x.cols(), scales, ts, out.data() + r * x.cols());
     else
       detail::mx_decode_row<typename Scheme::element_type>(codes, x.cols(), s.block, scales, out.data() + r * x.cols());
   });

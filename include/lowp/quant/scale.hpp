@@ -1,4 +1,4 @@
-// lowp/quant/scale.hpp: scale rules (FORMATS.md §5) and the statistics they read.
+// lowp/quant/scale.hpp: scale rules (spec §5) and the statistics they read.
 //
 //   scale::absmax{}        symmetric: S = amax / qmax
 //   scale::asymmetric{}    min/max with a zero point (Jacob et al.; gemmlowp ChooseQuantizationParams):
@@ -95,7 +95,11 @@ struct element_range {
 /// A short name for format T: "int4", "uint8", "trit", "binary", "e4m3fn", "e5m2", "e8m0fnu", ...
 template <class T>
 std::string format_name() {
-  if constexpr (T::format_family == family::binary) {
+  if constexpr (std::is_same_v<T, float>) {
+    return "float";
+  } else if constexpr (std::is_same_v<T, double>) {
+    return "double";
+  } else if constexpr (T::format_family == family::binary) {
     return "binary";
   } else if constexpr (T::format_family == family::ternary) {
     return "trit";
@@ -148,7 +152,7 @@ struct group_stats {
     if (need_sum) {
       float s = 0.f;  // partial sums in float, blocks of the group added in double
       for (std::size_t i = 0; i < n; ++i) s += std::fabs(x[i]);
-      sum_abs += s;
+      sum_abs += double(s);
     }
     count += n;
     any |= n > 0;

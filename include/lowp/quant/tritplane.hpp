@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -78,14 +79,17 @@ class quantized<tritplane> {
 namespace detail {
 
 /// Fits one group: t1, t2 receive trit codes (t + 1), a[0..1] the scales.
-inline void fit_tritplane(const float* w, std::size_t n, int iterations, std::uint8_t* t1, std::uint8_t* t2, float* a) {
+inline void fit_tritplane(const float* wf, std::size_t n, int iterations, std::uint8_t* t1, std::uint8_t* t2,
+                          float* a) {
   for (std::size_t i = 0; i < n; ++i) {
-    if (!std::isfinite(w[i])) {
+    if (!std::isfinite(wf[i])) {
       a[0] = a[1] = NAN;
       for (std::size_t j = 0; j < n; ++j) t1[j] = t2[j] = 1;
       return;
     }
   }
+  const std::vector<double> wd(wf, wf + n);  // the fit runs in double
+  const double* w = wd.data();
   std::vector<double> r(n);
   auto ternary = [&](const std::vector<double>& v, std::uint8_t* t) {  // BitNet absmean rounding
     double m = 0;
@@ -141,7 +145,7 @@ inline void fit_tritplane(const float* w, std::size_t n, int iterations, std::ui
   std::vector<std::uint8_t> b1(t1, t1 + n), b2(t2, t2 + n);
   for (int it = 0; it < iterations; ++it) {
     for (std::size_t i = 0; i < n; ++i) {  // best pair per element, given (α1, α2)
-      double best = INFINITY;
+      double best = std::numeric_limits<double>::infinity();
       for (int x1 = -1; x1 <= 1; ++x1)
         for (int x2 = -1; x2 <= 1; ++x2) {
           const double d = w[i] - a1 * x1 - a2 * x2;

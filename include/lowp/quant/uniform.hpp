@@ -5,7 +5,7 @@
 //   auto q = lowp::quantize<lowp::uint8, lowp::bfloat16>(X, lowp::per_token{}, lowp::scale::asymmetric{});
 //   auto t = lowp::quantize<lowp::trit>(W, lowp::per_tensor{}, lowp::scale::absmean{});   // BitNet b1.58
 //
-// Value model (FORMATS.md §5): x̂ = S · (q − z), S the stored scale of the element's tile, z its zero
+// Value model (spec §5): x̂ = S · (q − z), S the stored scale of the element's tile, z its zero
 // point (a value of T; 0 under the symmetric rules). Quantizing, per tile:
 //   1. the rule gives S (and z); S is stored in ScaleT rounded *up* (toward +∞), so the largest
 //      element never clips because of the scale's rounding; quantization uses the stored S;
@@ -15,9 +15,18 @@
 //      as gemmlowp does; minifloats: q = T(y + z) (z = 0 unless asymmetric);
 //      signed integers under a symmetric rule saturate symmetrically (int8 codes in [−127, 127]);
 //   3. S = 0 (an all-zero or constant tile under a symmetric rule) stores 0 and gives q = z.
-// A NaN / Inf in a tile stores a NaN scale (or the format's largest scale when ScaleT has no NaN),
-// and the whole tile dequantizes to NaN; on_nonfinite::error throws instead (FORMATS.md §8).
-// Stochastic rounding draws element (r, c)'s bits from index r · cols + c (FORMATS.md §6).
+// Scale storage narrower than float (bfloat16, float16, float8_e4m3fn, float8_e8m0fnu, any
+// minifloat) carries one power of two per matrix, as NVFP4 carries its tensor scale (spec §5.2):
+// S = stored · 2^k with k = scale_exponent(). k = 0 whenever every tile's scale lies in ScaleT's
+// normal range (the stored scales are then the scales); otherwise k = ⌈log2(S_max / max(ScaleT))⌉,
+// which puts the largest scale in ScaleT's top binade, so no scale overflows its storage (e4m3
+// scales of int4 groups would otherwise clip every group with amax ≥ 3136 and flush the small ones).
+// A NaN / Inf in a tile stores a NaN scale and the whole tile dequantizes to NaN; on_nonfinite::error
+// throws instead (spec §8); a ScaleT without NaN cannot mark the tile, so it throws as well.
+// Pairings without a meaning are refused (spec §5.1): absmean / absmedian are for trit and binary
+// elements, binary takes absmean, absmedian or mse, and an unsigned T under a symmetric rule needs
+// non-negative input (a negative value is a lowp::error naming it: use scale::asymmetric).
+// Stochastic rounding draws element (r, c)'s bits from index r · cols + c (spec §6).
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -47,10 +56,31 @@
 
 namespace lowp {
 
+namespace detail {
+/// Whether S stores scales: float, double or a lowp minifloat (bfloat16, float16, float8_e4m3fn, ...).
+template <class S>
+constexpr bool scale_storage() {
+  if constexpr (std::is_same_v<S, float> || std::is_same_v<S, double>)
+    return true;
+  else if constexpr (lowp_value<S>)
+    return S::format_family == family::minifloat;
+  else
+    return false;
+}
+/// Whether scales stored as S carry a power of two per matrix (every storage narrower than float).
+template <class S>
+inline constexpr bool two_level_scales = !std::is_same_v<S, float> && !std::is_same_v<S, double>;
+}  // namespace detail
+
 /// The generic scheme: element format T, scales stored as ScaleT (float, bfloat16, float16,
 /// float8_e4m3fn, float8_e8m0fnu, ...), a granularity and a scale rule.
 template <class T, class ScaleT = float>
 struct uniform {
+  static_assert(lowp_value<T>,
+                "lowp::quantize: T, the element format, must be a lowp value type (int4, uint8, float8_e4m3fn, trit, ...)");
+  static_assert(detail::scale_storage<ScaleT>(),
+                "lowp::quantize: ScaleT, the scale storage, must be float, double or a lowp minifloat (bfloat16, "
+                "float16, float8_e4m3fn, float8_e8m0fnu, ...)");
   using element_type = T;
   using scale_type = ScaleT;
   granularity gran{};
@@ -77,19 +107,35 @@ std::size_t row_bytes_of(std::size_t n) {
     return n * sizeof(typename T::storage_type);
 }
 
-/// The stored form of scale s: rounded up to ScaleT (NaN stays NaN where ScaleT has one).
+/// The stored form of scale s · 2^-k: rounded up to ScaleT (NaN stays NaN where ScaleT has one).
 template <class ScaleT>
-ScaleT store_scale(double s) {
+ScaleT store_scale(double s, int k = 0) {
   if constexpr (std::is_same_v<ScaleT, float>)
-    return float(s) < s ? std::nextafter(float(s), INFINITY) : float(s);
+    return double(float(s)) < s ? std::nextafter(float(s), INFINITY) : float(s);
   else if constexpr (std::is_same_v<ScaleT, double>)
     return s;
   else
-    return convert<ScaleT>(s, rounding::toward_positive{}, overflow::saturate{});
+    return convert<ScaleT>(std::ldexp(s, -k), rounding::toward_positive{}, overflow::saturate{});
 }
+/// The scale a stored value stands for: stored · 2^k, as float (exact unless below float's normals).
 template <class ScaleT>
-float scale_value(ScaleT s) {
-  return float(s);
+float scale_value(ScaleT s, int k = 0) {
+  return k == 0 ? float(s) : std::ldexp(float(s), k);
+}
+/// The matrix's scale exponent k for tile scales in [smin, smax] (nonzero, finite): 0 when they all
+/// lie in ScaleT's normal range, else ⌈log2(smax / max)⌉ (spec §5.2).
+template <class ScaleT>
+int scale_exponent_for(double smax, double smin) {
+  if constexpr (!two_level_scales<ScaleT>) {
+    return 0;
+  } else {
+    const double top = double(std::numeric_limits<ScaleT>::max());
+    const double low = double(std::numeric_limits<ScaleT>::min());  // the smallest normal
+    if (!(smax > 0.0) || (smax <= top && smin >= low)) return 0;
+    int e = 0;
+    const double m = std::frexp(smax / top, &e);  // smax / top = m · 2^e, m ∈ [0.5, 1)
+    return m == 0.5 ? e - 1 : e;                  // ⌈log2(smax / top)⌉, exactly
+  }
 }
 
 /// The code of integer-valued element q (already in range) of integer / ternary / binary T.
@@ -105,8 +151,9 @@ T code_of_int(int q) {
 
 /// One tile's scale and zero point.
 struct tile_scale {
-  float s = 0.f;  // stored scale, as float (NaN for a non-finite tile)
-  float z = 0.f;  // zero point value (a value of T)
+  float s = 0.f;        // the scale used: stored · 2^exponent, as float (NaN for a non-finite tile)
+  float z = 0.f;        // zero point value (a value of T)
+  double stored = 0.0;  // the stored value of ScaleT, exactly (NaN for a non-finite tile)
 };
 
 /// Quantizes one row of n floats whose consecutive segments of tw elements take tiles[0], tiles[1],
@@ -174,78 +221,81 @@ void decode_row(const T* q, std::size_t n, std::size_t tw, const tile_scale* til
   }
 }
 
-/// The scale and zero point of one tile from its statistics (and its values, for the rules that
-/// need them), stored in ScaleT.
-template <class T, class ScaleT>
-tile_scale choose_scale(const group_stats& st, const scale_rule& rule, std::vector<float>& values) {
+/// The unrounded scale of one tile under every rule but mse (mse: its upper bound amax / qmax).
+template <class T>
+double rule_scale(const group_stats& st, const scale_rule& rule, std::vector<float>& values) {
   using E = element_range<T>;
   const double qmax = E::qmax(), qmin = E::qmin();
-  tile_scale t;
-  if (st.nonfinite) {
-    if constexpr (std::numeric_limits<ScaleT>::has_quiet_NaN)
-      t.s = scale_value(store_scale<ScaleT>(std::numeric_limits<double>::quiet_NaN()));
-    else
-      t.s = std::numeric_limits<float>::quiet_NaN();
-    return t;
-  }
-  double s = 0.0;
-  double z = 0.0;
   switch (rule.k) {
     case scale_rule::kind::absmax:
-      s = double(st.amax) / qmax;  // FORMATS.md §5: S = amax / qmax
-      break;
+    case scale_rule::kind::mse:
+      return double(st.amax) / qmax;  // spec §5: S = amax / qmax
     case scale_rule::kind::pow2:
-      s = st.amax > 0.f ? pow2_ceil(double(st.amax) / qmax) : 0.0;  // ShiftQuant: 2^⌈log2(amax/qmax)⌉
-      break;
+      return st.amax > 0.f ? pow2_ceil(double(st.amax) / qmax) : 0.0;  // ShiftQuant: 2^⌈log2(amax/qmax)⌉
     case scale_rule::kind::absmean:  // BitNet b1.58: max(mean|W|, 1e-5)
-      s = std::max(st.sum_abs / double(st.count), 1e-5);
-      break;
+      return std::max(st.sum_abs / double(st.count), 1e-5);
     case scale_rule::kind::absmedian: {  // BitNet b1.58 Reloaded: the median of |W|
       for (auto& v : values) v = std::fabs(v);
       const std::size_t m = values.size() / 2;
       std::nth_element(values.begin(), values.begin() + std::ptrdiff_t(m), values.end());
-      double med = values[m];
+      double med = double(values[m]);
       if (values.size() % 2 == 0) {
         const float below = *std::max_element(values.begin(), values.begin() + std::ptrdiff_t(m));
         med = (med + double(below)) / 2;
       }
-      s = std::max(med, 1e-5);
-      break;
+      return std::max(med, 1e-5);
     }
-    case scale_rule::kind::asymmetric: {  // Jacob et al. / gemmlowp ChooseQuantizationParams
-      if constexpr (std::is_same_v<T, binary>) throw error("quantize: binary has no zero point (asymmetric rule)");
+    default: {  // asymmetric: Jacob et al. / gemmlowp ChooseQuantizationParams
       const double lo = std::min(0.0, double(st.lo)), hi = std::max(0.0, double(st.hi));
-      s = (hi - lo) / (qmax - qmin);
-      break;
-    }
-    case scale_rule::kind::mse: {
-      // search the clip α over amax·k/steps, S = α / qmax, on the stored (rounded) scales
-      const std::size_t n = values.size();
-      std::vector<T> q(n);
-      std::vector<float> tmp(n), back(n);
-      double best_err = INFINITY, best = double(st.amax) / qmax;
-      for (int k = rule.steps; k >= 1 && st.amax > 0.f; --k) {
-        tile_scale c;
-        c.s = scale_value(store_scale<ScaleT>(double(st.amax) * k / rule.steps / qmax));
-        encode_row<T>(values.data(), n, n, &c, true, rounding::nearest_even{}, 0, q.data(), tmp.data());
-        decode_row<T>(q.data(), n, n, &c, back.data());
-        double err = 0.0;
-        for (std::size_t i = 0; i < n; ++i) {
-          const double d = double(values[i] - back[i]);
-          err += rounded(d * d);  // the same sum under any flags (spec §10)
-        }
-        if (err < best_err) {
-          best_err = err;
-          best = double(st.amax) * k / rule.steps / qmax;
-        }
-      }
-      s = best;
-      break;
+      return (hi - lo) / (qmax - qmin);
     }
   }
-  t.s = scale_value(store_scale<ScaleT>(s));
+}
+
+/// The scale and zero point of one tile, stored in ScaleT at matrix exponent k: from its statistics
+/// and (for mse and absmedian) its values.
+template <class T, class ScaleT>
+tile_scale choose_scale(const group_stats& st, const scale_rule& rule, std::vector<float>& values, int k) {
+  using E = element_range<T>;
+  const double qmax = E::qmax(), qmin = E::qmin();
+  tile_scale t;
+  if (st.nonfinite) {  // a NaN scale (ScaleT without NaN: the caller has thrown)
+    t.s = std::numeric_limits<float>::quiet_NaN();
+    t.stored = std::numeric_limits<double>::quiet_NaN();
+    return t;
+  }
+  double s = 0.0;
+  if (rule.k == scale_rule::kind::mse) {
+    // search the clip α over amax·j/steps, S = α / qmax, on the stored (rounded) scales
+    const std::size_t n = values.size();
+    std::vector<T> q(n);
+    std::vector<float> tmp(n), back(n);
+    double best_err = std::numeric_limits<double>::infinity();
+    s = double(st.amax) / qmax;
+    for (int j = rule.steps; j >= 1 && st.amax > 0.f; --j) {
+      tile_scale c;
+      c.s = scale_value(store_scale<ScaleT>(double(st.amax) * j / rule.steps / qmax, k), k);
+      encode_row<T>(values.data(), n, n, &c, true, rounding::nearest_even{}, 0, q.data(), tmp.data());
+      decode_row<T>(q.data(), n, n, &c, back.data());
+      double err = 0.0;
+      for (std::size_t i = 0; i < n; ++i) {
+        const double d = double(values[i] - back[i]);
+        err += rounded(d * d);  // the same sum under any flags (spec §10)
+      }
+      if (err < best_err) {
+        best_err = err;
+        s = double(st.amax) * j / rule.steps / qmax;
+      }
+    }
+  } else {
+    s = rule_scale<T>(st, rule, values);
+  }
+  const ScaleT code = store_scale<ScaleT>(s, k);
+  t.stored = double(code);
+  t.s = scale_value(code, k);
+  double z = 0.0;
   if (rule.k == scale_rule::kind::asymmetric && t.s > 0.f) {
-    // z = clamp(round(qmin − min / S)): 0.0 maps to z exactly (FORMATS.md §5)
+    // z = clamp(round(qmin − min / S)): 0.0 maps to z exactly (spec §5)
     const double lo = std::min(0.0, double(st.lo));
     z = std::nearbyint(qmin - lo / double(t.s));
     z = std::clamp(z, qmin, qmax);
@@ -253,6 +303,22 @@ tile_scale choose_scale(const group_stats& st, const scale_rule& rule, std::vect
   }
   t.z = float(z);
   return t;
+}
+
+/// Throws lowp::error for a rule that has no meaning with element format T (spec §5.1); the tag
+/// overloads of quantize refuse the same pairings at compile time.
+template <class T>
+void check_rule(const scale_rule& rule, const char* who) {
+  const bool mean = rule.k == scale_rule::kind::absmean || rule.k == scale_rule::kind::absmedian;
+  if constexpr (T::format_family == family::binary) {
+    if (!mean && rule.k != scale_rule::kind::mse)
+      throw error(std::string(who) + ": binary elements take scale::absmean (XNOR-Net's alpha = mean |x|), absmedian "
+                  "or mse; scale::" + rule.name() + " makes every value +-amax");
+  } else if constexpr (T::format_family != family::ternary) {
+    if (mean)
+      throw error(std::string(who) + ": scale::" + rule.name() + " is the rule of ternary and binary elements " +
+                  "(BitNet b1.58, XNOR-Net); " + format_name<T>() + " needs scale::absmax, mse or pow2");
+  }
 }
 
 }  // namespace detail
@@ -288,9 +354,16 @@ class quantized<uniform<T, ScaleT>> {
   const std::uint8_t* row_codes(std::size_t r) const { return codes_.data() + r * row_bytes_; }
   std::uint8_t* row_codes(std::size_t r) { return codes_.data() + r * row_bytes_; }
   std::size_t row_bytes() const { return row_bytes_; }
-  /// Scales (ScaleT) and zero points (values of T), one per tile, tiles in row-major order.
+  /// Stored scales (ScaleT) and zero points (values of T), one per tile, tiles in row-major order.
+  /// The scale of tile i is scale(i) = scales()[i] · 2^scale_exponent() (spec §5.2).
   const std::vector<ScaleT>& scales() const { return scales_; }
   std::vector<ScaleT>& scales() { return scales_; }
+  /// The matrix's power of two k of the scales (0 for float scales, and whenever every scale fits
+  /// ScaleT's normal range).
+  int scale_exponent() const { return exponent_; }
+  void set_scale_exponent(int k) { exponent_ = k; }
+  /// The scale of tile i as a float: scales()[i] · 2^scale_exponent().
+  float scale(std::size_t i) const { return detail::scale_value(scales_[i], exponent_); }
   const std::vector<T>& zero_points() const { return zeros_; }
   std::vector<T>& zero_points() { return zeros_; }
   /// The tile holding element (r, c).
@@ -322,42 +395,96 @@ class quantized<uniform<T, ScaleT>> {
   std::vector<std::uint8_t> codes_;
   std::vector<ScaleT> scales_;
   std::vector<T> zeros_;
+  int exponent_ = 0;
 };
 
 namespace detail {
 
+/// The statistics of the tile rows [r0, r1) × columns [c0, c1), and its values when the rule reads
+/// them; throws lowp::error for a non-finite value under on_nonfinite::error (or when ScaleT cannot
+/// mark it with a NaN) and for a negative value of an unsigned T under a symmetric rule.
+template <class T, class ScaleT>
+group_stats tile_stats(const float_rows& x, const scale_rule& rule, on_nonfinite nf, std::size_t r0, std::size_t r1,
+                       std::size_t c0, std::size_t c1, std::vector<float>& values) {
+  const bool need_values = rule.k == scale_rule::kind::absmedian || rule.k == scale_rule::kind::mse;
+  const bool unsigned_symmetric = !T::is_signed && rule.symmetric();
+  group_stats st;
+  values.clear();
+  for (std::size_t rr = r0; rr < r1; ++rr) {
+    st.add(x.row(rr) + c0, c1 - c0, !rule.symmetric() || unsigned_symmetric, rule.k == scale_rule::kind::absmean);
+    if (need_values) values.insert(values.end(), x.row(rr) + c0, x.row(rr) + c1);
+  }
+  const bool refuse_nonfinite = nf == on_nonfinite::error || !std::numeric_limits<ScaleT>::has_quiet_NaN;
+  if ((st.nonfinite && refuse_nonfinite) || (unsigned_symmetric && !st.nonfinite && st.lo < 0.f)) {
+    for (std::size_t rr = r0; rr < r1; ++rr)
+      for (std::size_t c = c0; c < c1; ++c) {
+        const float v = x.row(rr)[c];
+        const std::string at = " at row " + std::to_string(rr) + ", column " + std::to_string(c);
+        if (!std::isfinite(v) && st.nonfinite)
+          throw error("quantize: non-finite value " + number(double(v)) + at +
+                      (nf == on_nonfinite::error ? std::string()
+                                                 : " (the scale storage " + format_name<ScaleT>() +
+                                                       " has no NaN to mark its group)"));
+        if (v < 0.f && !st.nonfinite)
+          throw error("quantize: " + format_name<T>() + " holds no negative value, but the value" + at + " is " +
+                      number(double(v)) + " under the symmetric rule scale::" + rule.name() +
+                      " (use scale::asymmetric, with a zero point, or a signed type)");
+      }
+  }
+  return st;
+}
+
 /// The shared driver of quantize and fake_quantize for uniform schemes: computes every tile's
-/// scale, then hands each row's codes to sink(r, codes, tiles of the row).
+/// scale and the matrix's scale exponent, then hands each row's codes to sink(r, codes, tiles of
+/// the row). Float scales: one pass, tile band by tile band. Narrower scale storage: a first pass
+/// over every tile's statistics chooses the exponent (spec §5.2), then the bands are encoded.
 template <class T, class ScaleT, class R, class Sink>
 void quantize_rows(const float_rows& x, const uniform<T, ScaleT>& sch, const R& r, on_nonfinite nf,
-                   std::vector<tile_scale>& tiles, Sink&& sink) {
+                   std::vector<tile_scale>& tiles, int& exponent, Sink&& sink) {
   const std::size_t rows = x.rows(), cols = x.cols();
   const granularity& g = sch.gran;
   g.check(rows, cols, "quantize");
+  check_rule<T>(sch.rule, "quantize");
   const std::size_t th = g.height(rows), tw = g.width(cols), across = g.tiles_across(cols);
   tiles.assign(g.tiles_down(rows) * across, tile_scale{});
-  const bool need_values = sch.rule.k == scale_rule::kind::absmedian || sch.rule.k == scale_rule::kind::mse;
   std::vector<T> codes(cols);
   std::vector<float> tmp(cols), values;
+  exponent = 0;
+  std::vector<group_stats> stats;
+  if constexpr (two_level_scales<ScaleT>) {
+    // first pass: every tile's scale (mse: its bound amax / qmax), then the exponent
+    stats.resize(tiles.size());
+    double smax = 0.0, smin = std::numeric_limits<double>::infinity();
+    for (std::size_t r0 = 0; r0 < rows; r0 += th)
+      for (std::size_t tc = 0; tc < across; ++tc) {
+        const std::size_t c0 = tc * tw, c1 = std::min(cols, c0 + tw);
+        group_stats& st = stats[(r0 / th) * across + tc];
+        st = tile_stats<T, ScaleT>(x, sch.rule, nf, r0, std::min(rows, r0 + th), c0, c1, values);
+        if (st.nonfinite) continue;
+        const double sc = rule_scale<T>(st, sch.rule, values);
+        if (sc > 0.0) {
+          smax = std::max(smax, sc);
+          smin = std::min(smin, sc);
+        }
+      }
+    exponent = scale_exponent_for<ScaleT>(smax, smin);
+  }
   for (std::size_t r0 = 0; r0 < rows; r0 += th) {
     const std::size_t r1 = std::min(rows, r0 + th);
     for (std::size_t tc = 0; tc < across; ++tc) {
       const std::size_t c0 = tc * tw, c1 = std::min(cols, c0 + tw);
+      const std::size_t t = (r0 / th) * across + tc;
       group_stats st;
-      values.clear();
-      for (std::size_t rr = r0; rr < r1; ++rr) {
-        st.add(x.row(rr) + c0, c1 - c0, sch.rule.k == scale_rule::kind::asymmetric,
-               sch.rule.k == scale_rule::kind::absmean);
-        if (need_values) values.insert(values.end(), x.row(rr) + c0, x.row(rr) + c1);
+      if constexpr (two_level_scales<ScaleT>) {
+        st = stats[t];
+        if (sch.rule.k == scale_rule::kind::absmedian || sch.rule.k == scale_rule::kind::mse) {
+          values.clear();  // the values again (the first pass kept only the statistics)
+          for (std::size_t rr = r0; rr < r1; ++rr) values.insert(values.end(), x.row(rr) + c0, x.row(rr) + c1);
+        }
+      } else {
+        st = tile_stats<T, ScaleT>(x, sch.rule, nf, r0, r1, c0, c1, values);
       }
-      if (st.nonfinite && nf == on_nonfinite::error) {
-        for (std::size_t rr = r0; rr < r1; ++rr)
-          for (std::size_t c = c0; c < c1; ++c)
-            if (!std::isfinite(x.row(rr)[c]))
-              throw error("quantize: non-finite value " + std::to_string(x.row(rr)[c]) + " at row " +
-                          std::to_string(rr) + ", column " + std::to_string(c));
-      }
-      tiles[(r0 / th) * across + tc] = choose_scale<T, ScaleT>(st, sch.rule, values);
+      tiles[t] = choose_scale<T, ScaleT>(st, sch.rule, values, exponent);
     }
     for (std::size_t rr = r0; rr < r1; ++rr) {
       encode_row<T>(x.row(rr), cols, tw, tiles.data() + (r0 / th) * across, sch.rule.symmetric(), r,
@@ -367,6 +494,26 @@ void quantize_rows(const float_rows& x, const uniform<T, ScaleT>& sch, const R& 
   }
 }
 
+/// Refuses, at compile time, the pairings of element format T and scale rule tag Rule that have no
+/// meaning (spec §5.1); the runtime scale_rule form checks the same in check_rule.
+template <class T, class Rule>
+constexpr void check_pairing() {
+  if constexpr (lowp_value<T>) {
+    constexpr bool mean = std::is_same_v<Rule, scale::absmean> || std::is_same_v<Rule, scale::absmedian>;
+    static_assert(!mean || T::format_family == family::ternary || T::format_family == family::binary,
+                  "lowp::quantize: scale::absmean and scale::absmedian are the rules of trit and binary elements "
+                  "(BitNet b1.58, XNOR-Net); wider element formats take scale::absmax, scale::mse or scale::pow2");
+    static_assert(T::format_family != family::binary || mean || std::is_same_v<Rule, scale::mse>,
+                  "lowp::quantize: binary elements take scale::absmean (XNOR-Net's alpha = mean |x|), absmedian or "
+                  "mse; absmax, pow2 and asymmetric make every value +-amax");
+  }
+}
+
+template <class R>
+concept scale_rule_tag = std::is_same_v<R, scale::absmax> || std::is_same_v<R, scale::asymmetric> ||
+                         std::is_same_v<R, scale::absmean> || std::is_same_v<R, scale::absmedian> ||
+                         std::is_same_v<R, scale::pow2> || std::is_same_v<R, scale::mse>;
+
 }  // namespace detail
 
 /// Quantizes a float matrix (any Eigen expression) to element format T with scales in ScaleT.
@@ -374,38 +521,61 @@ template <class T, class ScaleT = float, class Derived, rounding_mode R = roundi
 quantized<uniform<T, ScaleT>> quantize(const Eigen::MatrixBase<Derived>& m, granularity g,
                                        scale_rule rule = scale::absmax{}, const R& r = R{},
                                        on_nonfinite nf = on_nonfinite::nan_group) {
-  const detail::float_rows x(m);
-  const uniform<T, ScaleT> sch{g, rule};
-  g.check(x.rows(), x.cols(), "quantize");
-  quantized<uniform<T, ScaleT>> q(x.rows(), x.cols(), sch);
-  std::vector<detail::tile_scale> tiles;
-  detail::quantize_rows(x, sch, r, nf, tiles, [&](std::size_t row, const T* codes, const detail::tile_scale*) {
-    if constexpr (detail::sub_byte<T>)
-      pack_codes<T>(reinterpret_cast<const std::uint8_t*>(codes), x.cols(), q.row_codes(row));
-    else
-      std::memcpy(q.row_codes(row), codes, x.cols() * sizeof(T));
-  });
-  for (std::size_t i = 0; i < tiles.size(); ++i) {
-    q.scales()[i] = std::is_same_v<ScaleT, float> ? ScaleT(tiles[i].s) : detail::store_scale<ScaleT>(tiles[i].s);
-    if (!rule.symmetric())
-      q.zero_points()[i] = convert<T>(double(tiles[i].z), rounding::nearest_even{}, overflow::saturate{});
+  if constexpr (!lowp_value<T> || !detail::scale_storage<ScaleT>()) {
+    return {};  // uniform<T, ScaleT> has said why, in one line
+  } else {
+    const detail::float_rows x(m);
+    const uniform<T, ScaleT> sch{g, rule};
+    g.check(x.rows(), x.cols(), "quantize");
+    quantized<uniform<T, ScaleT>> q(x.rows(), x.cols(), sch);
+    std::vector<detail::tile_scale> tiles;
+    int exponent = 0;
+    detail::quantize_rows(x, sch, r, nf, tiles, exponent,
+                          [&](std::size_t row, const T* codes, const detail::tile_scale*) {
+                            if constexpr (detail::sub_byte<T>)
+                              pack_codes<T>(reinterpret_cast<const std::uint8_t*>(codes), x.cols(), q.row_codes(row));
+                            else
+                              std::memcpy(q.row_codes(row), codes, x.cols() * sizeof(T));
+                          });
+    q.set_scale_exponent(exponent);
+    for (std::size_t i = 0; i < tiles.size(); ++i) {
+      q.scales()[i] = ScaleT(tiles[i].stored);  // the tile's stored scale, exactly (NaN stays NaN)
+      if (!rule.symmetric())
+        q.zero_points()[i] = convert<T>(double(tiles[i].z), rounding::nearest_even{}, overflow::saturate{});
+    }
+    return q;
   }
-  return q;
+}
+
+/// The same with the scale rule as a tag (scale::absmean{}, ...): pairings without a meaning are
+/// refused at compile time (spec §5.1).
+template <class T, class ScaleT = float, class Derived, detail::scale_rule_tag Rule,
+          rounding_mode R = rounding::nearest_even>
+quantized<uniform<T, ScaleT>> quantize(const Eigen::MatrixBase<Derived>& m, granularity g, Rule rule, const R& r = R{},
+                                       on_nonfinite nf = on_nonfinite::nan_group) {
+  detail::check_pairing<T, Rule>();
+  return quantize<T, ScaleT>(m, g, scale_rule(rule), r, nf);
 }
 
 /// Integer codes that already exist (requantize's int8 / uint8 output, codes read from a model
 /// file) as a per-tensor quantized matrix, value = scale · (code − zero_point), ready for matmul
 /// and matmul_int. T is an 8-bit lowp integer type (int8, uint8); the codes' scalar is its raw
-/// integer type (int8_t, uint8_t). A non-positive or non-finite scale → lowp::error.
+/// integer type (int8_t, uint8_t). The zero point is an integer (as requantize takes it) or a value
+/// of T. A non-positive or non-finite scale, or a zero point outside T's range → lowp::error.
 template <class T, class Derived>
-quantized<uniform<T, float>> from_codes(const Eigen::MatrixBase<Derived>& codes, float scale, T zero_point = T(0)) {
-  static_assert(T::bit_width == 8 && !detail::sub_byte<T>, "lowp::from_codes: an 8-bit integer type (int8, uint8)");
+quantized<uniform<T, float>> from_codes(const Eigen::MatrixBase<Derived>& codes, float scale,
+                                        std::int32_t zero_point = 0) {
+  static_assert(lowp_value<T> && format_traits<T>::kind == family::integer && T::bit_width == 8,
+                "lowp::from_codes: T must be an 8-bit lowp integer type (lowp::int8, lowp::uint8)");
   using raw = std::conditional_t<std::numeric_limits<T>::is_signed, std::int8_t, std::uint8_t>;
   static_assert(std::is_same_v<typename Derived::Scalar, raw>,
                 "lowp::from_codes: the codes' scalar must be T's raw integer (int8_t for int8, uint8_t for uint8)");
   if (!(std::isfinite(scale) && scale > 0.f))
-    throw error("from_codes: scale " + std::to_string(scale) + " is not a positive finite number");
-  const bool symmetric = zero_point.bits() == T(0).bits();
+    throw error("from_codes: scale " + detail::number(double(scale)) + " is not a positive finite number");
+  if (zero_point < std::int32_t(T::range.lo) || zero_point > std::int32_t(T::range.hi))
+    throw error("from_codes: zero point " + std::to_string(zero_point) + " is outside " + format_name<T>() + "'s [" +
+                std::to_string(std::int32_t(T::range.lo)) + ", " + std::to_string(std::int32_t(T::range.hi)) + "]");
+  const bool symmetric = zero_point == 0;
   quantized<uniform<T, float>> q(
       std::size_t(codes.rows()), std::size_t(codes.cols()),
       uniform<T, float>(per_tensor{}, symmetric ? scale_rule(scale::absmax{}) : scale_rule(scale::asymmetric{})));
@@ -415,8 +585,14 @@ quantized<uniform<T, float>> from_codes(const Eigen::MatrixBase<Derived>& codes,
       std::memcpy(q.row_codes(std::size_t(r)) + c, &v, 1);
     }
   q.scales()[0] = scale;
-  if (!symmetric) q.zero_points()[0] = zero_point;
+  if (!symmetric) q.zero_points()[0] = T(zero_point);
   return q;
+}
+/// The same with the zero point given as a value of T.
+template <class T, class Derived>
+requires lowp_value<T> quantized<uniform<T, float>> from_codes(const Eigen::MatrixBase<Derived>& codes, float scale,
+                                                               T zero_point) {
+  return from_codes<T>(codes, scale, std::int32_t(zero_point.value()));
 }
 
 /// Dequantizes to a row-major float matrix.
@@ -427,7 +603,7 @@ matrix<float> dequantize(const quantized<uniform<T, ScaleT>>& q) {
   const std::size_t th = g.height(q.rows()), tw = g.width(q.cols()), across = g.tiles_across(q.cols());
   std::vector<detail::tile_scale> tiles(q.scales().size());
   for (std::size_t i = 0; i < tiles.size(); ++i) {
-    tiles[i].s = detail::scale_value(q.scales()[i]);
+    tiles[i].s = q.scale(i);
     tiles[i].z = q.zero_points().empty() ? 0.f : float(q.zero_points()[i]);
   }
   std::vector<T> codes(q.cols());
@@ -448,16 +624,30 @@ matrix<float> dequantize(const quantized<uniform<T, ScaleT>>& q) {
 template <class T, class ScaleT = float, class Derived, rounding_mode R = rounding::nearest_even>
 matrix<float> fake_quantize(const Eigen::MatrixBase<Derived>& m, granularity g, scale_rule rule = scale::absmax{},
                             const R& r = R{}, on_nonfinite nf = on_nonfinite::nan_group) {
-  const detail::float_rows x(m);
-  g.check(x.rows(), x.cols(), "fake_quantize");
-  matrix<float> out(x.rows(), x.cols());
-  std::vector<detail::tile_scale> tiles;
-  const std::size_t tw = g.width(x.cols());
-  detail::quantize_rows(x, uniform<T, ScaleT>{g, rule}, r, nf, tiles,
-                        [&](std::size_t row, const T* codes, const detail::tile_scale* row_tiles) {
-                          detail::decode_row<T>(codes, x.cols(), tw, row_tiles, out.data() + row * x.cols());
-                        });
-  return out;
+  if constexpr (!lowp_value<T> || !detail::scale_storage<ScaleT>()) {
+    (void)uniform<T, ScaleT>{};  // says why, in one line
+    return {};
+  } else {
+    const detail::float_rows x(m);
+    g.check(x.rows(), x.cols(), "fake_quantize");
+    matrix<float> out(x.rows(), x.cols());
+    std::vector<detail::tile_scale> tiles;
+    int exponent = 0;
+    const std::size_t tw = g.width(x.cols());
+    detail::quantize_rows(x, uniform<T, ScaleT>{g, rule}, r, nf, tiles, exponent,
+                          [&](std::size_t row, const T* codes, const detail::tile_scale* row_tiles) {
+                            detail::decode_row<T>(codes, x.cols(), tw, row_tiles, out.data() + row * x.cols());
+                          });
+    return out;
+  }
+}
+/// The same with the scale rule as a tag: pairings without a meaning are refused at compile time.
+template <class T, class ScaleT = float, class Derived, detail::scale_rule_tag Rule,
+          rounding_mode R = rounding::nearest_even>
+matrix<float> fake_quantize(const Eigen::MatrixBase<Derived>& m, granularity g, Rule rule, const R& r = R{},
+                            on_nonfinite nf = on_nonfinite::nan_group) {
+  detail::check_pairing<T, Rule>();
+  return fake_quantize<T, ScaleT>(m, g, scale_rule(rule), r, nf);
 }
 
 }  // namespace lowp

@@ -5,9 +5,9 @@
 // (xsimd::default_arch: -march=x86-64 → sse2, x86-64-v3 → avx2, x86-64-v4 or native → avx512bw).
 // xsimd 8.1 has no fast narrowing store or widening byte load, so those two operations are raw
 // intrinsics here, one overload per ISA, chosen by the architecture's class hierarchy
-// (TOOLCHAIN.md: "narrowing stores truncate"; intrinsics only where xsimd has no operation).
+// (xsimd 8.1's narrowing stores truncate; intrinsics only where xsimd has no operation, docs/building.md §5).
 #pragma once
-#include <cassert>  // xsimd_arch.hpp uses assert without including it (TOOLCHAIN.md)
+#include <cassert>  // xsimd 8.1's xsimd_arch.hpp uses assert without including it
 #include <cstdint>
 #include <cstring>
 #include <type_traits>

@@ -36,7 +36,7 @@ constexpr bool kernel_supports(const float_spec& s) {
 }
 
 // The kernels, once per family: xsimd's architectures; then the run-time x86 paths, each compiled
-// for its own target (TOOLCHAIN.md, points 2 and 4). g++ 12 reports the self-initialised
+// for its own target (docs/building.md §3.1, §3.4). g++ 12 reports the self-initialised
 // `_mm512_undefined_epi32()` inside inlined AVX-512 intrinsics as maybe-uninitialised (a false positive).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
@@ -136,7 +136,7 @@ void decode_int(const T* in, float* out, std::size_t n) {
 
 namespace lowp {
 
-/// Element-wise conversion of a span (FORMATS.md §1, §6). float ↔ minifloat and float ↔ intn / trit
+/// Element-wise conversion of a span (spec §1, §6). float ↔ minifloat and float ↔ intn / trit
 /// run on the SIMD kernels that simd::dispatch chooses at run time (simd/dispatch.hpp: AVX-512,
 /// AVX2 or SSE2 by what the CPU has, capped by LOWP_MAX_ISA or simd::set_max_isa); everything else
 /// runs on the scalar reference. The bits are the same on every path. Element i of a stochastic

@@ -4,13 +4,13 @@
 // each time in its own namespace and with its own function attributes:
 //   LOWP_KERNEL         the attributes of the loop functions (e.g. target("avx512f,...") for rt::avx512)
 //   LOWP_KERNEL_INLINE  the same for the per-vector helpers, which are also inline
-// so that no inline function is shared between code compiled for different ISAs (TOOLCHAIN.md).
+// so that no inline function is shared between code compiled for different ISAs (docs/building.md §3.4).
 //
 // encode (float → code): where |x| is in the target's normal range, the code is read straight off
 // the float's bits with one fixed shift by 23 − M (code = (bits >> s) − ((127 − bias) << M)); in
 // the target's subnormal range, x is scaled by the exact power of two 2^(M − emin) and split into
 // integer and fraction with a truncating conversion. The discarded fraction gives the rounding
-// decision of every mode exactly as core/round.hpp does (FORMATS.md §6); stochastic rounding draws
+// decision of every mode exactly as core/round.hpp does (spec §6); stochastic rounding draws
 // the same Philox bits per element as the scalar path.
 // decode (code → float): bits(mag << (23 − M)) · 2^(127 − bias) is exact for normals and
 // subnormals alike (a float subnormal scaled by a power of two), then NaN / Inf / sign.
@@ -33,7 +33,7 @@ LOWP_KERNEL_INLINE i32<A> splat(std::int64_t v) {
 }
 
 /// The 32 random bits of elements first_index + lane: random_bits(seed, offset + index), as the
-/// scalar path draws them (FORMATS.md §6).
+/// scalar path draws them (spec §6).
 template <class A>
 LOWP_KERNEL_INLINE i32<A> random_lanes(const rounding::stochastic& r, std::uint64_t first_index) {
   alignas(64) std::int32_t bits[i32<A>::size];
@@ -91,7 +91,7 @@ LOWP_KERNEL_INLINE i32<A> subnormal_codes(const i32<A>& a, const b32<A>& neg, co
   return t + sel<A>(round_up_lanes<R, A>(r, neg, odd, gt, eq, nz, frac32, first_index), splat<A>(1), splat<A>(0));
 }
 
-/// Codes of S for size() floats at p (FORMATS.md §1, §6), equal to encode(S, unpack(x), r, o, i).
+/// Codes of S for size() floats at p (spec §1, §6), equal to encode(S, unpack(x), r, o, i).
 /// In the target's normal range the rounding is an addition before the shift: the carry out of
 /// the discarded bits is the round-up decision of each mode (ties: the code's last bit).
 template <class A, float_spec S, class R, class O>
@@ -131,7 +131,7 @@ LOWP_KERNEL_INLINE i32<A> encode_lanes(const float* p, const R& r, O o, std::uin
     code = sel<A>(a > splat<A>(0x00400000) && a < splat<A>(0x00800000), splat<A>(-1), code);  // scalar
   } else if constexpr (std::is_same_v<R, rounding::nearest_even>) {
     // below the target's smallest normal, |x| + 2^(emin − M + 23) has an ulp of exactly one target
-    // subnormal step, so the float adder rounds |x| to the code, ties to even (FORMATS.md §6),
+    // subnormal step, so the float adder rounds |x| to the code, ties to even (spec §6),
     // zero included; the code 2^M that a carry can reach is the smallest normal, as it should be
     constexpr float magic = ::lowp::detail::pow2<float>(S.emin() - S.M + 23);
     const b32<A> sub = a < splat<A>(std::int64_t(S.emin() + 127) << 23);
@@ -150,7 +150,7 @@ LOWP_KERNEL_INLINE i32<A> encode_lanes(const float* p, const R& r, O o, std::uin
                            splat<A>(std::int64_t(::lowp::detail::overflowed(S, false, o))));
   i32<A> out = code | (neg_bit << (S.E + S.M));
   if constexpr (!S.has_negative_zero()) out = sel<A>(code == splat<A>(0), splat<A>(0), out);
-  // directed modes toward zero (and to_odd) give ±max instead of overflowing (FORMATS.md §6)
+  // directed modes toward zero (and to_odd) give ±max instead of overflowing (spec §6)
   i32<A> too_big = ov;
   if constexpr (std::is_same_v<R, rounding::toward_zero> || std::is_same_v<R, rounding::to_odd>) {
     too_big = splat<A>(max) | (neg_bit << (S.E + S.M));
@@ -229,7 +229,7 @@ LOWP_KERNEL_INLINE i32<A> encode_int_lanes(const float* p, const ::lowp::detail:
   if constexpr (std::is_same_v<O, overflow::saturate_symmetric>) {
     if (g.lo < 0) over = over || (v == lo);
   }
-  // saturated extremes (FORMATS.md §6, §8): symmetric gives −max; ±Inf saturates under every tag
+  // saturated extremes (spec §6, §8): symmetric gives −max; ±Inf saturates under every tag
   const i32<A> low_end =
       std::is_same_v<O, overflow::saturate_symmetric> && g.lo < 0 ? splat<A>(std::int64_t(-g.hi)) : lo;
   const i32<A> sat = sel<A>(neg, low_end, hi);

@@ -2,21 +2,25 @@
 //
 // The widest path is min(what the CPU has, the limit), where the limit is set by
 // `lowp::simd::set_max_isa(isa)` or, before the first call, by the environment variable
-// LOWP_MAX_ISA = scalar | sse2 | avx2 | avx512 (default: no limit). The choice maps to a kernel:
+// LOWP_MAX_ISA = scalar | sse2 | avx2 | avx512, in any case (default: no limit; an unknown value
+// is reported on stderr once and sets no limit). The choice maps to a kernel:
 //   avx512  the translation unit's own xsimd::avx512bw kernels when its flags enable AVX-512BW,
 //           else the run-time path rt::avx512 (simd/x86.hpp), compiled with target attributes
 //   avx2    xsimd::avx2 when the flags enable AVX2, else rt::avx2
 //   sse2    xsimd::sse2 (every x86-64 CPU has it)
 //   scalar  the scalar reference of format/ (same bits, much slower; for debugging and checks)
 // On a CPU without AVX2 a default-flags build runs SSE2; a build with -mavx2 or higher flags
-// needs a CPU that has them (TOOLCHAIN.md, point 5). Off x86, the flags' xsimd architecture runs.
+// needs a CPU that has them (docs/building.md §3.3). Off x86, the flags' xsimd architecture runs.
 // CPU features come from __builtin_cpu_supports, which also checks that the OS saves the
 // AVX / AVX-512 register state.
 #pragma once
 #include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <type_traits>
 
 #include "lowp/simd/arch.hpp"
@@ -102,13 +106,33 @@ bool cpu_runs() {
   return int(level_of<A>()) <= int(cpu_isa());
 }
 
+/// The level named by `text` (scalar, sse2, avx2, avx512, in any case, spaces around ignored);
+/// false for anything else.
+inline bool parse_isa(const char* text, isa& out) {
+  if (text == nullptr) return false;
+  std::string v(text);
+  const auto first = v.find_first_not_of(" \t"), last = v.find_last_not_of(" \t");
+  v = first == std::string::npos ? std::string() : v.substr(first, last - first + 1);
+  for (char& c : v) c = char(std::tolower(static_cast<unsigned char>(c)));
+  for (isa i : {isa::scalar, isa::sse2, isa::avx2, isa::avx512})
+    if (v == name_of(i)) {
+      out = i;
+      return true;
+    }
+  return false;
+}
+
 namespace detail {
+/// LOWP_MAX_ISA, read once: no limit when unset; an unknown value sets no limit either, and says so
+/// on stderr (once).
 inline isa isa_from_env() {
   const char* v = std::getenv("LOWP_MAX_ISA");
-  if (v == nullptr) return isa::avx512;
-  for (isa i : {isa::scalar, isa::sse2, isa::avx2, isa::avx512})
-    if (std::strcmp(v, name_of(i)) == 0) return i;
-  return isa::avx512;  // an unknown value sets no limit
+  isa i = isa::avx512;
+  if (v != nullptr && !parse_isa(v, i)) {
+    std::fprintf(stderr, "lowp: LOWP_MAX_ISA=%s is not one of scalar, sse2, avx2, avx512; ignored (no limit)\n", v);
+    i = isa::avx512;
+  }
+  return i;
 }
 inline std::atomic<int>& isa_limit() {
   static std::atomic<int> limit{int(isa_from_env())};
@@ -125,7 +149,7 @@ inline isa max_isa() { return isa(detail::isa_limit().load(std::memory_order_rel
 /// runs that level's xsimd kernels, compiled with the wider encoding the flags allow.)
 inline isa active_isa() { return isa(std::min(int(cpu_isa()), int(max_isa()))); }
 
-/// Calls f.template operator()<Path>() with the kernel path of active_isa(): one of
+/// Calls `f.template operator()<Path>()` with the kernel path of active_isa(): one of
 /// scalar_path, xsimd::sse2, xsimd::avx2 / rt::avx2, xsimd::avx512bw / rt::avx512.
 template <class F>
 decltype(auto) dispatch(F&& f) {

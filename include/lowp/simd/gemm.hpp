@@ -152,8 +152,8 @@ inline void gemm_s8_scalar(const std::int8_t* x, std::size_t m, const packed_b& 
       std::int32_t s[16] = {};
       const std::int8_t* w = b.panel(p);
       for (std::size_t q = 0; q < b.k4 / 4; ++q)
-        for (int nl = 0; nl < 16; ++nl)
-          for (int kk = 0; kk < 4; ++kk) s[nl] += std::int32_t(xr[4 * q + kk]) * std::int32_t(w[q * 64 + nl * 4 + kk]);
+        for (std::size_t nl = 0; nl < 16; ++nl)
+          for (std::size_t kk = 0; kk < 4; ++kk) s[nl] += std::int32_t(xr[4 * q + kk]) * std::int32_t(w[q * 64 + nl * 4 + kk]);
       std::memcpy(acc + r * ldc + p * 16, s, sizeof(s));
     }
   }
@@ -171,6 +171,13 @@ __attribute__((target(LOWP_TARGET_VNNI), always_inline)) inline __m512i dpbusd(_
   return acc;
 }
 
+/// A shift count as the compiler's _mm512_srli_epi16 declares it (int for g++, unsigned for clang).
+#if defined(__clang__)
+constexpr unsigned shift_count(int n) { return unsigned(n); }
+#else
+constexpr int shift_count(int n) { return n; }
+#endif
+
 /// v itself, opaque to the optimiser: an FMA cannot absorb the rounding of a product passed through
 /// it (GCC contracts _mm512_mul_ps / _mm512_add_ps pairs like plain operators; spec §10).
 __attribute__((target(LOWP_TARGET_AVX512), always_inline)) inline __m512 rounded_ps(__m512 v) {
@@ -185,12 +192,12 @@ __attribute__((target(LOWP_TARGET_VNNI))) inline void vnni_tile(const std::uint8
                                                                 const std::int8_t* const* w, std::size_t q0,
                                                                 std::size_t q1, std::int32_t* c, std::size_t ldc,
                                                                 bool add) {
-  __m512i a[MR][NP];
+  __m512i a[std::size_t(MR)][std::size_t(NP)];
   for (int r = 0; r < MR; ++r)
     for (int j = 0; j < NP; ++j)
       a[r][j] = add ? _mm512_loadu_si512(c + std::size_t(r) * ldc + 16 * j) : _mm512_setzero_si512();
   for (std::size_t q = q0; q < q1; ++q) {
-    __m512i b[NP];
+    __m512i b[std::size_t(NP)];
     for (int j = 0; j < NP; ++j) b[j] = _mm512_loadu_si512(w[j] + q * 64);
     for (int r = 0; r < MR; ++r) {
       std::int32_t xv;
@@ -215,17 +222,17 @@ __attribute__((target(LOWP_TARGET_VNNI))) inline void vnni_tile_sub(const std::u
                                                                     bool add) {
   constexpr int G = 8 / BITS;
   const __m512i mask = _mm512_set1_epi8(char((1 << BITS) - 1)), offset = _mm512_set1_epi8(char(1 << (BITS - 1)));
-  __m512i a[MR][NP];
+  __m512i a[std::size_t(MR)][std::size_t(NP)];
   for (int r = 0; r < MR; ++r)
     for (int j = 0; j < NP; ++j)
       a[r][j] = add ? _mm512_loadu_si512(c + std::size_t(r) * ldc + 16 * j) : _mm512_setzero_si512();
   for (std::size_t q = q0; q < q1; q += G) {  // q0 is a multiple of G
-    __m512i v[NP];
+    __m512i v[std::size_t(NP)];
     for (int j = 0; j < NP; ++j) v[j] = _mm512_loadu_si512(w[j] + (q / G) * 64);
     for (int t = 0; t < G && q + std::size_t(t) < q1; ++t) {
-      __m512i b[NP];
+      __m512i b[std::size_t(NP)];
       for (int j = 0; j < NP; ++j)
-        b[j] = _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(v[j], BITS * t), mask), offset);
+        b[j] = _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(v[j], shift_count(BITS * t)), mask), offset);
       for (int r = 0; r < MR; ++r) {
         std::int32_t xv;
         std::memcpy(&xv, xu + std::size_t(r) * k4 + 4 * (q + std::size_t(t)), 4);
@@ -303,7 +310,7 @@ template <int MR>
 __attribute__((target(LOWP_TARGET_AVX2))) inline void avx2_tile(const std::int8_t* x, std::size_t k4,
                                                                 const std::int8_t* w, std::int32_t* c,
                                                                 std::size_t ldc) {
-  __m256i a[MR][4];
+  __m256i a[std::size_t(MR)][4];
   for (int r = 0; r < MR; ++r)
     for (int j = 0; j < 4; ++j) a[r][j] = _mm256_setzero_si256();
   for (std::size_t q = 0; q < k4 / 4; ++q) {
@@ -350,7 +357,7 @@ __attribute__((target(LOWP_TARGET_VNNI))) inline void vnni_fused_tile(const std:
                                                                       std::size_t ldo) {
   const packed_b& b = sb.b;
   const std::size_t nseg = sb.qbeg.size() - 1, np = b.np;
-  __m512 f[MR][2];
+  __m512 f[std::size_t(MR)][2];
   for (int r = 0; r < MR; ++r) f[r][0] = f[r][1] = _mm512_setzero_ps();
   const __m512i mask = _mm512_set1_epi8(char(BITS == 8 ? 0xFF : (1 << BITS) - 1));
   const __m512i offset = _mm512_set1_epi8(char(BITS == 8 ? 0 : 1 << (BITS - 1)));
@@ -358,7 +365,7 @@ __attribute__((target(LOWP_TARGET_VNNI))) inline void vnni_fused_tile(const std:
   const std::int8_t* w8[2] = {b.panel(p), b.panel(p + 1)};
   const std::uint8_t* ws[2] = {BITS == 8 ? nullptr : b.sub_panel(p), BITS == 8 ? nullptr : b.sub_panel(p + 1)};
   for (std::size_t s = 0; s < nseg; ++s) {
-    __m512i a[MR][2], e[MR][2];
+    __m512i a[std::size_t(MR)][2], e[std::size_t(MR)][2];
     for (int r = 0; r < MR; ++r) a[r][0] = a[r][1] = e[r][0] = e[r][1] = _mm512_setzero_si512();
     for (std::size_t q = sb.qbeg[s]; q < sb.qbeg[s + 1]; q += G) {  // segments start on a multiple of G
       __m512i v[2];
@@ -367,7 +374,7 @@ __attribute__((target(LOWP_TARGET_VNNI))) inline void vnni_fused_tile(const std:
       for (int t = 0; t < G; ++t) {
         __m512i w[2];
         for (int j = 0; j < 2; ++j)
-          w[j] = BITS == 8 ? v[j] : _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(v[j], BITS * t), mask), offset);
+          w[j] = BITS == 8 ? v[j] : _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(v[j], shift_count(BITS * t)), mask), offset);
         for (int r = 0; r < MR; ++r) {
           std::int32_t xv;
           std::memcpy(&xv, xu + std::size_t(r) * ldx + 4 * (q + std::size_t(t)), 4);
@@ -496,7 +503,7 @@ inline void gemm_s8(const std::int8_t* x, std::size_t m, const packed_b& b, std:
 }
 
 // ---------------------------------------------------------------------------------------------
-// Block-float GEMM (FP8 / FP6 / mixed MX pairs, FORMATS.md §2): per (row, column) and block, the
+// Block-float GEMM (FP8 / FP6 / mixed MX pairs, spec §2): per (row, column) and block, the
 // products of the elements (exact in fp32: at most 4 + 7 significand bits) summed in element order,
 // then out += s · (sa · sw), block by block in index order. No step depends on the ISA: the
 // products being exact, an FMA and a multiply-add round the same; the scaling step is a separate
@@ -536,7 +543,7 @@ inline void blocks_f32_generic(const float* a, std::size_t m, std::size_t K, std
         std::fill(s, s + 32, 0.f);
         for (std::size_t k = g * B; k < std::min(K, g * B + B); ++k) {
           const float av = a[r * K + k];
-          for (int j = 0; j < 32; ++j) s[j] += av * wp[k * 32 + j];  // exact products, element order
+          for (std::size_t j = 0; j < 32; ++j) s[j] += av * wp[k * 32 + j];  // exact products, element order
         }
         const float sar = sa[r * G + g];
         const float* sw = swt + g * w.np + p * 32;
@@ -558,7 +565,7 @@ __attribute__((target(LOWP_TARGET_AVX512))) inline void blocks_f32_tile(const fl
                                                                         std::size_t G, const float* sa, const float* wp,
                                                                         const float* swt, std::size_t np, float* out,
                                                                         std::size_t ldo) {
-  __m512 o[MR][2], s[MR][2];
+  __m512 o[std::size_t(MR)][2], s[std::size_t(MR)][2];
   for (int r = 0; r < MR; ++r) o[r][0] = o[r][1] = _mm512_setzero_ps();
   for (std::size_t g = 0; g < G; ++g) {
     for (int r = 0; r < MR; ++r) s[r][0] = s[r][1] = _mm512_setzero_ps();

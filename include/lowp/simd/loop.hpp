@@ -1,7 +1,7 @@
 // lowp/simd/loop.hpp: an elementwise loop compiled once per ISA level and chosen at run time.
 //
 // `simd::for_each_index(n, f)` calls f(i) for i in [0, n) from a loop built for active_isa():
-// AVX-512 and AVX2 clones carry __attribute__((target)) (TOOLCHAIN.md strategy 2: run-time
+// AVX-512 and AVX2 clones carry __attribute__((target)) (docs/building.md §3.1: run-time
 // dispatch from a default-flags build), so an inlined integer body is auto-vectorised for that
 // level. The body is the same source for every level and integer arithmetic has one answer, so
 // the results are bit-identical across ISAs by construction; the tests still compare them.

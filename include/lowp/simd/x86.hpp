@@ -1,4 +1,4 @@
-// lowp/simd/x86.hpp: the run-time-dispatched x86 paths (TOOLCHAIN.md, "a flag strategy that works
+// lowp/simd/x86.hpp: the run-time-dispatched x86 paths (docs/building.md §3.1 and §3.4, "a flag strategy that works
 // header-only", points 2 and 4).
 //
 // xsimd's batch<T, avx512bw> exists only in a translation unit compiled with AVX-512 flags, so a

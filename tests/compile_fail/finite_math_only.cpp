@@ -1,0 +1,3 @@
+// expect: lowp: -ffast-math / -Ofast
+// flags: -ffinite-math-only
+#include <lowp/quant/metrics.hpp>
