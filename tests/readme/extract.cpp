@@ -6,13 +6,46 @@
 // A block may be preceded by a line `<!-- prelude: declarations -->` (hidden when the Markdown is
 // rendered): those declarations open the block's function, giving the snippet the variables it
 // uses (a weight matrix W, ...). A block preceded by `<!-- not compiled -->` is skipped (a CMake
-// fragment, say). Each snippet becomes `void snippet_N()`, and main() runs them all in order.
+// fragment, say). Each snippet becomes `void snippet_N()`, and main() runs them all in order. The
+// variables a snippet declares only to show a value (`float f = float(a);`) are consumed with
+// `(void)f;` after it, so the file builds with every warning on.
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
+
+/// The names a snippet declares: in each statement, "Type name =", "Type name(" or "Type name{"
+/// (Type possibly qualified and templated; not `using`, `return`, ...).
+std::vector<std::string> declared(const std::string& code) {
+  static const std::regex decl(
+      R"(^\s*(?:const\s+)?([A-Za-z_][\w:]*(?:<.*>)?)\s+([A-Za-z_]\w*)\s*(?:=|\(|\{))");
+  static const std::set<std::string> not_types = {"using", "return", "namespace", "typedef", "else", "case"};
+  std::vector<std::string> names;
+  std::set<std::string> seen;
+  std::string text, statement;
+  std::istringstream lines(code);
+  for (std::string line; std::getline(lines, line);)  // comments dropped: they may hold ';' or '<'
+    text += line.substr(0, line.find("//")) + " ";
+  int depth = 0;
+  for (char c : text) {  // split at ';' outside parentheses, braces and template brackets
+    if (c == '(' || c == '{' || c == '<') ++depth;
+    if (c == ')' || c == '}' || c == '>') --depth;
+    if (c == ';' && depth <= 0) {
+      std::smatch m;
+      if (std::regex_search(statement, m, decl) && !not_types.count(m[1].str()) && seen.insert(m[2].str()).second)
+        names.push_back(m[2].str());
+      statement.clear();
+      depth = 0;
+    } else {
+      statement += c;
+    }
+  }
+  return names;
+}
 
 int main(int argc, char** argv) {
   if (argc != 3) {
@@ -70,7 +103,9 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < snippets.size(); ++i) {
     out << "\n// README.md, line " << snippets[i].line << "\nvoid snippet_" << i + 1 << "() {\n";
     if (!snippets[i].prelude.empty()) out << "  " << snippets[i].prelude << "\n";
-    out << "#line " << snippets[i].line + 1 << " \"README.md\"\n" << snippets[i].code << "}\n";
+    out << "#line " << snippets[i].line + 1 << " \"README.md\"\n" << snippets[i].code;
+    for (const std::string& name : declared(snippets[i].code)) out << "  (void)" << name << ";\n";
+    out << "}\n";
   }
   out << "\n}  // namespace readme\n\nint main() {\n";
   for (std::size_t i = 0; i < snippets.size(); ++i) out << "  readme::snippet_" << i + 1 << "();\n";

@@ -39,14 +39,16 @@ inline F rounded(F x) {
   return x;
 }
 
-/// Every element of a small array, rounded and opaque to the optimiser (a vector loop around it
-/// keeps its vectors: the fence goes through the array's memory, not through scalar registers).
-template <class F, std::size_t N>
-inline void rounded(F (&x)[N]) {
+/// The n floats at p, already stored, rounded and opaque to the optimiser: a compiler barrier over
+/// memory, so every value stored to p before it is read back after it (a product stored there cannot
+/// be fused with a later addition), while the loops on either side keep their vectors.
+template <class F>
+inline void rounded_in_memory(F* p, std::size_t n) {
 #if defined(__GNUC__) || defined(__clang__)
-  __asm__("" : "+m"(x));
+  (void)n;
+  __asm__ volatile("" : : "r"(p) : "memory");
 #else
-  for (std::size_t i = 0; i < N; ++i) x[i] = rounded(x[i]);
+  for (std::size_t i = 0; i < n; ++i) p[i] = rounded(p[i]);
 #endif
 }
 

@@ -375,17 +375,23 @@ namespace detail {
 /// γ or β as doubles: any Eigen vector or array of an arithmetic scalar, or a contiguous range of
 /// float / double / integers (std::vector<float>, std::span<const double>, ...).
 template <class G>
+constexpr bool arithmetic_range() {
+  if constexpr (std::ranges::contiguous_range<const G&>)
+    return std::is_arithmetic_v<std::ranges::range_value_t<const G&>>;
+  else
+    return false;
+}
+template <class G>
 Eigen::ArrayXd coefficients(const G& g) {
   if constexpr (std::is_base_of_v<Eigen::EigenBase<G>, G>) {
     static_assert(std::is_arithmetic_v<typename G::Scalar>,
                   "lowp::intops: gamma and beta must hold float, double or integer values");
     return g.derived().template cast<double>().reshaped().array();
   } else {
-    static_assert(std::ranges::contiguous_range<const G&> &&
-                      std::is_arithmetic_v<std::remove_cvref_t<decltype(*std::ranges::data(g))>>,
+    static_assert(arithmetic_range<G>(),
                   "lowp::intops: gamma and beta must be Eigen vectors or contiguous ranges (std::vector, std::span) "
                   "of float or double");
-    if constexpr (std::ranges::contiguous_range<const G&>) {
+    if constexpr (arithmetic_range<G>()) {
       Eigen::ArrayXd out(Eigen::Index(std::ranges::size(g)));
       for (Eigen::Index i = 0; i < out.size(); ++i) out[i] = double(std::ranges::data(g)[i]);
       return out;

@@ -28,6 +28,7 @@
 // Inf input) throws lowp::error naming the row, the block and the limit.
 #pragma once
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -96,9 +97,10 @@ inline float block_amax(const float* x, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) a = std::max(a, std::fabs(x[i]));  // the block is finite here
   return a;
 }
-/// x · id, llama.cpp's scaling; x / d where id = 1/d overflowed (d < 2^-128), where llama.cpp's
-/// product would be ±Inf or NaN and its integer conversion undefined (spec §5).
-inline float scale_by(float x, float d, float id) { return std::isfinite(id) ? x * id : x / d; }
+/// Whether d is a subnormal float (0 < |d| < FLT_MIN): then 1/d may overflow (d < 2^-128), where
+/// llama.cpp's x · (1/d) is ±Inf or NaN and its integer conversion undefined, and d's own rounding
+/// may push |x / d| past the code range. Such blocks take a careful path: x / d, clamped (spec §5.3).
+inline bool tiny_scale(float d) { return d != 0.f && std::fabs(d) < FLT_MIN; }
 
 /// A block holding NaN or Inf: codes 0 and d = NaN, so the whole block decodes to NaN
 /// (spec §8; llama.cpp leaves this case undefined).
@@ -119,8 +121,11 @@ inline std::uint8_t tq1_byte(unsigned q) { return std::uint8_t((q * 256 + 242) /
 inline scale_fit quantize_block(const float* x, std::uint8_t* y, q8_0) {
   const float d = block_amax(x, 32) / 127;
   const float id = d != 0.f ? 1.0f / d : 0.0f;
-  for (int j = 0; j < 32; ++j)  // roundf: half away from zero; the clamp only acts where 1/d overflowed
-    y[2 + j] = std::uint8_t(std::int8_t(std::clamp(std::roundf(scale_by(x[j], d, id)), -127.f, 127.f)));
+  if (tiny_scale(d))
+    for (std::size_t j = 0; j < 32; ++j)
+      y[2 + j] = std::uint8_t(std::int8_t(std::clamp(std::roundf(x[j] / d), -127.f, 127.f)));
+  else  // |x · id| ≤ 127 · (1 + 2^-22): roundf (half away from zero) stays in int8
+    for (std::size_t j = 0; j < 32; ++j) y[2 + j] = std::uint8_t(std::int8_t(std::roundf(x[j] * id)));
   return put_f16(y, d);
 }
 inline void dequantize_block(const std::uint8_t* y, float* x, q8_0) {
@@ -139,11 +144,17 @@ inline scale_fit quantize_block(const float* x, std::uint8_t* y, q4_0) {
   const float d = max / -8;
   const float id = d != 0.f ? 1.0f / d : 0.0f;
   // (int8_t)(x * id + 8.5f), min 15: the product rounded before + 8.5f, as the C expression reads
-  // without contraction (spec §10); the clamp to [0, 16] only acts where 1/d overflowed
-  auto code = [&](float v) {
-    return std::min(15, int(std::int8_t(std::clamp(rounded(scale_by(v, d, id)) + 8.5f, 0.f, 16.f))));
-  };
-  for (int j = 0; j < 16; ++j) y[2 + j] = std::uint8_t(code(x[j]) | (code(x[j + 16]) << 4));
+  // without contraction (the products go through memory, spec §10); |x · id| ≤ 8 · (1 + 2^-22)
+  float v[32];
+  int q[32];
+  if (tiny_scale(d)) {
+    for (std::size_t j = 0; j < 32; ++j) v[j] = std::clamp(x[j] / d, -8.f, 8.f);
+  } else {
+    for (std::size_t j = 0; j < 32; ++j) v[j] = x[j] * id;
+    rounded_in_memory(v, 32);
+  }
+  for (std::size_t j = 0; j < 32; ++j) q[j] = std::min(15, int(std::int8_t(v[j] + 8.5f)));
+  for (std::size_t j = 0; j < 16; ++j) y[2 + j] = std::uint8_t(q[j] | (q[j + 16] << 4));
   return put_f16(y, d);
 }
 inline void dequantize_block(const std::uint8_t* y, float* x, q4_0) {
@@ -154,22 +165,29 @@ inline void dequantize_block(const std::uint8_t* y, float* x, q4_0) {
   }
 }
 
-/// The ternary code t + 1 of x at scale d = amax (|x / d| ≤ 1; lroundf: half away from zero).
-inline unsigned trit_code(float x, float d, float id) {
-  return unsigned(std::lroundf(std::clamp(scale_by(x, d, id), -1.f, 1.f)) + 1);
+/// The ternary codes t + 1 of a block of 256 at scale d = amax: llama.cpp's lroundf(x · id) + 1.
+/// |x · id| ≤ 1 + 2^-22 (x / d where 1/d overflowed: |x / d| ≤ 1 exactly), and on that range
+/// lroundf (half away from zero) is (v ≥ 0.5) − (v ≤ −0.5), which vectorises.
+inline void trit_codes(const float* x, float d, float id, unsigned* c) {
+  float v[256];
+  if (std::isfinite(id))
+    for (std::size_t j = 0; j < 256; ++j) v[j] = x[j] * id;
+  else
+    for (std::size_t j = 0; j < 256; ++j) v[j] = x[j] / d;
+  for (std::size_t j = 0; j < 256; ++j) c[j] = unsigned(1 + int(v[j] >= 0.5f) - int(v[j] <= -0.5f));
 }
 
 inline scale_fit quantize_block(const float* x, std::uint8_t* y, tq2_0) {
   const float d = block_amax(x, 256);
   const float id = d != 0.f ? 1.0f / d : 0.0f;
-  for (int j = 0; j < 64; j += 32) {
-    for (int m = 0; m < 32; ++m) {
+  unsigned c[256];
+  trit_codes(x, d, id, c);
+  for (std::size_t j = 0; j < 64; j += 32)  // half j/32: elements 128·(j/32) + m + 32n at bits 2n of byte j + m
+    for (std::size_t m = 0; m < 32; ++m) {
       unsigned q = 0;
-      for (int n = 0; n < 4; ++n) q += (trit_code(x[m + n * 32], d, id) & 3) << (2 * n);
+      for (std::size_t n = 0; n < 4; ++n) q += (c[4 * j + m + n * 32] & 3) << (2 * n);
       y[j + m] = std::uint8_t(q);
     }
-    x += 128;
-  }
   return put_f16(y + 64, d);
 }
 inline void dequantize_block(const std::uint8_t* y, float* x, tq2_0) {
@@ -182,22 +200,21 @@ inline void dequantize_block(const std::uint8_t* y, float* x, tq2_0) {
 inline scale_fit quantize_block(const float* x, std::uint8_t* y, tq1_0) {
   const float d = block_amax(x, 256);
   const float id = d != 0.f ? 1.0f / d : 0.0f;
-  auto code = [&](float v) { return trit_code(v, d, id); };
-  for (int m = 0; m < 32; ++m) {  // qs[0..31]: elements m + 32n, n = 0..4
+  unsigned c[256];
+  trit_codes(x, d, id, c);
+  for (std::size_t m = 0; m < 32; ++m) {  // qs[0..31]: elements m + 32n, n = 0..4
     unsigned q = 0;
-    for (int n = 0; n < 5; ++n) q = q * 3 + code(x[m + n * 32]);
+    for (std::size_t n = 0; n < 5; ++n) q = q * 3 + c[m + n * 32];
     y[m] = tq1_byte(q);
   }
-  x += 160;
-  for (int m = 0; m < 16; ++m) {  // qs[32..47]: elements 160 + m + 16n
+  for (std::size_t m = 0; m < 16; ++m) {  // qs[32..47]: elements 160 + m + 16n
     unsigned q = 0;
-    for (int n = 0; n < 5; ++n) q = q * 3 + code(x[m + n * 16]);
+    for (std::size_t n = 0; n < 5; ++n) q = q * 3 + c[160 + m + n * 16];
     y[32 + m] = tq1_byte(q);
   }
-  x += 80;
-  for (int j = 0; j < 4; ++j) {  // qh[j]: elements 240 + j + 4n, shifted to the top trit
+  for (std::size_t j = 0; j < 4; ++j) {  // qh[j]: elements 240 + j + 4n, shifted to the top trit
     unsigned q = 0;
-    for (int n = 0; n < 4; ++n) q = q * 3 + code(x[j + n * 4]);
+    for (std::size_t n = 0; n < 4; ++n) q = q * 3 + c[240 + j + n * 4];
     y[48 + j] = tq1_byte(q * 3);
   }
   return put_f16(y + 52, d);

@@ -309,6 +309,19 @@ void mx_decode_row(const Elem* codes, std::size_t cols, std::size_t block, const
   }
 }
 
+/// y = x · 2^p for n floats, rounded once (exact where the result is a normal float): a multiply by
+/// the exact power of two where 2^p is a normal float, ldexp beyond (subnormal tensors only).
+inline void scale_pow2(const float* x, std::size_t n, int p, float* y) {
+  if (p == 0) {
+    if (y != x) std::copy(x, x + n, y);
+  } else if (p >= -126 && p <= 127) {
+    const float f = pow2f(p);
+    for (std::size_t i = 0; i < n; ++i) y[i] = x[i] * f;
+  } else {
+    for (std::size_t i = 0; i < n; ++i) y[i] = std::ldexp(x[i], p);
+  }
+}
+
 /// NVFP4's tensor scale for largest magnitude amax_t: S_enc' and p (spec §3).
 struct nvfp4_tensor_scale {
   float s_enc = 1.0f;  // S_enc' = 2688.0f / (amax_t · 2^p)
@@ -335,9 +348,13 @@ inline void nvfp4_encode_row(const float* x, std::size_t cols, nvfp4_tensor_scal
       std::fill(y, y + n, 0.f);
       continue;
     }
-    for (std::size_t i = 0; i < n; ++i) y[i] = ts.p == 0 ? x[c0 + i] : std::ldexp(x[c0 + i], ts.p);  // exact
+    const float* v = x + c0;
+    if (ts.p != 0) {  // a small tensor: its values · 2^p, exact
+      scale_pow2(v, n, ts.p, y);
+      v = y;
+    }
     float amax_b = 0.f;
-    for (std::size_t i = 0; i < n; ++i) amax_b = std::max(amax_b, std::fabs(y[i]));
+    for (std::size_t i = 0; i < n; ++i) amax_b = std::max(amax_b, std::fabs(v[i]));
     const float8_e4m3fn sb =
         convert<float8_e4m3fn>(amax_b / 6.0f * s_enc, rounding::nearest_even{}, overflow::saturate{});
     scales[b] = sb;
@@ -347,7 +364,7 @@ inline void nvfp4_encode_row(const float* x, std::size_t cols, nvfp4_tensor_scal
       continue;
     }
     const float f = s_enc / sbf;
-    for (std::size_t i = 0; i < n; ++i) y[i] = y[i] * f;
+    for (std::size_t i = 0; i < n; ++i) y[i] = v[i] * f;
   }
   convert(std::span<const float>(tmp, cols), std::span<float4_e2m1fn>(codes, cols), rounding::nearest_even{},
           overflow::saturate{});
@@ -362,8 +379,7 @@ inline void nvfp4_decode_row(const float4_e2m1fn* codes, std::size_t cols, const
     const std::size_t n = std::min(nvfp4::block, cols - c0);
     const float sb = float(scales[b]);
     for (std::size_t i = 0; i < n; ++i) out[c0 + i] = out[c0 + i] * sb / ts.s_enc;  // (q · S_b) / S_enc
-    if (ts.p != 0)
-      for (std::size_t i = 0; i < n; ++i) out[c0 + i] = std::ldexp(out[c0 + i], -ts.p);
+    if (ts.p != 0) scale_pow2(out + c0, n, -ts.p, out + c0);  // · 2^-p, one rounding
   }
 }
 

@@ -57,19 +57,24 @@
 namespace lowp {
 
 namespace detail {
-/// Whether S stores scales: float, double or a lowp minifloat (bfloat16, float16, float8_e4m3fn, ...).
+/// Whether S stores scales: float, or a lowp minifloat whose every value is a float (bfloat16,
+/// float16, float8_e4m3fn, float8_e8m0fnu, ...).
 template <class S>
 constexpr bool scale_storage() {
-  if constexpr (std::is_same_v<S, float> || std::is_same_v<S, double>)
+  if constexpr (std::is_same_v<S, float>)
     return true;
-  else if constexpr (lowp_value<S>)
-    return S::format_family == family::minifloat;
-  else
+  else if constexpr (lowp_value<S>) {
+    if constexpr (S::format_family == family::minifloat)
+      return fits_exactly<float>(S::spec);
+    else
+      return false;
+  } else {
     return false;
+  }
 }
-/// Whether scales stored as S carry a power of two per matrix (every storage narrower than float).
+/// Whether scales stored as S carry a power of two per matrix (every storage but float).
 template <class S>
-inline constexpr bool two_level_scales = !std::is_same_v<S, float> && !std::is_same_v<S, double>;
+inline constexpr bool two_level_scales = !std::is_same_v<S, float>;
 }  // namespace detail
 
 /// The generic scheme: element format T, scales stored as ScaleT (float, bfloat16, float16,
@@ -79,8 +84,8 @@ struct uniform {
   static_assert(lowp_value<T>,
                 "lowp::quantize: T, the element format, must be a lowp value type (int4, uint8, float8_e4m3fn, trit, ...)");
   static_assert(detail::scale_storage<ScaleT>(),
-                "lowp::quantize: ScaleT, the scale storage, must be float, double or a lowp minifloat (bfloat16, "
-                "float16, float8_e4m3fn, float8_e8m0fnu, ...)");
+                "lowp::quantize: ScaleT, the scale storage, must be float or a lowp minifloat whose values float holds "
+                "(bfloat16, float16, float8_e4m3fn, float8_e8m0fnu, ...)");
   using element_type = T;
   using scale_type = ScaleT;
   granularity gran{};
@@ -112,8 +117,6 @@ template <class ScaleT>
 ScaleT store_scale(double s, int k = 0) {
   if constexpr (std::is_same_v<ScaleT, float>)
     return double(float(s)) < s ? std::nextafter(float(s), INFINITY) : float(s);
-  else if constexpr (std::is_same_v<ScaleT, double>)
-    return s;
   else
     return convert<ScaleT>(std::ldexp(s, -k), rounding::toward_positive{}, overflow::saturate{});
 }
@@ -151,9 +154,8 @@ T code_of_int(int q) {
 
 /// One tile's scale and zero point.
 struct tile_scale {
-  float s = 0.f;        // the scale used: stored · 2^exponent, as float (NaN for a non-finite tile)
-  float z = 0.f;        // zero point value (a value of T)
-  double stored = 0.0;  // the stored value of ScaleT, exactly (NaN for a non-finite tile)
+  float s = 0.f;  // the scale used: stored · 2^exponent, as float (NaN for a non-finite tile)
+  float z = 0.f;  // zero point value (a value of T)
 };
 
 /// Quantizes one row of n floats whose consecutive segments of tw elements take tiles[0], tiles[1],
@@ -253,15 +255,17 @@ double rule_scale(const group_stats& st, const scale_rule& rule, std::vector<flo
 }
 
 /// The scale and zero point of one tile, stored in ScaleT at matrix exponent k: from its statistics
-/// and (for mse and absmedian) its values.
+/// and (for mse and absmedian) its values. *stored, when given, receives the stored value of ScaleT
+/// (exactly: ScaleT's values are floats; NaN for a non-finite tile).
 template <class T, class ScaleT>
-tile_scale choose_scale(const group_stats& st, const scale_rule& rule, std::vector<float>& values, int k) {
+tile_scale choose_scale(const group_stats& st, const scale_rule& rule, std::vector<float>& values, int k,
+                        float* stored = nullptr) {
   using E = element_range<T>;
   const double qmax = E::qmax(), qmin = E::qmin();
   tile_scale t;
   if (st.nonfinite) {  // a NaN scale (ScaleT without NaN: the caller has thrown)
     t.s = std::numeric_limits<float>::quiet_NaN();
-    t.stored = std::numeric_limits<double>::quiet_NaN();
+    if (stored) *stored = t.s;
     return t;
   }
   double s = 0.0;
@@ -291,7 +295,7 @@ tile_scale choose_scale(const group_stats& st, const scale_rule& rule, std::vect
     s = rule_scale<T>(st, rule, values);
   }
   const ScaleT code = store_scale<ScaleT>(s, k);
-  t.stored = double(code);
+  if (stored) *stored = float(code);
   t.s = scale_value(code, k);
   double z = 0.0;
   if (rule.k == scale_rule::kind::asymmetric && t.s > 0.f) {
@@ -400,38 +404,47 @@ class quantized<uniform<T, ScaleT>> {
 
 namespace detail {
 
-/// The statistics of the tile rows [r0, r1) × columns [c0, c1), and its values when the rule reads
-/// them; throws lowp::error for a non-finite value under on_nonfinite::error (or when ScaleT cannot
-/// mark it with a NaN) and for a negative value of an unsigned T under a symmetric rule.
+/// Throws the lowp::error for the first value of the tile that it cannot take: a non-finite one
+/// (under on_nonfinite::error, or when ScaleT has no NaN to mark the tile), or a negative one of an
+/// unsigned T under a symmetric rule. (Out of line: the common path only tests a flag.)
 template <class T, class ScaleT>
-group_stats tile_stats(const float_rows& x, const scale_rule& rule, on_nonfinite nf, std::size_t r0, std::size_t r1,
-                       std::size_t c0, std::size_t c1, std::vector<float>& values) {
+[[noreturn]] __attribute__((noinline, cold)) void refuse_tile(const float_rows& x, const scale_rule& rule,
+                                                               on_nonfinite nf, bool nonfinite, std::size_t r0,
+                                                               std::size_t r1, std::size_t c0, std::size_t c1) {
+  for (std::size_t rr = r0; rr < r1; ++rr)
+    for (std::size_t c = c0; c < c1; ++c) {
+      const float v = x.row(rr)[c];
+      const std::string at = " at row " + std::to_string(rr) + ", column " + std::to_string(c);
+      if (nonfinite && !std::isfinite(v))
+        throw error("quantize: non-finite value " + number(double(v)) + at +
+                    (nf == on_nonfinite::error
+                         ? std::string()
+                         : " (the scale storage " + format_name<ScaleT>() + " has no NaN to mark its group)"));
+      if (!nonfinite && v < 0.f)
+        throw error("quantize: " + format_name<T>() + " holds no negative value, but the value" + at + " is " +
+                    number(double(v)) + " under the symmetric rule scale::" + rule.name() +
+                    " (use scale::asymmetric, with a zero point, or a signed type)");
+    }
+  throw error("quantize: a value of the group at row " + std::to_string(r0) + ", column " + std::to_string(c0) +
+              " cannot be quantized");
+}
+
+/// The statistics of the tile rows [r0, r1) × columns [c0, c1), and its values when the rule reads
+/// them; refuses (refuse_tile) what the tile cannot take.
+template <class T, class ScaleT>
+inline void tile_stats(const float_rows& x, const scale_rule& rule, on_nonfinite nf, std::size_t r0, std::size_t r1,
+                       std::size_t c0, std::size_t c1, std::vector<float>& values, group_stats& st) {
   const bool need_values = rule.k == scale_rule::kind::absmedian || rule.k == scale_rule::kind::mse;
   const bool unsigned_symmetric = !T::is_signed && rule.symmetric();
-  group_stats st;
-  values.clear();
+  st = group_stats{};
+  if (need_values) values.clear();
   for (std::size_t rr = r0; rr < r1; ++rr) {
     st.add(x.row(rr) + c0, c1 - c0, !rule.symmetric() || unsigned_symmetric, rule.k == scale_rule::kind::absmean);
     if (need_values) values.insert(values.end(), x.row(rr) + c0, x.row(rr) + c1);
   }
   const bool refuse_nonfinite = nf == on_nonfinite::error || !std::numeric_limits<ScaleT>::has_quiet_NaN;
-  if ((st.nonfinite && refuse_nonfinite) || (unsigned_symmetric && !st.nonfinite && st.lo < 0.f)) {
-    for (std::size_t rr = r0; rr < r1; ++rr)
-      for (std::size_t c = c0; c < c1; ++c) {
-        const float v = x.row(rr)[c];
-        const std::string at = " at row " + std::to_string(rr) + ", column " + std::to_string(c);
-        if (!std::isfinite(v) && st.nonfinite)
-          throw error("quantize: non-finite value " + number(double(v)) + at +
-                      (nf == on_nonfinite::error ? std::string()
-                                                 : " (the scale storage " + format_name<ScaleT>() +
-                                                       " has no NaN to mark its group)"));
-        if (v < 0.f && !st.nonfinite)
-          throw error("quantize: " + format_name<T>() + " holds no negative value, but the value" + at + " is " +
-                      number(double(v)) + " under the symmetric rule scale::" + rule.name() +
-                      " (use scale::asymmetric, with a zero point, or a signed type)");
-      }
-  }
-  return st;
+  if ((st.nonfinite && refuse_nonfinite) || (unsigned_symmetric && !st.nonfinite && st.lo < 0.f))
+    refuse_tile<T, ScaleT>(x, rule, nf, st.nonfinite, r0, r1, c0, c1);
 }
 
 /// The shared driver of quantize and fake_quantize for uniform schemes: computes every tile's
@@ -440,13 +453,14 @@ group_stats tile_stats(const float_rows& x, const scale_rule& rule, on_nonfinite
 /// over every tile's statistics chooses the exponent (spec §5.2), then the bands are encoded.
 template <class T, class ScaleT, class R, class Sink>
 void quantize_rows(const float_rows& x, const uniform<T, ScaleT>& sch, const R& r, on_nonfinite nf,
-                   std::vector<tile_scale>& tiles, int& exponent, Sink&& sink) {
+                   std::vector<tile_scale>& tiles, int& exponent, Sink&& sink, std::vector<float>* stored = nullptr) {
   const std::size_t rows = x.rows(), cols = x.cols();
   const granularity& g = sch.gran;
   g.check(rows, cols, "quantize");
   check_rule<T>(sch.rule, "quantize");
   const std::size_t th = g.height(rows), tw = g.width(cols), across = g.tiles_across(cols);
   tiles.assign(g.tiles_down(rows) * across, tile_scale{});
+  if (stored) stored->assign(tiles.size(), 0.f);
   std::vector<T> codes(cols);
   std::vector<float> tmp(cols), values;
   exponent = 0;
@@ -459,7 +473,7 @@ void quantize_rows(const float_rows& x, const uniform<T, ScaleT>& sch, const R& 
       for (std::size_t tc = 0; tc < across; ++tc) {
         const std::size_t c0 = tc * tw, c1 = std::min(cols, c0 + tw);
         group_stats& st = stats[(r0 / th) * across + tc];
-        st = tile_stats<T, ScaleT>(x, sch.rule, nf, r0, std::min(rows, r0 + th), c0, c1, values);
+        tile_stats<T, ScaleT>(x, sch.rule, nf, r0, std::min(rows, r0 + th), c0, c1, values, st);
         if (st.nonfinite) continue;
         const double sc = rule_scale<T>(st, sch.rule, values);
         if (sc > 0.0) {
@@ -474,17 +488,18 @@ void quantize_rows(const float_rows& x, const uniform<T, ScaleT>& sch, const R& 
     for (std::size_t tc = 0; tc < across; ++tc) {
       const std::size_t c0 = tc * tw, c1 = std::min(cols, c0 + tw);
       const std::size_t t = (r0 / th) * across + tc;
-      group_stats st;
+      group_stats local;
+      const group_stats* st = &local;
       if constexpr (two_level_scales<ScaleT>) {
-        st = stats[t];
+        st = &stats[t];
         if (sch.rule.k == scale_rule::kind::absmedian || sch.rule.k == scale_rule::kind::mse) {
           values.clear();  // the values again (the first pass kept only the statistics)
           for (std::size_t rr = r0; rr < r1; ++rr) values.insert(values.end(), x.row(rr) + c0, x.row(rr) + c1);
         }
       } else {
-        st = tile_stats<T, ScaleT>(x, sch.rule, nf, r0, r1, c0, c1, values);
+        tile_stats<T, ScaleT>(x, sch.rule, nf, r0, r1, c0, c1, values, local);
       }
-      tiles[t] = choose_scale<T, ScaleT>(st, sch.rule, values, exponent);
+      tiles[t] = choose_scale<T, ScaleT>(*st, sch.rule, values, exponent, stored ? stored->data() + t : nullptr);
     }
     for (std::size_t rr = r0; rr < r1; ++rr) {
       encode_row<T>(x.row(rr), cols, tw, tiles.data() + (r0 / th) * across, sch.rule.symmetric(), r,
@@ -529,17 +544,24 @@ quantized<uniform<T, ScaleT>> quantize(const Eigen::MatrixBase<Derived>& m, gran
     g.check(x.rows(), x.cols(), "quantize");
     quantized<uniform<T, ScaleT>> q(x.rows(), x.cols(), sch);
     std::vector<detail::tile_scale> tiles;
+    std::vector<float> stored;  // ScaleT's stored values (float scales: the scales themselves)
     int exponent = 0;
-    detail::quantize_rows(x, sch, r, nf, tiles, exponent,
-                          [&](std::size_t row, const T* codes, const detail::tile_scale*) {
-                            if constexpr (detail::sub_byte<T>)
-                              pack_codes<T>(reinterpret_cast<const std::uint8_t*>(codes), x.cols(), q.row_codes(row));
-                            else
-                              std::memcpy(q.row_codes(row), codes, x.cols() * sizeof(T));
-                          });
+    detail::quantize_rows(
+        x, sch, r, nf, tiles, exponent,
+        [&](std::size_t row, const T* codes, const detail::tile_scale*) {
+          if constexpr (detail::sub_byte<T>)
+            pack_codes<T>(reinterpret_cast<const std::uint8_t*>(codes), x.cols(), q.row_codes(row));
+          else
+            std::memcpy(q.row_codes(row), codes, x.cols() * sizeof(T));
+        },
+        detail::two_level_scales<ScaleT> ? &stored : nullptr);
     q.set_scale_exponent(exponent);
     for (std::size_t i = 0; i < tiles.size(); ++i) {
-      q.scales()[i] = ScaleT(tiles[i].stored);  // the tile's stored scale, exactly (NaN stays NaN)
+      // the tile's stored scale, exactly (NaN stays NaN)
+      if constexpr (detail::two_level_scales<ScaleT>)
+        q.scales()[i] = ScaleT(stored[i]);
+      else
+        q.scales()[i] = tiles[i].s;
       if (!rule.symmetric())
         q.zero_points()[i] = convert<T>(double(tiles[i].z), rounding::nearest_even{}, overflow::saturate{});
     }

@@ -33,17 +33,18 @@
 namespace lowp::simd {
 
 /// o[n] += float(d[n]) · (sx · sw[n]) for n < count: the scaled epilogue of the integer matmul,
-/// one multiply, one multiply, one add per element; the product is rounded before the add under
-/// any flags (spec §10), and the loops over 16 elements still vectorise.
+/// one multiply, one multiply, one add per element; the products pass through memory behind a
+/// compiler barrier, so they are rounded before the add under any flags (spec §10), and both loops
+/// still vectorise.
 inline void scale_add(float* o, const std::int32_t* d, float sx, const float* sw, std::size_t count) {
-  std::size_t n = 0;
-  for (; n + 16 <= count; n += 16) {
-    float p[16];
-    for (std::size_t j = 0; j < 16; ++j) p[j] = float(d[n + j]) * (sx * sw[n + j]);
-    ::lowp::detail::rounded(p);
-    for (std::size_t j = 0; j < 16; ++j) o[n + j] += p[j];
+  constexpr std::size_t block = 256;
+  float p[block];
+  for (std::size_t n0 = 0; n0 < count; n0 += block) {
+    const std::size_t m = std::min(block, count - n0);
+    for (std::size_t j = 0; j < m; ++j) p[j] = float(d[n0 + j]) * (sx * sw[n0 + j]);
+    ::lowp::detail::rounded_in_memory(p, m);
+    for (std::size_t j = 0; j < m; ++j) o[n0 + j] += p[j];
   }
-  for (; n < count; ++n) o[n] += ::lowp::detail::rounded(float(d[n]) * (sx * sw[n]));
 }
 
 /// Prepacked int8 weights (N × K), panel layout above, with column sums.
@@ -548,9 +549,9 @@ inline void blocks_f32_generic(const float* a, std::size_t m, std::size_t K, std
         const float sar = sa[r * G + g];
         const float* sw = swt + g * w.np + p * 32;
         float t[32];
-        for (int j = 0; j < 32; ++j) t[j] = s[j] * (sar * sw[j]);
-        ::lowp::detail::rounded(t);  // the scaling product is rounded before the add (spec §10)
-        for (int j = 0; j < 32; ++j) o[j] += t[j];
+        for (std::size_t j = 0; j < 32; ++j) t[j] = s[j] * (sar * sw[j]);
+        ::lowp::detail::rounded_in_memory(t, 32);  // the scaling product is rounded before the add (spec §10)
+        for (std::size_t j = 0; j < 32; ++j) o[j] += t[j];
       }
       std::copy(o, o + 32, out + r * ldo + p * 32);
     }
