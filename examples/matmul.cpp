@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   lowp::matrix<float> ref;
   const double t_f32 = seconds([&] { ref = X * W.transpose(); });
   std::printf("Y = X * W^T with M=%d N=%d K=%d; int8 kernel: %s; Eigen float32: %.2f ms\n\n", M, N, K,
-              lowp::simd::gemm_path(), t_f32 * 1e3);
+              lowp::simd::name_of(lowp::simd::kernels().gemm), t_f32 * 1e3);
   std::printf("%-34s %10s %12s %10s %9s\n", "weights x activations", "SQNR dB", "max |err|", "ms", "vs f32");
   auto row = [&](const std::string& name, const std::function<lowp::matrix<float>()>& run) {
     lowp::matrix<float> y;

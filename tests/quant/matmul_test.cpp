@@ -6,6 +6,7 @@
 #include <Eigen/Dense>
 #include <catch2/catch.hpp>
 #include <climits>
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -160,56 +161,143 @@ TEST_CASE("requantize: dyadic, zero point and saturation, per tensor and per cha
   CHECK_THROWS_WITH(lowp::requantize(acc, std::vector<lowp::dyadic>(2), 0), Catch::Contains("2 multipliers"));
 }
 
-TEST_CASE("int8 GEMM kernels: exact on every ISA level, extremes and ragged shapes", "[matmul][simd]") {
+/// Σ_k x·w per (row, column, segment), naively in 64 bits.
+std::vector<std::int64_t> naive_segments(const std::vector<std::int8_t>& x, const std::vector<int>& w, std::size_t M,
+                                         std::size_t N, std::size_t K, std::size_t seg) {
+  const std::size_t S = (K + seg - 1) / seg;
+  std::vector<std::int64_t> d(M * N * S, 0);
+  for (std::size_t m = 0; m < M; ++m)
+    for (std::size_t n = 0; n < N; ++n)
+      for (std::size_t k = 0; k < K; ++k) d[(m * N + n) * S + k / seg] += std::int64_t(x[m * K + k]) * w[n * K + k];
+  return d;
+}
+
+TEST_CASE("integer GEMM plans: exact on every kernel, extremes, narrow fields, ragged shapes", "[matmul][simd]") {
   std::mt19937 rng(1);
-  long bad = 0;
-  for (int trial = 0; trial < 40; ++trial) {
-    const std::size_t M = 1 + rng() % 13, N = 1 + rng() % 70, K = trial == 0 ? 65536 : 1 + rng() % 300;
-    std::vector<std::int8_t> x(M * K), w(N * K);
-    for (auto& v : x) v = trial == 0 ? std::int8_t(-128) : std::int8_t(rng());
-    for (auto& v : w) v = trial == 0 ? std::int8_t(-128) : std::int8_t(rng());
-    lowp::simd::packed_b b;
-    b.pack(N, K, [&](std::size_t n, std::size_t k) { return w[n * K + k]; });
-    std::vector<std::int8_t> xp(M * b.k4, 0);
-    for (std::size_t m = 0; m < M; ++m) std::memcpy(xp.data() + m * b.k4, x.data() + m * K, K);
-    std::vector<std::int64_t> want(M * N, 0);
+  long bad = 0, runs = 0;
+  // weight ranges: int8 (8-bit fields), int4 and trit (4- and 2-bit VNNI fields), and an odd range
+  const int ranges[][2] = {{-128, 127}, {-8, 7}, {-1, 1}, {-2, 1}, {-3, 9}};
+  for (int trial = 0; trial < 60; ++trial) {
+    const auto& range = ranges[trial % 5];
+    const int lo = range[0], hi = range[1];
+    const bool extreme = trial == 0;  // K = 65536 of −128 × −128: the int32 bound
+    const std::size_t M = extreme ? 2 : 1 + rng() % 13, N = extreme ? 33 : 1 + rng() % 70;
+    const std::size_t K = extreme ? 65536 : 1 + rng() % 700;
+    const std::size_t seg = extreme ? K : std::size_t(1) + rng() % (trial % 2 ? K : 96);
+    const std::size_t S = (K + seg - 1) / seg;
+    std::vector<std::int8_t> x(M * K);
+    std::vector<int> w(N * K);
+    for (auto& v : x) v = extreme ? std::int8_t(-128) : std::int8_t(rng());
+    for (auto& v : w) v = extreme ? -128 : lo + int(rng() % unsigned(hi - lo + 1));
+    const auto want = naive_segments(x, w, M, N, K, seg);
+    std::vector<float> sx(M * S), sw(N * S);
+    for (auto& v : sx) v = std::ldexp(float(rng() % 1000 + 1), -int(rng() % 12));
+    for (auto& v : sw) v = std::ldexp(float(rng() % 1000 + 1), -int(rng() % 12));
+    // the float epilogue written out: Σ_s float(D_s) · (sx · sw), each product rounded, in order
+    std::vector<float> want_f(M * N, 0.f);
     for (std::size_t m = 0; m < M; ++m)
       for (std::size_t n = 0; n < N; ++n)
-        for (std::size_t k = 0; k < K; ++k) want[m * N + n] += std::int64_t(x[m * K + k]) * w[n * K + k];
-    for_each_level([&](lowp::simd::isa) {
-      std::vector<std::int32_t> acc(M * b.np, -7);
-      lowp::simd::gemm_s8(xp.data(), M, b, acc.data(), b.np);
+        for (std::size_t s = 0; s < S; ++s) {
+          volatile float t = float(want[(m * N + n) * S + s]) * (sx[m * S + s] * sw[n * S + s]);
+          want_f[m * N + n] += t;
+        }
+    for_each_level([&](lowp::simd::isa l) {
+      const auto plan = lowp::simd::plan_gemm(
+          N, K, seg, lo, hi, [&](std::size_t c, std::size_t k) { return w[c * K + k]; },
+          [&](std::size_t c, std::size_t s) { return sw[c * S + s]; }, [](std::size_t, std::size_t) { return 0; },
+          false);
+      lowp::simd::x_rows xr;
+      xr.build(plan.segments(), M, [&](std::size_t r) { return x.data() + r * K; });
+      const std::size_t np = plan.np(), threads = 1 + std::size_t(trial % 3);
+      std::vector<std::int32_t> acc(M * np, -7);
+      lowp::simd::gemm(plan, xr, nullptr, nullptr, acc.data(), np, threads);
+      std::vector<float> y(M * np, -7.f);
+      lowp::simd::gemm(plan, xr, sx.data(), nullptr, y.data(), np, threads);
+      long here = 0;
       for (std::size_t m = 0; m < M; ++m)
-        for (std::size_t n = 0; n < N; ++n) bad += acc[m * b.np + n] != want[m * N + n];
+        for (std::size_t n = 0; n < np; ++n) {
+          std::int64_t d = 0;
+          for (std::size_t s = 0; n < N && s < S; ++s) d += want[(m * N + n) * S + s];
+          here += acc[m * np + n] != d;
+          const float f = n < N ? want_f[m * N + n] : 0.f;
+          here += std::memcmp(&y[m * np + n], &f, sizeof f) != 0;
+        }
+      INFO("level " << lowp::simd::name_of(l) << ", kernel " << lowp::simd::name_of(plan.kernel) << ", M " << M
+                    << ", N " << N << ", K " << K << ", segment " << seg << ", w in [" << lo << ", " << hi << "]");
+      CHECK(here == 0);
+      bad += here;
+      ++runs;
     });
   }
   CHECK(bad == 0);
-  // 4- and 2-bit weight panels (the VNNI path reads them packed), ragged K and thread counts
-  for (int bits : {4, 2})
-    for (int trial = 0; trial < 20; ++trial) {
-      const std::size_t M = 1 + rng() % 9, N = 1 + rng() % 70, K = 1 + rng() % 700;
-      std::vector<std::int8_t> x(M * K), w(N * K);
-      for (auto& v : x) v = std::int8_t(rng());
-      for (auto& v : w) v = std::int8_t(int(rng() % (1u << bits)) - (1 << (bits - 1)));
-      lowp::simd::packed_b b;
-      b.pack(N, K, [&](std::size_t n, std::size_t k) { return w[n * K + k]; });
-      b.pack_sub(bits);
-      std::vector<std::int8_t> xp(M * b.k4, 0);
-      for (std::size_t m = 0; m < M; ++m) std::memcpy(xp.data() + m * b.k4, x.data() + m * K, K);
-      for_each_level([&](lowp::simd::isa) {
-        std::vector<std::int32_t> acc(M * b.np, 3);
-        lowp::simd::gemm_s8(xp.data(), M, b, acc.data(), b.np, 1 + std::size_t(trial % 3));
-        for (std::size_t m = 0; m < M; ++m)
-          for (std::size_t n = 0; n < N; ++n) {
-            std::int64_t want = 0;
-            for (std::size_t k = 0; k < K; ++k) want += std::int64_t(x[m * K + k]) * w[n * K + k];
-            bad += acc[m * b.np + n] != want;
-          }
-      });
-    }
-  CHECK(bad == 0);
-  INFO("gemm path here: " << lowp::simd::gemm_path());
-  CHECK(std::string(lowp::simd::gemm_path()).size() > 0);
+  CHECK(runs >= 60);
+  INFO("integer GEMM kernel here: " << lowp::simd::name_of(lowp::simd::kernels().gemm));
+  CHECK(std::string(lowp::simd::name_of(lowp::simd::kernels().gemm)).size() > 0);
+}
+
+TEST_CASE("integer GEMM plans: zero points of both operands, exact as Jacob et al.'s expansion", "[matmul][simd]") {
+  std::mt19937 rng(2);
+  for (int trial = 0; trial < 12; ++trial) {
+    const std::size_t M = 1 + rng() % 7, N = 1 + rng() % 50, K = 1 + rng() % 300, seg = 1 + rng() % 64;
+    const std::size_t S = (K + seg - 1) / seg;
+    std::vector<std::int8_t> x(M * K);
+    std::vector<int> w(N * K), zw(N * S), zx(M * S);
+    for (auto& v : x) v = std::int8_t(rng());
+    for (auto& v : w) v = int(rng() % 16) - 8;
+    for (auto& v : zw) v = int(rng() % 16) - 8;
+    for (auto& v : zx) v = int(rng() % 256) - 128;
+    for_each_level([&](lowp::simd::isa l) {
+      const auto plan = lowp::simd::plan_gemm(
+          N, K, seg, -8, 7, [&](std::size_t c, std::size_t k) { return w[c * K + k]; },
+          [](std::size_t, std::size_t) { return 1.f; }, [&](std::size_t c, std::size_t s) { return zw[c * S + s]; },
+          true);
+      lowp::simd::x_rows xr;
+      xr.build(plan.segments(), M, [&](std::size_t r) { return x.data() + r * K; });
+      std::vector<std::int32_t> acc(M * plan.np(), 5);
+      lowp::simd::gemm(plan, xr, nullptr, zx.data(), acc.data(), plan.np(), 1 + std::size_t(trial % 2));
+      long bad = 0;
+      for (std::size_t m = 0; m < M; ++m)
+        for (std::size_t n = 0; n < N; ++n) {
+          std::int64_t d = 0;
+          for (std::size_t k = 0; k < K; ++k)
+            d += (std::int64_t(x[m * K + k]) - zx[m * S + k / seg]) * (w[n * K + k] - zw[n * S + k / seg]);
+          bad += acc[m * plan.np() + n] != d;
+        }
+      INFO("level " << lowp::simd::name_of(l));
+      CHECK(bad == 0);
+    });
+  }
+}
+
+TEST_CASE("a plan prepacked for a wider kernel than the cap now allows runs with the same bits", "[matmul][simd]") {
+  // prepack at the CPU's best level, then lower the cap (set_max_isa): the plan's layout is read by a
+  // kernel the cap allows, with the same bits
+  using namespace lowp;
+  const auto X = gaussian(5, 320, 11);
+  const auto W = gaussian(40, 320, 12);
+  const auto qx = quantize<int8>(X, per_channel{});
+  const simd::isa saved = simd::max_isa();
+  simd::set_max_isa(simd::isa::avx512);
+  const auto p8 = prepack(quantize<int8>(W, per_group{64}));
+  const auto p4 = prepack(quantize<int4>(W, per_group{32}));
+  const auto pt = prepack(quantize<trit>(W, per_channel{}, scale::absmean{}));
+  const matrix<float> x1 = X.topRows(1);
+  const auto qx1 = quantize<int8>(x1, per_channel{});
+  const matrix<float> y8 = matmul(qx, p8), y4 = matmul(qx, p4), yt = matmul(qx, pt), g4 = matmul(qx1, p4);
+  const matrix<std::int32_t> i4 = matmul_int(qx, p4);
+  INFO("prepacked for kernel " << simd::name_of(simd::kernels().gemm));
+  for (simd::isa l : {simd::isa::avx2, simd::isa::sse2, simd::isa::scalar}) {
+    simd::set_max_isa(l);
+    INFO("cap " << simd::name_of(l) << ", kernel now " << simd::name_of(simd::kernels().gemm));
+    CHECK(same_bits(matmul(qx, p8), y8));
+    CHECK(same_bits(matmul(qx, p4), y4));
+    CHECK(same_bits(matmul(qx, pt), yt));
+    CHECK(same_bits(matmul(qx1, p4), g4));
+    CHECK((matmul_int(qx, p4).array() == i4.array()).all());
+    // and a plan prepacked under this cap gives the same bits too
+    CHECK(same_bits(matmul(qx, prepack(quantize<int4>(W, per_group{32}))), y4));
+  }
+  simd::set_max_isa(saved);
 }
 
 TEST_CASE("matmul_int is exact for every integer pair, with zero points and groups", "[matmul]") {

@@ -635,16 +635,14 @@ void mul(std::span<const T> a, std::span<const T> b, std::span<T> out) {
   if constexpr (detail::fast_mul<T> && sizeof(T) == 4 && T::is_signed &&
                 !std::is_same_v<typename T::rounding_type, rounding::to_odd>) {
 #if LOWP_HAVE_RUNTIME_X86
-    switch (simd::active_isa()) {
-      case simd::isa::avx512:
-        return detail::mul_avx512(pa, pb, po, a.size());
-      case simd::isa::avx2:
-        return detail::mul_avx2(pa, pb, po, a.size());
-      default:
-        break;
-    }
-#endif
+    simd::at_level([&] { detail::mul_avx512(pa, pb, po, a.size()); }, [&] { detail::mul_avx2(pa, pb, po, a.size()); },
+                   [&] {
+                     simd::for_each_index(a.size(), [=](std::size_t i)
+                                                        LOWP_INLINE_BODY { po[i] = detail::mul_fast(pa[i], pb[i]); });
+                   });
+#else
     simd::for_each_index(a.size(), [=](std::size_t i) LOWP_INLINE_BODY { po[i] = detail::mul_fast(pa[i], pb[i]); });
+#endif
   } else if constexpr (detail::fast_mul<T>) {
     simd::for_each_index(a.size(), [=](std::size_t i) LOWP_INLINE_BODY { po[i] = detail::mul_fast(pa[i], pb[i]); });
   } else {

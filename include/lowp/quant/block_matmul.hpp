@@ -19,6 +19,7 @@
 //    order in fp32; the sum is then multiplied by f = 0.25f / S_encA / S_encB (left to right).
 // A NaN block scale makes its rows or columns NaN, as dequantize does.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -28,6 +29,7 @@
 
 #include "lowp/core/error.hpp"
 #include "lowp/quant/matrix.hpp"
+#include "lowp/quant/matmul.hpp"
 #include "lowp/quant/mx.hpp"
 #include "lowp/simd/gemm.hpp"
 
@@ -92,104 +94,78 @@ block_operand block_view(const quantized<Scheme>& q) {
   return o;
 }
 
-/// Y[m][n] = Σ_b (Σ_{i∈b} a·w) · sa(m,b) · sw(n,b), blocks in index order.
-/// The weights' fused layout (VNNI, integer elements): all blocks of a panel contiguous, and the
-/// block scales transposed to (block, column).
-struct fused_weights {
-  simd::segmented_b sb;
-  std::vector<float> swt;
-  simd::packed_f32 pf;       // float elements: the block-float GEMM's panels
-  std::vector<float> swt_f;  // and its scales, (block, column)
-  void build_float(const block_operand& w) {
-    const std::size_t N = w.rows, K = w.cols, G = w.blocks;
-    pf.pack(N, K, [&](std::size_t n, std::size_t k) {
-      return w.values.empty() ? float(w.ints[n * K + k]) : w.values[n * K + k];
-    });
-    swt_f.assign(G * pf.np, 0.f);
-    for (std::size_t g = 0; g < G; ++g)
-      for (std::size_t n = 0; n < N; ++n) swt_f[g * pf.np + n] = w.scale[n * G + g];
-  }
+/// Block-format weights laid out for the GEMM: integer elements on the plan of simd/gemm.hpp (blocks
+/// as K segments, block scales next to their panels), float elements as the block-float panels with
+/// their scales transposed to (block, column).
+struct block_weights {
+  simd::gemm_plan ints;      // integer elements
+  simd::float_panels values;   // float elements
+  std::vector<float> scales;   // float elements: block g, column c at g · np + c
   void build(const block_operand& w) {
     const std::size_t N = w.rows, K = w.cols, G = w.blocks;
-    sb.pack(N, K, w.block, 8, [&](std::size_t n, std::size_t k) { return w.ints[n * K + k]; });
-    swt.assign(G * sb.b.np, 0.f);
+    if (!w.ints.empty()) {
+      int lo = 127, hi = -128;
+      for (std::int8_t v : w.ints) {
+        lo = std::min(lo, int(v));
+        hi = std::max(hi, int(v));
+      }
+      if (lo > hi) lo = hi = 0;
+      ints = simd::plan_gemm(
+          N, K, w.block, lo, hi, [&](std::size_t n, std::size_t k) { return int(w.ints[n * K + k]); },
+          [&](std::size_t n, std::size_t g) { return w.scale[n * G + g]; }, [](std::size_t, std::size_t) { return 0; },
+          false);
+    } else {
+      build_float(w);
+    }
+  }
+  void build_float(const block_operand& w) {
+    const std::size_t N = w.rows, K = w.cols, G = w.blocks;
+    values.pack(N, K, [&](std::size_t n, std::size_t k) {
+      return w.values.empty() ? float(w.ints[n * K + k]) : w.values[n * K + k];
+    });
+    scales.assign(G * values.np, 0.f);
     for (std::size_t g = 0; g < G; ++g)
-      for (std::size_t n = 0; n < N; ++n) swt[g * sb.b.np + n] = w.scale[n * G + g];
+      for (std::size_t n = 0; n < N; ++n) scales[g * values.np + n] = w.scale[n * G + g];
   }
 };
 
-inline matrix<float> block_product(const block_operand& a, const block_operand& w, std::size_t threads,
-                                   const fused_weights* prepared = nullptr) {
+/// Y[m][n] = Σ_b (Σ_{i∈b} a·w) · sa(m,b) · sw(n,b), blocks in index order (spec §2, §9).
+inline matrix<float> block_product(const block_operand& a, const block_operand& w, const block_weights& prepared,
+                                   std::size_t threads) {
   if (a.cols != w.cols)
     throw error("matmul: X has " + std::to_string(a.cols) + " columns but W has " + std::to_string(w.cols) +
                 " (both run along K)");
   if (a.block != w.block)
     throw error("matmul: block sizes differ (" + std::to_string(a.block) + " and " + std::to_string(w.block) + ")");
-  const std::size_t M = a.rows, N = w.rows, K = a.cols, B = a.block, G = a.blocks;
-  matrix<float> out = matrix<float>::Zero(Eigen::Index(M), Eigen::Index(N));
-  const bool integer = !a.ints.empty() && !w.ints.empty();
-  std::vector<float> sw(N);
-  if (integer && simd::has_fused_gemm()) {
-    // VNNI: all blocks of a panel in one layout, block dots and their scaled fp32 sums in registers,
-    // the same operations in the same order as the block-by-block path below
-    fused_weights local;
-    if (prepared == nullptr || prepared->sb.qbeg.empty()) {
-      local.build(w);
-      prepared = &local;
-    }
-    const simd::segmented_b& sb = prepared->sb;
-    const std::size_t ldx = sb.b.k4, np = sb.b.np;
-    std::vector<std::int8_t> xcat(M * ldx, 0);
-    for (std::size_t r = 0; r < M; ++r)
-      for (std::size_t g = 0; g < G; ++g)
-        std::copy_n(a.ints.data() + r * K + g * B, std::min(B, K - g * B), xcat.data() + r * ldx + 4 * sb.qbeg[g]);
-    std::vector<float> y(M * np);
-    simd::gemm_scaled_s8(xcat.data(), M, sb, a.scale.data(), prepared->swt.data(), y.data(), np, threads);
-    for (std::size_t r = 0; r < M; ++r) std::copy_n(y.data() + r * np, N, out.data() + r * N);
-    return out;
+  const std::size_t M = a.rows, N = w.rows, K = a.cols, B = a.block;
+  if (!a.ints.empty() && !w.ints.empty()) {
+    // integer elements: exact int32 block dots on the integer GEMM, block terms scaled and added in order
+    simd::x_rows x;
+    x.build(prepared.ints.segments(), M, [&](std::size_t r) { return a.ints.data() + r * K; });
+    return with_padded_rows<float>(M, N, prepared.ints.np(), [&](float* y, std::size_t ld) {
+      simd::gemm(prepared.ints, x, a.scale.data(), nullptr, y, ld, threads);
+    });
   }
-  if (integer) {
-    std::vector<std::int8_t> xs;
-    std::vector<std::int32_t> acc;
-    for (std::size_t g = 0; g < G; ++g) {
-      const std::size_t c0 = g * B, width = std::min(B, K - c0);
-      simd::packed_b pb;
-      pb.pack(N, width, [&](std::size_t n, std::size_t k) { return w.ints[n * K + c0 + k]; });
-      xs.assign(M * pb.k4, 0);
-      for (std::size_t r = 0; r < M; ++r) std::copy_n(a.ints.data() + r * K + c0, width, xs.data() + r * pb.k4);
-      acc.resize(M * pb.np);
-      simd::gemm_s8(xs.data(), M, pb, acc.data(), pb.np, threads);
-      for (std::size_t n = 0; n < N; ++n) sw[n] = w.scale[n * G + g];
-      for (std::size_t r = 0; r < M; ++r)
-        simd::scale_add(out.data() + r * N, acc.data() + r * pb.np, a.scale[r * G + g], sw.data(), N);
-    }
-  } else {
-    // float elements: per block, products exact in fp32, summed in element order, then scaled and
-    // added in block order (simd::gemm_blocks_f32: AVX-512 register tiles, or the generic loop)
-    fused_weights local;
-    if (prepared == nullptr || prepared->pf.data.empty()) {
-      local.build_float(w);
-      prepared = &local;
-    }
-    const std::size_t np = prepared->pf.np;
-    std::vector<float> conv;
-    if (a.values.empty()) conv.assign(a.ints.begin(), a.ints.end());  // MXINT8 / E2M1 / E2M3 activations
-    const float* av = a.values.empty() ? conv.data() : a.values.data();
-    if (np == N) {  // straight into the result
-      simd::gemm_blocks_f32(av, M, K, B, a.scale.data(), prepared->pf, prepared->swt_f.data(), out.data(), N, threads);
-    } else {
-      std::vector<float> y(M * np);
-      simd::gemm_blocks_f32(av, M, K, B, a.scale.data(), prepared->pf, prepared->swt_f.data(), y.data(), np, threads);
-      for (std::size_t r = 0; r < M; ++r) std::copy_n(y.data() + r * np, N, out.data() + r * N);
-    }
+  // float elements: per block, products exact in fp32, summed in element order, then scaled and added
+  // in block order (simd::gemm_blocks_f32: AVX-512 register tiles, or the generic loop)
+  block_weights local;
+  const block_weights* wf = &prepared;
+  if (prepared.values.data.empty()) {  // integer weights times float activations: their values as floats
+    local.build_float(w);
+    wf = &local;
   }
-  return out;
+  std::vector<float> conv;
+  if (a.values.empty()) conv.assign(a.ints.begin(), a.ints.end());  // MXINT8 / E2M1 / E2M3 activations
+  const float* av = a.values.empty() ? conv.data() : a.values.data();
+  return with_padded_rows<float>(M, N, wf->values.np, [&](float* y, std::size_t ld) {
+    simd::gemm_blocks_f32(av, M, K, B, a.scale.data(), wf->values, wf->scales.data(), y, ld, threads);
+  });
 }
 
 }  // namespace detail
 
-/// Block-format weights prepared once for matmul: the element values and scales, and on AVX-512
-/// VNNI the fused kernel's layout (a copy: q need not outlive it).
+/// Block-format weights prepared once for matmul: the element values and scales laid out for the
+/// GEMM (a copy: q need not outlive it).
 template <class Scheme>
 class prepacked_blocks {
  public:
@@ -199,20 +175,19 @@ class prepacked_blocks {
       s_enc_ = q.encode_scale_significand();
       p_ = q.scale_exponent();
     }
-    if (!w_.ints.empty() && simd::has_fused_gemm()) fused_.build(w_);
-    if (!w_.values.empty()) fused_.build_float(w_);  // FP8 / E3M2 weights: the block-float panels
+    prepared_.build(w_);
   }
   std::size_t rows() const { return w_.rows; }
   std::size_t cols() const { return w_.cols; }
   const detail::block_operand& operand() const { return w_; }
-  const detail::fused_weights& fused() const { return fused_; }
+  const detail::block_weights& prepared() const { return prepared_; }
   /// NVFP4: S_enc' and p of the weights' tensor scale (S_enc = S_enc' · 2^p).
   float encode_scale_significand() const { return s_enc_; }
   int scale_exponent() const { return p_; }
 
  private:
   detail::block_operand w_;
-  detail::fused_weights fused_;
+  detail::block_weights prepared_;
   float s_enc_ = 1.0f;
   int p_ = 0;
 };
@@ -226,7 +201,7 @@ requires detail::block_scheme<Scheme> prepacked_blocks<Scheme> prepack(const qua
 /// MX × MX: any two MX element formats with the same block size (weights prepacked).
 template <class EA, class EB>
 matrix<float> matmul(const quantized<mx<EA>>& qx, const prepacked_blocks<mx<EB>>& pw, std::size_t threads = 1) {
-  return detail::block_product(detail::block_view(qx), pw.operand(), threads, &pw.fused());
+  return detail::block_product(detail::block_view(qx), pw.operand(), pw.prepared(), threads);
 }
 /// MX × MX: any two MX element formats with the same block size.
 template <class EA, class EB>
@@ -240,7 +215,7 @@ matrix<float> matmul(const quantized<mx<EA>>& qx, const quantized<mx<EB>>& qw, s
 inline matrix<float> matmul(const quantized<nvfp4>& qx, const prepacked_blocks<nvfp4>& pw, std::size_t threads = 1) {
   auto a = detail::block_view(qx);
   for (auto& s : a.scale) s *= 2.f;  // block_view divided each S_b by the E2M1 factor 2: undo it
-  matrix<float> y = detail::block_product(a, pw.operand(), threads, &pw.fused());
+  matrix<float> y = detail::block_product(a, pw.operand(), pw.prepared(), threads);
   const float f = 0.25f / qx.encode_scale_significand() / pw.encode_scale_significand();
   y *= f;
   const int p = qx.scale_exponent() + pw.scale_exponent();

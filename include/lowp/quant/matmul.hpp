@@ -21,6 +21,7 @@
 #pragma once
 #include <algorithm>
 #include <array>
+#include <utility>
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -85,7 +86,7 @@ inline std::vector<std::uint64_t> sign_bits(const std::int8_t* v, std::size_t ro
 }
 
 /// Σ_{k ∈ [c0, c1)} a_k·b_k for ±1 vectors as bits: (c1 − c0) − 2 · popcount(a XOR b) (XNOR-Net),
-/// with the POPCNT instruction where the CPU has it.
+/// with the POPCNT instruction where the dispatcher allows it.
 template <bool HW>
 #if LOWP_HAVE_RUNTIME_X86
 __attribute__((target("popcnt")))
@@ -105,19 +106,24 @@ xnor_dot(const std::uint64_t* a, const std::uint64_t* b, std::size_t c0, std::si
   }
   return std::int32_t(c1 - c0) - 2 * d;
 }
-inline bool cpu_has_popcnt() {
-#if LOWP_HAVE_RUNTIME_X86
-  static const bool v = __builtin_cpu_supports("popcnt");
-  return v;
-#else
-  return false;
-#endif
+
+/// The int8 value range [lo, hi] of T's codes as matmul sees them (codes minus code_shift).
+template <class T>
+constexpr std::pair<int, int> int8_range() {
+  int lo = 127, hi = -128;
+  for (unsigned c = 0; c < (1u << T::bit_width); ++c) {
+    const int v = int(float(T::from_bits(typename T::storage_type(c)))) - code_shift<T>();
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+  }
+  return {lo, hi};
 }
 
 }  // namespace detail
 
-/// Weights prepacked for matmul: int8 panels per K segment (simd/gemm.hpp), with column sums,
-/// scales and zero points per (row, segment).
+/// Weights prepacked for matmul: the layout of the kernel the dispatcher chose when they were packed
+/// (simd/gemm.hpp), with the scales and zero points of every (K segment, row of W); binary weights
+/// keep their sign bits too, for the XNOR-popcount product with binary activations.
 template <class T, class ScaleT>
 class prepacked {
  public:
@@ -130,65 +136,48 @@ class prepacked {
     if (gw % seg_ != 0 && gw < q.cols())
       throw error("prepack: a K segment of " + std::to_string(seg_) + " does not divide W's groups of " +
                   std::to_string(gw));
-    const std::size_t ns = (q.cols() + seg_ - 1) / seg_;
     std::vector<std::int8_t> all(q.rows() * q.cols());
     for (std::size_t r = 0; r < q.rows(); ++r) detail::int8_row(q, r, all.data() + r * q.cols());
     if constexpr (std::is_same_v<T, binary>) bits_ = detail::sign_bits(all.data(), q.rows(), q.cols());  // XNOR
-    panels_.resize(ns);
-    for (std::size_t s = 0; s < ns; ++s) {
-      const std::size_t c0 = s * seg_, w = std::min(seg_, q.cols() - c0);
-      panels_[s].pack(q.rows(), w, [&](std::size_t n, std::size_t k) { return all[n * q.cols() + c0 + k]; });
-      if constexpr (std::is_same_v<T, trit>)
-        panels_[s].pack_sub(2);  // values in [−2, 2): 2-bit panels for the VNNI path
-      else if constexpr (T::format_family == family::integer && T::is_signed && T::bit_width <= 4)
-        panels_[s].pack_sub(T::bit_width <= 2 ? 2 : 4);
-    }
-    if (simd::cpu_has_vnni()) {  // the contiguous segment layout of the fused GEMV kernel
-      int bits = 8;
-      if constexpr (std::is_same_v<T, trit>)
-        bits = 2;
-      else if constexpr (T::format_family == family::integer && T::is_signed && T::bit_width <= 4)
-        bits = T::bit_width <= 2 ? 2 : 4;
-      fused_.pack(q.rows(), q.cols(), seg_, bits, [&](std::size_t n, std::size_t k) { return all[n * q.cols() + k]; });
-    }
-    scale_.resize(q.rows() * ns);
-    zero_.resize(q.rows() * ns);
-    for (std::size_t r = 0; r < q.rows(); ++r)
-      for (std::size_t s = 0; s < ns; ++s) {
-        const std::size_t t = q.tile_of(r, s * seg_);
-        scale_[r * ns + s] = q.scale(t);  // stored · 2^exponent (spec §5.2)
-        if (!std::isfinite(scale_[r * ns + s]) && nonfinite_row_ == npos) nonfinite_row_ = r;
-        zero_[r * ns + s] = q.zero_points().empty() ? -detail::code_shift<T>()
-                                                    : int(float(q.zero_points()[t])) - detail::code_shift<T>();
-      }
+    const auto scale = [&](std::size_t n, std::size_t s) { return q.scale(q.tile_of(n, s * seg_)); };
+    const auto zero = [&](std::size_t n, std::size_t s) {
+      return q.zero_points().empty() ? -detail::code_shift<T>()
+                                     : int(float(q.zero_points()[q.tile_of(n, s * seg_)])) - detail::code_shift<T>();
+    };
+    const std::size_t ns = segments();
+    for (std::size_t n = 0; n < rows_ && nonfinite_row_ == npos; ++n)
+      for (std::size_t s = 0; s < ns; ++s)
+        if (!std::isfinite(scale(n, s))) nonfinite_row_ = n;
+    for (std::size_t n = 0; n < rows_ && !zero_points_; ++n)
+      for (std::size_t s = 0; s < ns; ++s) zero_points_ |= zero(n, s) != 0;
+    constexpr auto range = detail::int8_range<T>();
+    weights_ = simd::plan_gemm(
+        q.rows(), q.cols(), seg_, range.first, range.second,
+        [&](std::size_t n, std::size_t k) { return int(all[n * q.cols() + k]); }, scale, zero, zero_points_);
   }
   std::size_t rows() const { return rows_; }
   std::size_t cols() const { return cols_; }
   std::size_t segment() const { return seg_; }
   std::size_t segments() const { return (cols_ + seg_ - 1) / seg_; }
-  /// Binary weights: row n's signs as bits (1 = +1), words_per_row() 64-bit words per row.
+  /// Binary weights: row n's signs as bits (1 = +1), (cols + 63) / 64 64-bit words per row.
   const std::uint64_t* sign_bits(std::size_t n) const { return bits_.data() + n * ((cols_ + 63) / 64); }
-  const simd::packed_b& panel(std::size_t s) const { return panels_[s]; }
-  /// All segments in one layout, for the fused few-row kernel (empty without AVX-512 VNNI).
-  const simd::segmented_b& fused() const { return fused_; }
-  float scale(std::size_t n, std::size_t s) const { return scale_[n * panels_.size() + s]; }
-  int zero(std::size_t n, std::size_t s) const { return zero_[n * panels_.size() + s]; }
-  bool has_zero_points() const {
-    return std::any_of(zero_.begin(), zero_.end(), [](int z) { return z != 0; });
-  }
+  /// The layout, scales and zero points the GEMM kernels read.
+  const simd::gemm_plan& weights() const { return weights_; }
+  /// The kernel the layout was built for (the cap at prepack time; a lower cap later reads it with
+  /// the scalar kernel, with the same bits).
+  simd::gemm_kernel kernel() const { return weights_.kernel; }
+  bool has_zero_points() const { return zero_points_; }
   static constexpr std::size_t npos = std::size_t(-1);
   /// The first weight row whose scale is NaN or Inf (a non-finite input group), or npos: recorded
   /// once, so that matmul_int refuses such weights without a scan per call.
   std::size_t nonfinite_row() const { return nonfinite_row_; }
 
  private:
-  std::size_t nonfinite_row_ = npos;
   std::size_t rows_ = 0, cols_ = 0, seg_ = 0;
-  std::vector<simd::packed_b> panels_;
-  simd::segmented_b fused_;
+  simd::gemm_plan weights_;
   std::vector<std::uint64_t> bits_;
-  std::vector<float> scale_;
-  std::vector<int> zero_;
+  bool zero_points_ = false;
+  std::size_t nonfinite_row_ = npos;
 };
 
 /// Prepacks quantized weights (N × K) for matmul (a copy: q need not outlive it).
@@ -212,7 +201,7 @@ bool check_matmul(const quantized<uniform<TX, SX>>& qx, const prepacked<TW, SW>&
   if (qx.cols() != pw.cols())
     throw error("matmul: X has " + std::to_string(qx.cols()) + " columns but W has " + std::to_string(pw.cols()) +
                 " (both run along K)");
-  const std::size_t M = qx.rows(), K = qx.cols(), N = pw.rows();
+  const std::size_t K = qx.cols();
   const std::size_t seg = pw.segment();
   const std::size_t wx = std::min(qx.scheme().gran.width(K), K);
   if (wx < K && wx % seg != 0)
@@ -225,63 +214,80 @@ bool check_matmul(const quantized<uniform<TX, SX>>& qx, const prepacked<TW, SW>&
   if (K > kmax)
     throw error("matmul: K = " + std::to_string(K) + " exceeds " + std::to_string(kmax) +
                 " (the int32 accumulators of these formats)");
-  (void)M;
-  (void)N;
   return zeros;
 }
 
-/// Runs the integer products segment by segment: emit(s, D) receives the exact zero-point-corrected
-/// int32 products D[m][n] of segment s (row stride np).
-template <class TX, class SX, class TW, class SW, class Emit>
-void matmul_segments(const quantized<uniform<TX, SX>>& qx, const prepacked<TW, SW>& pw, std::size_t threads,
-                     Emit&& emit) {
-  const bool zeros = check_matmul(qx, pw);
-  const std::size_t M = qx.rows(), K = qx.cols(), N = pw.rows();
-  const std::size_t seg = pw.segment();
-  static thread_local std::vector<std::int8_t> xall, xs;  // reused: no page faults per call
-  static thread_local std::vector<std::int32_t> acc;
-  xall.resize(M * K);
-  for (std::size_t r = 0; r < M; ++r) int8_row(qx, r, xall.data() + r * K);
-  if constexpr (std::is_same_v<TX, binary> && std::is_same_v<TW, binary>) {  // XNOR-popcount
-    const std::vector<std::uint64_t> xb = sign_bits(xall.data(), M, K);
-    const std::size_t words = (K + 63) / 64;
-    const bool hw = cpu_has_popcnt() && simd::active_isa() != simd::isa::scalar;  // LOWP_MAX_ISA=scalar: software
-    for (std::size_t s = 0; s < pw.segments(); ++s) {
-      const std::size_t c0 = s * seg, c1 = std::min(K, c0 + seg);
-      acc.resize(M * N);
-      for (std::size_t r = 0; r < M; ++r)
-        for (std::size_t n = 0; n < N; ++n)
-          acc[r * N + n] = hw ? xnor_dot<true>(xb.data() + r * words, pw.sign_bits(n), c0, c1)
-                              : xnor_dot<false>(xb.data() + r * words, pw.sign_bits(n), c0, c1);
-      emit(s, acc.data(), N);
-    }
-    return;
-  }
-  for (std::size_t s = 0; s < pw.segments(); ++s) {
-    const simd::packed_b& b = pw.panel(s);
-    const std::size_t c0 = s * seg, w = b.k;
-    xs.resize(M * b.k4);
-    for (std::size_t r = 0; r < M; ++r) {
-      std::copy_n(xall.data() + r * K + c0, w, xs.data() + r * b.k4);
-      std::fill(xs.data() + r * b.k4 + w, xs.data() + (r + 1) * b.k4, std::int8_t(0));
-    }
-    acc.resize(M * b.np);
-    simd::gemm_s8(xs.data(), M, b, acc.data(), b.np, threads);
-    for (std::size_t r = 0; r < M && zeros; ++r) {  // symmetric operands: nothing to correct
-      const std::size_t tx = qx.tile_of(r, c0);
-      const int zx = qx.zero_points().empty() ? -code_shift<TX>() : int(float(qx.zero_points()[tx])) - code_shift<TX>();
-      std::int32_t sx = 0;
-      for (std::size_t k = 0; k < w; ++k) sx += xs[r * b.k4 + k];
-      for (std::size_t n = 0; n < N; ++n) {
-        const int zw = pw.zero(n, s);
-        // Σ (x − zx)(w − zw) = Σxw − zw·Σx − zx·Σw + K·zx·zw (Jacob et al. 2018, eq. 7)
-        const std::int64_t d = std::int64_t(acc[r * b.np + n]) - std::int64_t(zw) * sx -
-                               std::int64_t(zx) * b.colsum[n] + std::int64_t(w) * zx * zw;
-        acc[r * b.np + n] = std::int32_t(d);  // exact: |d| < 2^31 by the K bound above
+/// X's rows on W's k-steps, its scale and zero point per (row, segment): the GEMM's activations.
+template <class TX, class SX, class TW, class SW>
+struct activations {
+  simd::x_rows x;
+  std::vector<float> sx;
+  std::vector<std::int32_t> zx;  // empty: no zero points on either side
+  activations(const quantized<uniform<TX, SX>>& qx, const prepacked<TW, SW>& pw, bool zeros) {
+    const std::size_t M = qx.rows(), K = qx.cols(), S = pw.segments();
+    static thread_local std::vector<std::int8_t> row;
+    row.resize(K);
+    x.build(pw.weights().segments(), M, [&](std::size_t r) {
+      int8_row(qx, r, row.data());
+      return row.data();
+    });
+    sx.resize(M * S);
+    if (zeros) zx.resize(M * S);
+    for (std::size_t r = 0; r < M; ++r)
+      for (std::size_t s = 0; s < S; ++s) {
+        const std::size_t t = qx.tile_of(r, s * pw.segment());
+        sx[r * S + s] = qx.scale(t);
+        if (zeros)
+          zx[r * S + s] = qx.zero_points().empty() ? -code_shift<TX>() : int(float(qx.zero_points()[t])) - code_shift<TX>();
       }
-    }
-    emit(s, acc.data(), b.np);
   }
+};
+
+/// Y (M × N) from a GEMM entry writing rows of np ≥ N columns: into Y itself when N = np.
+template <class Out, class Run>
+matrix<Out> with_padded_rows(std::size_t M, std::size_t N, std::size_t np, Run&& run) {
+  matrix<Out> out(static_cast<Eigen::Index>(M), static_cast<Eigen::Index>(N));
+  if (N == np) {
+    run(out.data(), N);
+  } else {
+    std::vector<Out> y(M * np);
+    run(y.data(), np);
+    for (std::size_t r = 0; r < M; ++r) std::copy_n(y.data() + r * np, N, out.data() + r * N);
+  }
+  return out;
+}
+
+/// Binary × binary through XNOR-popcount on the sign bits, segment by segment: emit(s, D, ld).
+template <class SX, class SW, class Emit>
+void xnor_segments(const quantized<uniform<binary, SX>>& qx, const prepacked<binary, SW>& pw, Emit&& emit) {
+  const std::size_t M = qx.rows(), K = qx.cols(), N = pw.rows(), seg = pw.segment();
+  std::vector<std::int8_t> xall(M * K);
+  for (std::size_t r = 0; r < M; ++r) int8_row(qx, r, xall.data() + r * K);
+  const std::vector<std::uint64_t> xb = sign_bits(xall.data(), M, K);
+  const std::size_t words = (K + 63) / 64;
+  const bool hw = simd::kernels().popcount;
+  std::vector<std::int32_t> acc(M * N);
+  for (std::size_t s = 0; s < pw.segments(); ++s) {
+    const std::size_t c0 = s * seg, c1 = std::min(K, c0 + seg);
+    for (std::size_t r = 0; r < M; ++r)
+      for (std::size_t n = 0; n < N; ++n)
+        acc[r * N + n] = hw ? xnor_dot<true>(xb.data() + r * words, pw.sign_bits(n), c0, c1)
+                            : xnor_dot<false>(xb.data() + r * words, pw.sign_bits(n), c0, c1);
+    emit(s, acc.data(), N);
+  }
+}
+
+/// Throws for operands whose scales are not finite (matmul_int cannot carry the NaN).
+template <class TX, class SX, class TW, class SW>
+void check_finite(const quantized<uniform<TX, SX>>& qx, const prepacked<TW, SW>& pw) {
+  if (pw.nonfinite_row() != pw.npos)
+    throw error("matmul_int: W's row " + std::to_string(pw.nonfinite_row()) +
+                " has a non-finite scale (NaN or Inf in its input): an int32 result cannot carry it");
+  for (std::size_t i = 0; i < qx.scales().size(); ++i)
+    if (!std::isfinite(qx.scale(i)))
+      throw error("matmul_int: X's row " + std::to_string(i / qx.scheme().gran.tiles_across(qx.cols()) *
+                                                           qx.scheme().gran.height(qx.rows())) +
+                  " has a non-finite scale (NaN or Inf in its input): an int32 result cannot carry it");
 }
 
 }  // namespace detail
@@ -294,20 +300,21 @@ template <class TX, class SX, class TW, class SW>
 requires detail::matmul_element<TX> matrix<std::int32_t> matmul_int(const quantized<uniform<TX, SX>>& qx,
                                                                     const prepacked<TW, SW>& pw,
                                                                     std::size_t threads = 1) {
-  if (pw.nonfinite_row() != pw.npos)
-    throw error("matmul_int: W's row " + std::to_string(pw.nonfinite_row()) +
-                " has a non-finite scale (NaN or Inf in its input): an int32 result cannot carry it");
-  for (std::size_t i = 0; i < qx.scales().size(); ++i)
-    if (!std::isfinite(qx.scale(i)))
-      throw error("matmul_int: X's row " + std::to_string(i / qx.scheme().gran.tiles_across(qx.cols()) *
-                                                           qx.scheme().gran.height(qx.rows())) +
-                  " has a non-finite scale (NaN or Inf in its input): an int32 result cannot carry it");
-  matrix<std::int32_t> out = matrix<std::int32_t>::Zero(Eigen::Index(qx.rows()), Eigen::Index(pw.rows()));
-  detail::matmul_segments(qx, pw, threads, [&](std::size_t, const std::int32_t* d, std::size_t ld) {
-    for (Eigen::Index r = 0; r < out.rows(); ++r)
-      for (Eigen::Index n = 0; n < out.cols(); ++n) out(r, n) += d[std::size_t(r) * ld + std::size_t(n)];
-  });
-  return out;
+  detail::check_finite(qx, pw);
+  const bool zeros = detail::check_matmul(qx, pw);
+  if constexpr (std::is_same_v<TX, binary> && std::is_same_v<TW, binary>) {
+    matrix<std::int32_t> out = matrix<std::int32_t>::Zero(Eigen::Index(qx.rows()), Eigen::Index(pw.rows()));
+    detail::xnor_segments(qx, pw, [&](std::size_t, const std::int32_t* d, std::size_t ld) {
+      for (Eigen::Index r = 0; r < out.rows(); ++r)
+        for (Eigen::Index n = 0; n < out.cols(); ++n) out(r, n) += d[std::size_t(r) * ld + std::size_t(n)];
+    });
+    return out;
+  } else {
+    const detail::activations a(qx, pw, zeros);
+    return detail::with_padded_rows<std::int32_t>(qx.rows(), pw.rows(), pw.weights().np(), [&](std::int32_t* y, std::size_t ld) {
+      simd::gemm(pw.weights(), a.x, nullptr, zeros ? a.zx.data() : nullptr, y, ld, threads);
+    });
+  }
 }
 template <class TX, class SX, class TW, class SW>
 requires detail::matmul_element<TX> && detail::matmul_element<TW> matrix<std::int32_t> matmul_int(
@@ -319,41 +326,27 @@ requires detail::matmul_element<TX> && detail::matmul_element<TW> matrix<std::in
 template <class TX, class SX, class TW, class SW>
 requires detail::matmul_element<TX> matrix<float> matmul(const quantized<uniform<TX, SX>>& qx,
                                                          const prepacked<TW, SW>& pw, std::size_t threads = 1) {
-  constexpr bool xnor = std::is_same_v<TX, binary> && std::is_same_v<TW, binary>;
-  if (!xnor && !detail::check_matmul(qx, pw) && qx.rows() <= 4 && simd::has_fused_gemm() && !pw.fused().qbeg.empty()) {
-    // few rows (GEMV), symmetric operands, VNNI: every segment's int32 dot and its scaled sum stay in
-    // registers; the same operations in the same order as the segment-by-segment path below
-    const simd::segmented_b& sb = pw.fused();
-    const std::size_t M = qx.rows(), K = qx.cols(), N = pw.rows(), S = sb.qbeg.size() - 1, np = sb.b.np;
-    const std::size_t ldx = sb.b.k4;
-    static thread_local std::vector<std::int8_t> xall, xcat;
-    xall.resize(M * K);
-    xcat.assign(M * ldx, 0);
-    std::vector<float> sx(M * S), sw(S * np, 0.f), y(M * np);
-    for (std::size_t r = 0; r < M; ++r) {
-      detail::int8_row(qx, r, xall.data() + r * K);
-      for (std::size_t s = 0; s < S; ++s) {
-        const std::size_t c0 = s * pw.segment(), w = std::min(pw.segment(), K - c0);
-        std::copy_n(xall.data() + r * K + c0, w, xcat.data() + r * ldx + 4 * sb.qbeg[s]);
-        sx[r * S + s] = qx.scale(qx.tile_of(r, c0));
+  const bool zeros = detail::check_matmul(qx, pw);
+  if constexpr (std::is_same_v<TX, binary> && std::is_same_v<TW, binary>) {
+    const std::size_t N = pw.rows(), S = pw.segments();
+    matrix<float> out = matrix<float>::Zero(Eigen::Index(qx.rows()), Eigen::Index(N));
+    detail::xnor_segments(qx, pw, [&](std::size_t s, const std::int32_t* d, std::size_t ld) {
+      const std::size_t c0 = s * pw.segment();
+      for (std::size_t r = 0; r < qx.rows(); ++r) {
+        const float sx = qx.scale(qx.tile_of(r, c0));
+        for (std::size_t n = 0; n < N; ++n) {
+          const float sw = pw.weights().scale[((n / simd::pair_cols) * S + s) * simd::pair_cols + n % simd::pair_cols];
+          out(Eigen::Index(r), Eigen::Index(n)) += lowp::detail::rounded(float(d[r * ld + n]) * (sx * sw));
+        }
       }
-    }
-    for (std::size_t s = 0; s < S; ++s)
-      for (std::size_t n = 0; n < N; ++n) sw[s * np + n] = pw.scale(n, s);
-    simd::gemm_scaled_s8(xcat.data(), M, sb, sx.data(), sw.data(), y.data(), np, threads);
-    matrix<float> out(M, N);
-    for (std::size_t r = 0; r < M; ++r) std::copy_n(y.data() + r * np, N, out.data() + r * N);
+    });
     return out;
+  } else {
+    const detail::activations a(qx, pw, zeros);
+    return detail::with_padded_rows<float>(qx.rows(), pw.rows(), pw.weights().np(), [&](float* y, std::size_t ld) {
+      simd::gemm(pw.weights(), a.x, a.sx.data(), zeros ? a.zx.data() : nullptr, y, ld, threads);
+    });
   }
-  matrix<float> out = matrix<float>::Zero(Eigen::Index(qx.rows()), Eigen::Index(pw.rows()));
-  std::vector<float> sw(pw.rows());
-  detail::matmul_segments(qx, pw, threads, [&](std::size_t s, const std::int32_t* d, std::size_t ld) {
-    const std::size_t c0 = s * pw.segment(), N = pw.rows();
-    for (std::size_t n = 0; n < N; ++n) sw[n] = pw.scale(n, s);
-    for (std::size_t r = 0; r < qx.rows(); ++r)
-      simd::scale_add(out.data() + r * N, d + r * ld, qx.scale(qx.tile_of(r, c0)), sw.data(), N);
-  });
-  return out;
 }
 template <class TX, class SX, class TW, class SW>
 requires detail::matmul_element<TX> && detail::matmul_element<TW> matrix<float> matmul(

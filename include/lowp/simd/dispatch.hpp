@@ -26,6 +26,10 @@
 #include "lowp/simd/arch.hpp"
 #include "lowp/simd/x86.hpp"
 
+#if LOWP_HAVE_RUNTIME_X86
+#include <cpuid.h>
+#endif
+
 namespace lowp::simd {
 
 /// The instruction-set levels lowp dispatches between, lowest first.
@@ -61,20 +65,49 @@ inline constexpr isa compiled_isa =
     isa::sse2;  // another architecture: its xsimd default_arch plays the role of sse2
 #endif
 
-/// The widest level this CPU (and OS) runs, detected once.
+/// What this CPU (and OS) offers, probed once: the one CPU probe of lowp. __builtin_cpu_supports
+/// also checks that the OS saves the AVX and AVX-512 register state.
+struct cpu_features {
+  bool avx2 = false;    // AVX2 with FMA, BMI1/2, POPCNT, F16C: the features of LOWP_TARGET_AVX2
+  bool avx512 = false;  // AVX-512 F, BW, DQ, VL, CD: LOWP_TARGET_AVX512
+  bool vnni = false;    // AVX-512 VNNI (vpdpbusd), on top of avx512
+  bool popcnt = false;  // the POPCNT instruction
+};
+
+namespace detail {
+/// F16C (CPUID leaf 1, ECX bit 29): clang 14's __builtin_cpu_supports does not name it.
+inline bool has_f16c() {
+#if LOWP_HAVE_RUNTIME_X86
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  return __get_cpuid(1, &a, &b, &c, &d) != 0 && (c & (1u << 29)) != 0;
+#else
+  return false;
+#endif
+}
+}  // namespace detail
+
+inline const cpu_features& cpu() {
+  static const cpu_features features = [] {
+    cpu_features f;
+#if LOWP_HAVE_RUNTIME_X86
+    __builtin_cpu_init();
+    f.popcnt = __builtin_cpu_supports("popcnt");
+    f.avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi") &&
+             __builtin_cpu_supports("bmi2") && f.popcnt && detail::has_f16c();
+    f.avx512 = f.avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+               __builtin_cpu_supports("avx512cd");
+    f.vnni = f.avx512 && __builtin_cpu_supports("avx512vnni");
+#endif
+    return f;
+  }();
+  return features;
+}
+
+/// The widest level this CPU (and OS) runs.
 inline isa cpu_isa() {
 #if LOWP_HAVE_RUNTIME_X86
-  static const isa detected = [] {
-    __builtin_cpu_init();
-    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                      __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
-                      __builtin_cpu_supports("popcnt");  // the features of LOWP_TARGET_AVX2 (x86.hpp)
-    const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-                        __builtin_cpu_supports("avx512cd");
-    return avx512 ? isa::avx512 : avx2 ? isa::avx2 : isa::sse2;
-  }();
-  return detected;
+  return cpu().avx512 ? isa::avx512 : cpu().avx2 ? isa::avx2 : isa::sse2;
 #else
   return compiled_isa;
 #endif
@@ -149,11 +182,48 @@ inline isa max_isa() { return isa(detail::isa_limit().load(std::memory_order_rel
 /// runs that level's xsimd kernels, compiled with the wider encoding the flags allow.)
 inline isa active_isa() { return isa(std::min(int(cpu_isa()), int(max_isa()))); }
 
-/// Calls `f.template operator()<Path>()` with the kernel path of active_isa(): one of
+/// The integer GEMM kernels: exact int32 dot products of int8 rows and weight panels.
+enum class gemm_kernel : int { scalar = 0, avx2 = 1, vnni = 2 };
+
+constexpr const char* name_of(gemm_kernel k) {
+  switch (k) {
+    case gemm_kernel::scalar:
+      return "scalar";
+    case gemm_kernel::avx2:
+      return "avx2";
+    default:
+      return "vnni";
+  }
+}
+
+/// The kernel of every family that dispatched calls run now: the one place that chooses, from the
+/// CPU's features and the cap (set_max_isa / LOWP_MAX_ISA). Families read it at each call.
+struct kernel_choice {
+  isa level;                // conversion kernels and the per-ISA elementwise loops (simd/loop.hpp)
+  gemm_kernel gemm;         // integer GEMM: VNNI needs the avx512 level and AVX-512 VNNI, AVX2 the avx2 level
+  bool popcount;            // binary × binary through the POPCNT instruction (not at the scalar level)
+  bool block_float_avx512;  // the block-float GEMM's register tiles (the avx512 level)
+};
+
+inline kernel_choice kernels() {
+  const isa level = active_isa();
+  kernel_choice k{level, gemm_kernel::scalar, false, false};
+#if LOWP_HAVE_RUNTIME_X86
+  if (level == isa::avx512 && cpu().vnni)
+    k.gemm = gemm_kernel::vnni;
+  else if (level >= isa::avx2)
+    k.gemm = gemm_kernel::avx2;
+  k.popcount = cpu().popcnt && level != isa::scalar;
+  k.block_float_avx512 = level == isa::avx512;
+#endif
+  return k;
+}
+
+/// Calls `f.template operator()<Path>()` with the kernel path of kernels().level: one of
 /// scalar_path, xsimd::sse2, xsimd::avx2 / rt::avx2, xsimd::avx512bw / rt::avx512.
 template <class F>
 decltype(auto) dispatch(F&& f) {
-  switch (active_isa()) {
+  switch (kernels().level) {
     case isa::scalar:
       return f.template operator()<scalar_path>();
 #if LOWP_HAVE_RUNTIME_X86

@@ -147,6 +147,15 @@ LOWP_AVX512_FN f512 operator*(f512 a, f512 b) { return _mm512_mul_ps(a.v, b.v); 
 
 namespace lowp::simd {
 
+namespace detail {
+/// v itself, opaque to the optimiser: an FMA cannot absorb the rounding of a product passed through
+/// it (g++ contracts _mm512_mul_ps / _mm512_add_ps pairs like plain operators; spec §10).
+LOWP_AVX512_FN __m512 rounded_ps(__m512 v) {
+  __asm__("" : "+v"(v));
+  return v;
+}
+}  // namespace detail
+
 template <>
 struct ops<rt::avx2> {
   using i32 = rt::i256;
