@@ -215,6 +215,30 @@ TEST_CASE("the format table of spec §1", "[minifloat]") {
   CHECK(std::isnan(float(std::numeric_limits<float8_e4m3fn>::quiet_NaN())));
   CHECK(float(std::numeric_limits<float8_e5m2>::infinity()) == INFINITY);
   CHECK(std::numeric_limits<float8_e5m2>::digits == 3);
+  // exponent10 (C11 §5.2.4.2.2): ⌈log10 min normal⌉ and ⌊log10 max finite⌋, values by hand:
+  // e4m3fn 2^-6 = 0.0156, 448; e5m2 2^-14 = 6.1e-5, 57344; e8m0 2^-127 = 5.9e-39, 2^127 = 1.7e38;
+  // e2m1 1, 6; e3m4 2^-2, 15.5; float16 2^-14, 65504
+  STATIC_REQUIRE(std::numeric_limits<float8_e4m3fn>::min_exponent10 == -1);
+  STATIC_REQUIRE(std::numeric_limits<float8_e4m3fn>::max_exponent10 == 2);
+  STATIC_REQUIRE(std::numeric_limits<float8_e5m2>::min_exponent10 == -4);
+  STATIC_REQUIRE(std::numeric_limits<float8_e5m2>::max_exponent10 == 4);
+  STATIC_REQUIRE(std::numeric_limits<float8_e8m0fnu>::min_exponent10 == -38);
+  STATIC_REQUIRE(std::numeric_limits<float8_e8m0fnu>::max_exponent10 == 38);
+  STATIC_REQUIRE(std::numeric_limits<float4_e2m1fn>::min_exponent10 == 0);
+  STATIC_REQUIRE(std::numeric_limits<float4_e2m1fn>::max_exponent10 == 0);
+  STATIC_REQUIRE(std::numeric_limits<float8_e3m4>::min_exponent10 == 0);
+  STATIC_REQUIRE(std::numeric_limits<float8_e3m4>::max_exponent10 == 1);
+  STATIC_REQUIRE(std::numeric_limits<float16>::min_exponent10 == -4);
+  STATIC_REQUIRE(std::numeric_limits<float16>::max_exponent10 == 4);
+  // the same rule on float's and double's parameters gives the standard library's values
+  STATIC_REQUIRE(lowp::detail::ceil_log10_pow2(lowp::detail::min_normal(lowp::detail::native_spec<float>)) ==
+                 std::numeric_limits<float>::min_exponent10);
+  STATIC_REQUIRE(lowp::detail::floor_log10(lowp::detail::max_finite(lowp::detail::native_spec<float>)) ==
+                 std::numeric_limits<float>::max_exponent10);
+  STATIC_REQUIRE(lowp::detail::ceil_log10_pow2(lowp::detail::min_normal(lowp::detail::native_spec<double>)) ==
+                 std::numeric_limits<double>::min_exponent10);
+  STATIC_REQUIRE(lowp::detail::floor_log10(lowp::detail::max_finite(lowp::detail::native_spec<double>)) ==
+                 std::numeric_limits<double>::max_exponent10);
   CHECK(std::numeric_limits<float16>::max_exponent == 16);   // IEEE binary16 (FLT16_MAX_EXP)
   CHECK(std::numeric_limits<float16>::min_exponent == -13);  // FLT16_MIN_EXP
   CHECK(std::numeric_limits<bfloat16>::max_exponent == std::numeric_limits<float>::max_exponent);

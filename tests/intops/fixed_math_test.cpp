@@ -85,6 +85,7 @@ TEST_CASE("intops mul and div kernels equal the exact operators, every mode and 
   check_binary_kernels<fixed<15, 16, ro::toward_negative, ov::wrap>>(5000, 6);
   check_binary_kernels<fixed<15, 16, ro::toward_positive, ov::saturate_zero>>(5000, 7);
   check_binary_kernels<fixed<10, 5, ro::to_odd, ov::saturate>>(5000, 8);
+  check_binary_kernels<fixed<15, 16, ro::to_odd, ov::saturate>>(5000, 20);  // the vector kernels too
   check_binary_kernels<fixed<3, 12, ro::nearest_up, ov::wrap>>(5000, 9);
   check_binary_kernels<fixed<3, 12, ro::nearest_down, ov::saturate>>(5000, 10);
   check_binary_kernels<fixed<20, 11, ro::nearest_zero, ov::saturate>>(5000, 11);

@@ -66,34 +66,143 @@ constexpr bool toward_zero_for(bool neg) {
          (std::is_same_v<R, rounding::toward_positive> && neg);
 }
 
+/// The rounding rule of spec §6, written once over a lane type L: bool for one value, an integer
+/// bit mask (one bit per lane, as AVX-512's __mmask16) or a compiler vector of all-ones / zero lanes
+/// (as __m256i), so that the scalar converters, the SIMD kernels and the fixed-point kernels all
+/// decide with this code. Inputs describe a magnitude truncated toward zero: its sign `neg`, whether
+/// its last unit is odd, whether the discarded fraction f is nonzero, above one half, exactly one
+/// half, and (stochastic rounding only) whether the element's random draw falls below f. `ones` is
+/// L's true value. Only built-in operators, so the function needs no target ISA of its own and
+/// inlines into a kernel of any ISA; the result is written to `up` (a vector return of a function
+/// compiled without that ISA would change the ABI).
+template <class R, class L>
+__attribute__((always_inline)) constexpr inline void rounding_rule(L& up, const L& neg, const L& odd,
+                                                                   const L& inexact, const L& above, const L& tie,
+                                                                   const L& drawn, const L& ones) {
+  const L pos = L(neg ^ ones);
+  if constexpr (std::is_same_v<R, rounding::nearest_even>) {
+    up = L(above | (tie & odd));
+  } else if constexpr (std::is_same_v<R, rounding::nearest_away>) {
+    up = L(above | tie);
+  } else if constexpr (std::is_same_v<R, rounding::nearest_up>) {
+    up = L(above | (tie & pos));
+  } else if constexpr (std::is_same_v<R, rounding::nearest_down>) {
+    up = L(above | (tie & neg));
+  } else if constexpr (std::is_same_v<R, rounding::nearest_zero>) {
+    up = above;
+  } else if constexpr (std::is_same_v<R, rounding::toward_zero>) {
+    up = L(above & (above ^ ones));  // never
+  } else if constexpr (std::is_same_v<R, rounding::toward_positive>) {
+    up = L(inexact & pos);
+  } else if constexpr (std::is_same_v<R, rounding::toward_negative>) {
+    up = L(inexact & neg);
+  } else if constexpr (std::is_same_v<R, rounding::to_odd>) {
+    up = L(inexact & (odd ^ ones));  // truncate, then make the last bit 1 (Boldo & Melquiond 2008)
+  } else {
+    static_assert(std::is_same_v<R, rounding::stochastic>, "lowp: unknown rounding mode");
+    up = L(inexact & drawn);  // up with probability f, exact to 2^-32 of the gap (spec §6)
+  }
+}
+
+/// The rule for one value whose fraction is known only through its class (no stochastic draw).
+template <class R>
+__attribute__((always_inline)) constexpr inline bool rounds_up(bool neg, bool odd, bool inexact, bool above,
+                                                               bool tie) {
+  static_assert(!std::is_same_v<R, rounding::stochastic>, "lowp: deterministic rounding modes only here");
+  bool up = false;
+  rounding_rule<R>(up, neg, odd, inexact, above, tie, false, true);
+  return up;
+}
+
 /// Whether the truncated magnitude (whose last unit, or code, is odd when `odd`) steps up one
 /// unit away from zero under mode `r` (spec §6). `index` is the element's index in a bulk
 /// call (stochastic rounding draws random_bits(seed, offset + index)).
 template <class R, class U>
 constexpr bool round_up(const R& r, bool neg, bool odd, const truncated<U>& f, std::uint64_t index = 0) {
   if (!f.inexact) return false;
-  if constexpr (std::is_same_v<R, rounding::nearest_even>) {
-    return f.half > 0 || (f.half == 0 && odd);
-  } else if constexpr (std::is_same_v<R, rounding::nearest_away>) {
-    return f.half >= 0;
-  } else if constexpr (std::is_same_v<R, rounding::nearest_up>) {
-    return f.half > 0 || (f.half == 0 && !neg);
-  } else if constexpr (std::is_same_v<R, rounding::nearest_down>) {
-    return f.half > 0 || (f.half == 0 && neg);
-  } else if constexpr (std::is_same_v<R, rounding::nearest_zero>) {
-    return f.half > 0;
-  } else if constexpr (std::is_same_v<R, rounding::toward_zero>) {
-    return false;
-  } else if constexpr (std::is_same_v<R, rounding::toward_positive>) {
-    return !neg;
-  } else if constexpr (std::is_same_v<R, rounding::toward_negative>) {
-    return neg;
-  } else if constexpr (std::is_same_v<R, rounding::to_odd>) {
-    return !odd;  // truncate, then make the last bit 1 (round to odd, Boldo & Melquiond 2008)
+  bool drawn = false;
+  if constexpr (std::is_same_v<R, rounding::stochastic>) drawn = random_bits(r.seed, r.offset + index) < f.frac32;
+  bool up = false;
+  rounding_rule<R>(up, neg, odd, f.inexact, f.half > 0, f.half == 0, drawn, true);
+  return up;
+}
+
+/// The rounding rule in bias-and-shift form, for integer kernels: dropping F low bits by
+/// (x + bias) >> F, with a bias that depends only on a sign and the parity of the kept part. The
+/// biases are derived at compile time from rounding_rule, so this is the same rule.
+///  - on a magnitude m of sign neg (converters): odd = the truncated magnitude's last bit;
+///  - on a signed p (fixed-point kernels): x = p, the sign of p, odd = ⌊p / 2^F⌋'s last bit.
+template <class R, int F>
+struct shift_biases {
+  static_assert(!std::is_same_v<R, rounding::stochastic>, "lowp: deterministic rounding modes only here");
+  static constexpr std::int64_t one = std::int64_t(1) << F, h = one >> 1;
+  // whether a magnitude with last unit `odd` and discarded low bits r ≠ 0 rounds up
+  static constexpr bool magnitude_steps(bool neg, bool odd, std::int64_t r) {
+    return rounds_up<R>(neg, odd, true, r > h, r == h);
+  }
+  // whether p = q·2^F + r, r ∈ (0, 2^F), gives q + 1: for p ≥ 0 the magnitude is q with fraction r;
+  // for p < 0 it is −q − 1 (odd when q is even) with fraction 2^F − r, and rounding it up keeps q
+  static constexpr bool signed_steps(bool nonneg, bool q_odd, std::int64_t r) {
+    return nonneg ? magnitude_steps(false, q_odd, r) : !magnitude_steps(true, !q_odd, one - r);
+  }
+  // 2^F − (the least r that steps): (x + bias) >> F steps exactly for r ≥ that r; the decision is the
+  // same across each class of r (below half, half, above half), so the least r of each class decides
+  template <bool Signed>
+  static constexpr std::int64_t bias(bool a, bool odd) {
+    const std::int64_t candidates[3] = {1, h, h + 1};  // 1 = h when F = 1
+    for (std::int64_t r : candidates)
+      if (r < one && (Signed ? signed_steps(a, odd, r) : magnitude_steps(a, odd, r))) return one - r;
+    return 0;
+  }
+  // bias = base + [odd]·d_odd + [neg]·d_neg + [neg ∧ odd]·d_both
+  template <bool Signed>
+  struct terms {
+    static constexpr std::int64_t pos_even = bias<Signed>(Signed, false), pos_odd = bias<Signed>(Signed, true),
+                                  neg_even = bias<Signed>(!Signed, false), neg_odd = bias<Signed>(!Signed, true);
+    static constexpr std::int64_t base = pos_even, d_odd = pos_odd - pos_even, d_neg = neg_even - pos_even,
+                                  d_both = neg_odd - neg_even - pos_odd + pos_even;
+  };
+};
+
+template <class R, int F, class V>
+__attribute__((always_inline)) constexpr inline void round_shift_rule(V& out, const V& p) {
+  if constexpr (F == 0) {
+    out = p;
   } else {
-    static_assert(std::is_same_v<R, rounding::stochastic>, "lowp: unknown rounding mode");
-    // up with probability f, exact to 2^-32 of the gap (spec §6)
-    return random_bits(r.seed, r.offset + index) < f.frac32;
+    using B = typename shift_biases<R, F>::template terms<true>;
+    const V neg = p >> 63;          // all ones where p < 0
+    const V odd = -((p >> F) & 1);  // all ones where ⌊p / 2^F⌋ is odd
+    V q = p + B::base;
+    if constexpr (B::d_odd != 0) q = q + (odd & B::d_odd);
+    if constexpr (B::d_neg != 0) q = q + (neg & B::d_neg);
+    if constexpr (B::d_both != 0) q = q + (neg & odd & B::d_both);
+    out = q >> F;
+  }
+}
+
+/// The overflow rule of spec §6 for a rounded raw value v of a `bits`-wide integer grid [lo, hi],
+/// over a lane type V (a signed integer, or a compiler vector of int64): wrap keeps the low bits
+/// (two's complement, AP_WRAP), saturate_zero gives 0, saturate_symmetric clamps to [−hi, hi]
+/// (AP_SAT_SYM, never the lowest code), saturate and propagate clamp to [lo, hi].
+template <class O, std::int64_t lo, std::int64_t hi, int bits, bool is_signed, class V>
+__attribute__((always_inline)) constexpr inline void overflow_rule(V& out, const V& v) {
+  const V zero = v ^ v;
+  if constexpr (std::is_same_v<O, overflow::wrap>) {
+    constexpr int sh = 64 - bits;
+    if constexpr (std::is_integral_v<V>) {  // through uint64: a left shift of a negative scalar
+      const std::uint64_t low = std::uint64_t(v) << sh;
+      out = V(is_signed ? std::int64_t(low) >> sh : std::int64_t(low >> sh));
+    } else if constexpr (is_signed) {
+      out = (v << sh) >> sh;
+    } else {
+      out = v & std::int64_t(~std::uint64_t(0) >> sh);
+    }
+  } else if constexpr (std::is_same_v<O, overflow::saturate_zero>) {
+    out = ((v < lo) | (v > hi)) ? zero : v;
+  } else {
+    constexpr std::int64_t los = std::is_same_v<O, overflow::saturate_symmetric> && lo < 0 ? -hi : lo;
+    const V low = v < los ? zero + los : v;
+    out = low > hi ? zero + hi : low;
   }
 }
 

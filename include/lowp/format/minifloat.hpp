@@ -161,6 +161,38 @@ using bfloat16 = minifloat<8, 7, encoding::ieee>;
 
 }  // namespace lowp
 
+namespace lowp::detail {
+/// ⌊log10 v⌋ for a finite v > 0, by exact comparison with powers of ten (C11 §5.2.4.2.2).
+constexpr int floor_log10(double v) {
+  int k = 0;
+  if (v >= 1) {
+    for (double p = 10; p <= v; ++k) {
+      if (p > 1e307) return k + 1 + floor_log10(v / p);  // before 10·p overflows
+      p *= 10;
+    }
+    return k;
+  }
+  for (double p = 1; p > v; p /= 10) --k;  // the largest k with 10^k ≤ v
+  return k;
+}
+/// The largest finite value of a float_spec, as a double (exact: at most 53 significant bits).
+constexpr double max_finite(const float_spec& s) {
+  const double sig = 1.0 + double(s.max_mag() & ((std::uint64_t{1} << s.M) - 1)) / double(std::uint64_t{1} << s.M);
+  double v = sig;
+  for (int e = 0; e < s.emax(); ++e) v *= 2;
+  for (int e = 0; e > s.emax(); --e) v /= 2;
+  return v;
+}
+constexpr double min_normal(const float_spec& s) {
+  double v = 1;
+  for (int e = 0; e > s.emin(); --e) v /= 2;
+  for (int e = 0; e < s.emin(); ++e) v *= 2;
+  return v;
+}
+/// ⌈log10 v⌉ for v = 2^e: 10^k ≠ 2^e unless k = e = 0, so ⌈x⌉ = ⌊x⌋ + 1 there.
+constexpr int ceil_log10_pow2(double v) { return v == 1 ? 0 : floor_log10(v) + 1; }
+}  // namespace lowp::detail
+
 template <int E, int M, lowp::encoding Enc, int B>
 class std::numeric_limits<lowp::minifloat<E, M, Enc, B>> {
   using T = lowp::minifloat<E, M, Enc, B>;
@@ -185,9 +217,10 @@ class std::numeric_limits<lowp::minifloat<E, M, Enc, B>> {
   static constexpr int max_digits10 = 2 + ((M + 1) * 30103 + 99999) / 100000;
   static constexpr int radix = 2;
   static constexpr int min_exponent = T::spec.emin() + 1;  // C convention: 2^(min_exponent-1) is normal
-  static constexpr int min_exponent10 = 0;
+  // C11 §5.2.4.2.2: the least k with 10^k normal, the greatest k with 10^k finite
+  static constexpr int min_exponent10 = lowp::detail::ceil_log10_pow2(lowp::detail::min_normal(T::spec));
   static constexpr int max_exponent = T::spec.emax() + 1;
-  static constexpr int max_exponent10 = 0;
+  static constexpr int max_exponent10 = lowp::detail::floor_log10(lowp::detail::max_finite(T::spec));
   static constexpr bool traps = false;
   static constexpr bool tinyness_before = false;
   static constexpr T min() noexcept { return T::min_normal(); }

@@ -227,71 +227,29 @@ inline constexpr bool fast_div = deterministic_rounding<T>&& T::bit_width <= 32 
 template <class T>
 inline constexpr bool fast_sqrt = deterministic_rounding<T>&& T::bit_width <= 32;
 
-/// Overflow of T applied to an int64 raw value v (|v| < 2^62), as round_to_int does.
+/// p / 2^F rounded by T's mode, then T's overflow: core/round.hpp's rules (spec §6), on an int64
+/// (|p| < 2^62) or, in place, on a compiler vector of them (kernels: results by reference, since a
+/// vector returned by a function compiled without its ISA would change the ABI).
+template <class T, class V>
+LOWP_INLINE_BODY constexpr void round_and_overflow(V& p) {
+  lowp::detail::round_shift_rule<typename T::rounding_type, T::frac_bits>(p, V(p));
+  lowp::detail::overflow_rule<typename T::overflow_type, std::int64_t(T::range.lo), std::int64_t(T::range.hi),
+                              T::bit_width, T::is_signed>(p, V(p));
+}
+/// T's overflow rule on an int64 raw value v (|v| < 2^62).
 template <class T>
 LOWP_INLINE_BODY constexpr typename T::raw_type overflow_int64(std::int64_t v) {
-  using raw = typename T::raw_type;
-  using O = typename T::overflow_type;
-  constexpr std::int64_t lo = std::int64_t(T::range.lo), hi = std::int64_t(T::range.hi);
-  if constexpr (std::is_same_v<O, overflow::wrap>) {  // two's complement modulo 2^bits (AP_WRAP)
-    constexpr int sh = 64 - T::bit_width;
-    if constexpr (T::is_signed)
-      return raw(std::int64_t(std::uint64_t(v) << sh) >> sh);
-    else
-      return raw(std::uint64_t(v) & (~std::uint64_t(0) >> sh));
-  } else if constexpr (std::is_same_v<O, overflow::saturate_zero>) {
-    return raw((v < lo || v > hi) ? 0 : v);
-  } else if constexpr (std::is_same_v<O, overflow::saturate_symmetric>) {
-    constexpr std::int64_t los = T::is_signed ? -hi : lo;  // AP_SAT_SYM: never the lowest code
-    return raw(std::min(std::max(v, los), hi));
-  } else {
-    return raw(std::min(std::max(v, lo), hi));  // saturate; propagate saturates (spec §6)
-  }
-}
-
-/// p / 2^F rounded by T's mode: a bias that depends on the mode (and on the sign or the parity of
-/// ⌊p/2^F⌋), then an arithmetic shift (a floor). These are the modes of spec §6 written on
-/// the signed value, the same decisions as round_up on the magnitude; the tests compare the two.
-/// Branch-free, so it vectorises.
-template <class T>
-LOWP_INLINE_BODY constexpr std::int64_t round_shift(std::int64_t p) {
-  using R = typename T::rounding_type;
-  constexpr int F = T::frac_bits;
-  if constexpr (F == 0) {
-    return p;
-  } else {
-    // bias, then floor: p + bias < (q + 1)·2^F exactly when the mode keeps q
-    constexpr std::int64_t h = std::int64_t(1) << (F - 1), one = std::int64_t(1) << F;
-    const std::int64_t nonneg = std::int64_t(p >= 0), odd = (p >> F) & 1;
-    if constexpr (std::is_same_v<R, rounding::nearest_even>)
-      return (p + (h - 1) + odd) >> F;
-    else if constexpr (std::is_same_v<R, rounding::nearest_away>)
-      return (p + (h - 1) + nonneg) >> F;
-    else if constexpr (std::is_same_v<R, rounding::nearest_up>)
-      return (p + h) >> F;
-    else if constexpr (std::is_same_v<R, rounding::nearest_down>)
-      return (p + (h - 1)) >> F;
-    else if constexpr (std::is_same_v<R, rounding::nearest_zero>)
-      return (p + h - nonneg) >> F;
-    else if constexpr (std::is_same_v<R, rounding::toward_zero>)
-      return (p + ((p >> 63) & (one - 1))) >> F;
-    else if constexpr (std::is_same_v<R, rounding::toward_positive>)
-      return (p + (one - 1)) >> F;
-    else if constexpr (std::is_same_v<R, rounding::toward_negative>)
-      return p >> F;
-    else {
-      static_assert(std::is_same_v<R, rounding::to_odd>, "round_shift: deterministic modes only");
-      const bool neg = p < 0, inexact = (p & (one - 1)) != 0;
-      const std::int64_t t = (p + ((p >> 63) & (one - 1))) >> F;  // toward zero, then away to odd
-      return t + std::int64_t(inexact && (t & 1) == 0) * (neg ? -1 : 1);
-    }
-  }
+  lowp::detail::overflow_rule<typename T::overflow_type, std::int64_t(T::range.lo), std::int64_t(T::range.hi),
+                              T::bit_width, T::is_signed>(v, std::int64_t(v));
+  return typename T::raw_type(v);
 }
 
 /// a · b, correctly rounded: the exact int64 product (spec §7: 2F fraction bits), one rounding.
 template <class T>
 LOWP_INLINE_BODY constexpr T mul_fast(T x, T y) {
-  return T::from_bits(overflow_int64<T>(round_shift<T>(std::int64_t(x.bits()) * std::int64_t(y.bits()))));
+  std::int64_t p = std::int64_t(x.bits()) * std::int64_t(y.bits());
+  round_and_overflow<T>(p);
+  return T::from_bits(typename T::raw_type(p));
 }
 
 #if LOWP_HAVE_RUNTIME_X86
@@ -299,100 +257,48 @@ LOWP_INLINE_BODY constexpr T mul_fast(T x, T y) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC PR 105593, as in simd/x86.hpp
 #endif
-// Q-format multiply kernels for 32-bit signed codes, in raw intrinsics (xsimd 8 has no 32 × 32 → 64
-// signed multiply, vpmuldq): the even codes of a vector are the low halves of its 64-bit lanes,
-// the odd ones the high halves; each half's product is exact in int64, then rounded by a bias and
-// an arithmetic shift (round_shift's formulas, in GCC vector arithmetic), clamped, and the two
-// halves merged. Same decisions as mul_fast, so the same bits (the tests run every level).
-#define LOWP_FIXED_MUL_KERNEL(NAME, TARGET, V, W, LOAD, STORE, MUL)                                              \
-  typedef std::int64_t NAME##_v __attribute__((vector_size(W)));                                                 \
-  template <class T>                                                                                             \
-  __attribute__((target(TARGET), always_inline)) inline NAME##_v NAME##_round(NAME##_v p) {                      \
-    using R = typename T::rounding_type;                                                                         \
-    using O = typename T::overflow_type;                                                                         \
-    constexpr int F = T::frac_bits;                                                                              \
-    constexpr std::int64_t h = F > 0 ? std::int64_t(1) << (F > 0 ? F - 1 : 0) : 0;                               \
-    constexpr std::int64_t one = std::int64_t(1) << F;                                                           \
-    constexpr std::int64_t lo = std::int64_t(T::range.lo), hi = std::int64_t(T::range.hi);                       \
-    const NAME##_v nonneg = (p >= 0) & 1, odd = (p >> F) & 1, zero = p - p;                                      \
-    NAME##_v bias = zero;                                                                                        \
-    if constexpr (F == 0)                                                                                        \
-      bias = zero;                                                                                               \
-    else if constexpr (std::is_same_v<R, rounding::nearest_even>)                                                \
-      bias = (h - 1) + odd;                                                                                      \
-    else if constexpr (std::is_same_v<R, rounding::nearest_away>)                                                \
-      bias = (h - 1) + nonneg;                                                                                   \
-    else if constexpr (std::is_same_v<R, rounding::nearest_up>)                                                  \
-      bias = zero + h;                                                                                           \
-    else if constexpr (std::is_same_v<R, rounding::nearest_down>)                                                \
-      bias = zero + (h - 1);                                                                                     \
-    else if constexpr (std::is_same_v<R, rounding::nearest_zero>)                                                \
-      bias = h - nonneg;                                                                                         \
-    else if constexpr (std::is_same_v<R, rounding::toward_zero>)                                                 \
-      bias = (p >> 63) & (one - 1);                                                                              \
-    else if constexpr (std::is_same_v<R, rounding::toward_positive>)                                             \
-      bias = zero + (one - 1);                                                                                   \
-    NAME##_v q = (p + bias) >> F;                                                                                \
-    if constexpr (std::is_same_v<O, overflow::wrap>) {                                                           \
-      q = (q << (64 - T::bit_width)) >> (64 - T::bit_width);                                                     \
-    } else if constexpr (std::is_same_v<O, overflow::saturate_zero>) {                                           \
-      q = ((q < lo) | (q > hi)) ? zero : q;                                                                      \
-    } else {                                                                                                     \
-      constexpr std::int64_t los = std::is_same_v<O, overflow::saturate_symmetric> ? -hi : lo;                   \
-      q = q < los ? zero + los : q;                                                                              \
-      q = q > hi ? zero + hi : q;                                                                                \
-    }                                                                                                            \
-    return q;                                                                                                    \
-  }                                                                                                              \
-  template <class T>                                                                                             \
-  __attribute__((target(TARGET))) void NAME(const T* a, const T* b, T* out, std::size_t n) {                     \
-    constexpr std::size_t lanes = W / 4;                                                                         \
-    std::size_t i = 0;                                                                                           \
-    for (; i + lanes <= n; i += lanes) {                                                                         \
-      const V x = LOAD(a + i), y = LOAD(b + i);                                                                  \
-      const V pe = MUL(x, y), po = MUL(V(NAME##_v(x) >> 32), V(NAME##_v(y) >> 32));                              \
-      const NAME##_v r = (NAME##_round<T>(NAME##_v(pe)) & 0xFFFFFFFFll) | (NAME##_round<T>(NAME##_v(po)) << 32); \
-      STORE(out + i, V(r));                                                                                      \
-    }                                                                                                            \
-    for (; i < n; ++i) out[i] = mul_fast(a[i], b[i]);                                                            \
+// Q-format multiply kernels for 32-bit signed codes (xsimd 8 has no 32 × 32 → 64 signed multiply,
+// vpmuldq): the even codes of a vector are the low halves of its 64-bit lanes, the odd ones the
+// high halves; each half's product is exact in int64, then rounded and overflowed by mul_fast's
+// code (round_and_overflow on compiler vectors of int64), and the two halves merged. The tests run
+// every level against mul_fast.
+template <class T, class W>
+LOWP_INLINE_BODY inline void merge_products(W& even, W& odd) {
+  round_and_overflow<T>(even);
+  round_and_overflow<T>(odd);
+  even = (even & 0xFFFFFFFFll) | (odd << 32);
+}
+typedef std::int64_t i64x8 __attribute__((vector_size(64)));
+typedef std::int64_t i64x4 __attribute__((vector_size(32)));
+template <class T>
+__attribute__((target(LOWP_TARGET_AVX512))) void mul_avx512(const T* a, const T* b, T* out, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i x = _mm512_loadu_si512(a + i), y = _mm512_loadu_si512(b + i);
+    i64x8 pe = i64x8(_mm512_mul_epi32(x, y));
+    i64x8 po = i64x8(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(y, 32)));
+    merge_products<T>(pe, po);
+    _mm512_storeu_si512(out + i, __m512i(pe));
   }
-LOWP_AVX2_FN __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
-LOWP_AVX2_FN void store256(void* p, __m256i x) { _mm256_storeu_si256(static_cast<__m256i*>(p), x); }
-LOWP_FIXED_MUL_KERNEL(mul_avx512, LOWP_TARGET_AVX512, __m512i, 64, _mm512_loadu_si512, _mm512_storeu_si512,
-                      _mm512_mul_epi32)
-LOWP_FIXED_MUL_KERNEL(mul_avx2, LOWP_TARGET_AVX2, __m256i, 32, load256, store256, _mm256_mul_epi32)
-#undef LOWP_FIXED_MUL_KERNEL
+  for (; i < n; ++i) out[i] = mul_fast(a[i], b[i]);
+}
+template <class T>
+__attribute__((target(LOWP_TARGET_AVX2))) void mul_avx2(const T* a, const T* b, T* out, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i));
+    const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + i));
+    i64x4 pe = i64x4(_mm256_mul_epi32(x, y));
+    i64x4 po = i64x4(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(y, 32)));
+    merge_products<T>(pe, po);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), __m256i(pe));
+  }
+  for (; i < n; ++i) out[i] = mul_fast(a[i], b[i]);
+}
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
 #endif
-
-/// Whether a truncated magnitude (last unit odd when `odd`; the rest: inexact, above one half,
-/// exactly one half) steps up one unit under mode R: lowp::detail::round_up's rules (spec §6)
-/// with non-short-circuit operators, so that the callers' loops vectorise.
-template <class R>
-LOWP_INLINE_BODY constexpr bool rounds_up(bool neg, bool odd, bool inexact, bool above, bool tie) {
-  if constexpr (std::is_same_v<R, rounding::nearest_even>)
-    return above | (tie & odd);
-  else if constexpr (std::is_same_v<R, rounding::nearest_away>)
-    return above | tie;
-  else if constexpr (std::is_same_v<R, rounding::nearest_up>)
-    return above | (tie & !neg);
-  else if constexpr (std::is_same_v<R, rounding::nearest_down>)
-    return above | (tie & neg);
-  else if constexpr (std::is_same_v<R, rounding::nearest_zero>)
-    return above;
-  else if constexpr (std::is_same_v<R, rounding::toward_zero>)
-    return false;
-  else if constexpr (std::is_same_v<R, rounding::toward_positive>)
-    return inexact & !neg;
-  else if constexpr (std::is_same_v<R, rounding::toward_negative>)
-    return inexact & neg;
-  else {
-    static_assert(std::is_same_v<R, rounding::to_odd>, "lowp::intops: deterministic rounding modes only here");
-    return inexact & !odd;
-  }
-}
 
 /// Rounds a truncated magnitude t < 2^62 of sign `neg` (the rest: inexact, above one half, exactly
 /// one half) by T's mode and applies T's overflow: the rules of lowp::detail::round_up (spec
@@ -401,7 +307,7 @@ template <class T>
 LOWP_INLINE_BODY constexpr typename T::raw_type finish(bool neg, std::int64_t t, bool inexact, bool above, bool tie) {
   using R = typename T::rounding_type;
   const bool odd = (t & 1) != 0;
-  const bool up = rounds_up<R>(neg, odd, inexact, above, tie);
+  const bool up = lowp::detail::rounds_up<R>(neg, odd, inexact, above, tie);
   const std::int64_t m = t + std::int64_t(up);
   return overflow_int64<T>(neg ? -m : m);
 }
@@ -433,7 +339,7 @@ LOWP_INLINE_BODY inline T div_fast(T x, T y) {
   const bool inexact = r != 0, above = twice > den, tie = twice == den;
   const double half_t = t * 0.5;
   const bool odd = half_t != double(std::int64_t(half_t));  // in doubles: mixed masks do not vectorise
-  const bool up = rounds_up<R>(neg, odd, inexact, above, tie);
+  const bool up = lowp::detail::rounds_up<R>(neg, odd, inexact, above, tie);
   const double v = (t + (up ? 1.0 : 0.0)) * (neg ? -1.0 : 1.0);
   constexpr double lo = double(T::range.lo), hi = double(T::range.hi);
   using raw = typename T::raw_type;
@@ -632,8 +538,7 @@ void mul(std::span<const T> a, std::span<const T> b, std::span<T> out) {
   detail::check_same(a.size(), out.size(), "mul", "a", "out");
   const T *pa = a.data(), *pb = b.data();
   T* po = out.data();
-  if constexpr (detail::fast_mul<T> && sizeof(T) == 4 && T::is_signed &&
-                !std::is_same_v<typename T::rounding_type, rounding::to_odd>) {
+  if constexpr (detail::fast_mul<T> && sizeof(T) == 4 && T::is_signed) {
 #if LOWP_HAVE_RUNTIME_X86
     simd::at_level([&] { detail::mul_avx512(pa, pb, po, a.size()); }, [&] { detail::mul_avx2(pa, pb, po, a.size()); },
                    [&] {

@@ -183,7 +183,7 @@ void encode_row(const float* x, std::size_t n, std::size_t tw, const tile_scale*
       if (t.z != 0.f)  // minifloats: the zero point before rounding, added to the rounded product (spec §10)
         for (std::size_t i = 0; i < m; ++i) y[i] = rounded(y[i]) + t.z;
   }
-  const R rr = shifted(r, base);  // element (r, c) draws index r · cols + c
+  const R rr = offset_by(r, base);  // element (r, c) draws index r · cols + c
   const std::span<const float> in(tmp, n);
   if constexpr (std::is_same_v<T, binary>) {
     convert(in, std::span<T>(out, n), rr, overflow::saturate{});

@@ -128,6 +128,10 @@ struct ops {
   using i32 = xsimd::batch<std::int32_t, A>;
   using f32 = xsimd::batch<float, A>;
   using b32 = xsimd::batch_bool<std::int32_t, A>;
+  /// A mask as its register (bit mask or all-ones lanes), for rules written on built-in operators.
+  using mask_raw = typename b32::register_type;
+  static mask_raw raw(const b32& m) { return m; }
+  static b32 from_raw(const mask_raw& r) { return b32(r); }
   static i32 as_int(const f32& x) { return xsimd::bitwise_cast<i32>(x); }
   static f32 as_float(const i32& x) { return xsimd::bitwise_cast<f32>(x); }
   static i32 to_int(const f32& x) { return xsimd::to_int(x); }  // truncates

@@ -42,33 +42,39 @@ LOWP_KERNEL_INLINE i32<A> random_lanes(const rounding::stochastic& r, std::uint6
   return i32<A>::load_aligned(bits);
 }
 
-/// The rounding decision of core/round.hpp for whole lanes (used in the target's subnormal range).
+/// core/round.hpp's rounding rule on whole lanes (its masks as registers; used in the target's
+/// subnormal range and for integer formats).
 template <class R, class A>
 LOWP_KERNEL_INLINE b32<A> round_up_lanes(const R& r, const b32<A>& neg, const b32<A>& odd, const b32<A>& gt,
                                          const b32<A>& eq, const b32<A>& inexact, const i32<A>& frac32,
                                          std::uint64_t first_index) {
-  if constexpr (std::is_same_v<R, rounding::nearest_even>) {
-    return gt || (eq && odd);
-  } else if constexpr (std::is_same_v<R, rounding::nearest_away>) {
-    return gt || eq;
-  } else if constexpr (std::is_same_v<R, rounding::nearest_up>) {
-    return gt || (eq && !neg);
-  } else if constexpr (std::is_same_v<R, rounding::nearest_down>) {
-    return gt || (eq && neg);
-  } else if constexpr (std::is_same_v<R, rounding::nearest_zero>) {
-    return gt;
-  } else if constexpr (std::is_same_v<R, rounding::toward_zero>) {
-    return gt && !gt;
-  } else if constexpr (std::is_same_v<R, rounding::toward_positive>) {
-    return inexact && !neg;
-  } else if constexpr (std::is_same_v<R, rounding::toward_negative>) {
-    return inexact && neg;
-  } else if constexpr (std::is_same_v<R, rounding::to_odd>) {
-    return inexact && !odd;
-  } else {
+  using M = typename ops<A>::mask_raw;
+  M drawn = ops<A>::raw(inexact);  // read only by stochastic rounding
+  if constexpr (std::is_same_v<R, rounding::stochastic>) {
     const i32<A> flip = splat<A>(0x80000000u);  // unsigned compare through the sign bit
-    return inexact && ((random_lanes<A>(r, first_index) ^ flip) < (frac32 ^ flip));
+    drawn = ops<A>::raw((random_lanes<A>(r, first_index) ^ flip) < (frac32 ^ flip));
   }
+  M up = drawn;
+  ::lowp::detail::rounding_rule<R>(up, ops<A>::raw(neg), ops<A>::raw(odd), ops<A>::raw(inexact), ops<A>::raw(gt),
+                                   ops<A>::raw(eq), drawn, ops<A>::raw(splat<A>(0) == splat<A>(0)));
+  return ops<A>::from_raw(up);
+}
+
+/// y ≥ 0 (below 2^31) rounded to an integer by mode: truncated (exactly, by the conversion), the
+/// fraction f = y − t split exactly into its class (above, at, below one half, zero) and its top
+/// 32 bits (f · 2^16 twice: each product and truncation is exact), then the rule above.
+template <class R, class A>
+LOWP_KERNEL_INLINE i32<A> round_lanes(const f32<A>& y, const b32<A>& neg, const R& r, std::uint64_t first_index) {
+  const i32<A> t = ops<A>::to_int(y);  // truncates: y ≥ 0
+  const f32<A> f = y - ops<A>::to_float(t);
+  const f32<A> f_2p16 = f * f32<A>(65536.0f);
+  const i32<A> hi16 = ops<A>::to_int(f_2p16);
+  const i32<A> lo16 = ops<A>::to_int((f_2p16 - ops<A>::to_float(hi16)) * f32<A>(65536.0f));
+  const i32<A> fb = as_int<A>(f);  // f ≥ 0: its bits order as its values
+  const b32<A> gt = fb > splat<A>(0x3F000000), eq = fb == splat<A>(0x3F000000), nz = fb != splat<A>(0);
+  const b32<A> odd = (t & splat<A>(1)) != splat<A>(0);
+  const i32<A> frac32 = (hi16 << 16) | lo16;  // floor(f · 2^32), as core/round.hpp's frac32
+  return t + sel<A>(round_up_lanes<R, A>(r, neg, odd, gt, eq, nz, frac32, first_index), splat<A>(1), splat<A>(0));
 }
 
 /// Magnitude codes of lanes in the target's subnormal range: |x| · 2^(M − emin) < 2^M is split
@@ -79,16 +85,15 @@ LOWP_KERNEL_INLINE i32<A> subnormal_codes(const i32<A>& a, const b32<A>& neg, co
   constexpr float scale1 = up > 100 ? 0x1p100f : 1.0f;
   constexpr float scale2 = ::lowp::detail::pow2<float>(up > 100 ? up - 100 : up);
   const f32<A> y = as_float<A>(a) * f32<A>(scale1) * f32<A>(scale2);
-  const i32<A> t = ops<A>::to_int(y);  // truncates: y ≥ 0
-  const f32<A> f = y - ops<A>::to_float(t);
-  const f32<A> f16 = f * f32<A>(65536.0f);
-  const i32<A> hi16 = ops<A>::to_int(f16);
-  const i32<A> lo16 = ops<A>::to_int((f16 - ops<A>::to_float(hi16)) * f32<A>(65536.0f));
-  const i32<A> fb = as_int<A>(f);  // f ≥ 0: its bits order as its values
-  const b32<A> gt = fb > splat<A>(0x3F000000), eq = fb == splat<A>(0x3F000000), nz = fb != splat<A>(0);
-  const b32<A> odd = (t & splat<A>(1)) != splat<A>(0);
-  const i32<A> frac32 = (hi16 << 16) | lo16;  // floor(f · 2^32), as core/round.hpp's frac32
-  return t + sel<A>(round_up_lanes<R, A>(r, neg, odd, gt, eq, nz, frac32, first_index), splat<A>(1), splat<A>(0));
+  return round_lanes<R, A>(y, neg, r, first_index);
+}
+
+/// d where a lane of bit (0 or 1) is 1, else 0.
+template <class A, std::int64_t d>
+LOWP_KERNEL_INLINE i32<A> bias_term(const i32<A>& bit) {
+  if constexpr (d == 1) return bit;
+  else if constexpr (d == -1) return splat<A>(0) - bit;
+  else return (splat<A>(0) - bit) & splat<A>(d);
 }
 
 /// Codes of S for size() floats at p (spec §1, §6), equal to encode(S, unpack(x), r, o, i).
@@ -97,35 +102,25 @@ LOWP_KERNEL_INLINE i32<A> subnormal_codes(const i32<A>& a, const b32<A>& neg, co
 template <class A, float_spec S, class R, class O>
 LOWP_KERNEL_INLINE i32<A> encode_lanes(const float* p, const R& r, O o, std::uint64_t first_index) {
   constexpr int s = 23 - S.M;  // bits discarded from a float mantissa in the normal range
-  constexpr std::int32_t mask = (1 << s) - 1, half = 1 << (s - 1);
+  constexpr std::int32_t mask = (1 << s) - 1;
   const i32<A> u = as_int<A>(f32<A>::load_unaligned(p));
   const i32<A> a = u & splat<A>(0x7FFFFFFF);
   const i32<A> neg_bit = S.has_sign() ? ((u >> 31) & splat<A>(1)) : splat<A>(0);  // 0 or 1
   i32<A> inc;
-  if constexpr (std::is_same_v<R, rounding::nearest_even>) {
-    inc = splat<A>(half - 1) + ((a >> s) & splat<A>(1));
-  } else if constexpr (std::is_same_v<R, rounding::nearest_away>) {
-    inc = splat<A>(half);
-  } else if constexpr (std::is_same_v<R, rounding::nearest_up>) {
-    inc = splat<A>(half) - neg_bit;
-  } else if constexpr (std::is_same_v<R, rounding::nearest_down>) {
-    inc = splat<A>(half - 1) + neg_bit;
-  } else if constexpr (std::is_same_v<R, rounding::nearest_zero>) {
-    inc = splat<A>(half - 1);
-  } else if constexpr (std::is_same_v<R, rounding::toward_positive>) {
-    inc = splat<A>(mask) & (neg_bit - splat<A>(1));
-  } else if constexpr (std::is_same_v<R, rounding::toward_negative>) {
-    inc = splat<A>(mask) & (splat<A>(0) - neg_bit);
-  } else if constexpr (std::is_same_v<R, rounding::stochastic>) {
+  if constexpr (std::is_same_v<R, rounding::stochastic>) {
     // up iff random < rem · 2^(32−s), i.e. (random >> (32 − s)) < rem: a carry out of rem + this
     const i32<A> rnd = random_lanes<A>(r, first_index);
     inc = splat<A>(mask) - ((rnd >> (32 - s)) & splat<A>(mask));
   } else {
-    inc = splat<A>(0);  // toward_zero, to_odd
+    // core/round.hpp's rule in bias form: the carry out of the discarded bits is the decision
+    using B = typename ::lowp::detail::shift_biases<R, s>::template terms<false>;
+    inc = splat<A>(B::base);
+    if constexpr (B::d_odd != 0) inc = inc + bias_term<A, B::d_odd>((a >> s) & splat<A>(1));
+    if constexpr (B::d_neg != 0) inc = inc + bias_term<A, B::d_neg>(neg_bit);
+    if constexpr (B::d_both != 0) inc = inc + bias_term<A, B::d_both>(neg_bit & (a >> s));
   }
   // a + inc < 2^31 for every finite x, so the signed lanes never wrap
   i32<A> code = ((a + inc) >> s) - splat<A>(std::int64_t(127 - S.bias) << S.M);
-  if constexpr (std::is_same_v<R, rounding::to_odd>) code = code | (((a & splat<A>(mask)) + splat<A>(mask)) >> s);
   if constexpr (S.enc == encoding::fnu) {
     code = sel<A>(a < splat<A>(0x00800000), splat<A>(0), code);  // below 2^-126: code 0, or
     code = sel<A>(a > splat<A>(0x00400000) && a < splat<A>(0x00800000), splat<A>(-1), code);  // scalar
@@ -213,16 +208,7 @@ LOWP_KERNEL_INLINE i32<A> encode_int_lanes(const float* p, const ::lowp::detail:
   const i32<A> a = u & splat<A>(0x7FFFFFFF);
   const b32<A> neg = u < splat<A>(0);
   const f32<A> y = as_float<A>(ops<A>::min(a, splat<A>(0x4E800000)));  // min(|x|, 2^30); NaN handled below
-  const i32<A> t = ops<A>::to_int(y);
-  const f32<A> f = y - ops<A>::to_float(t);
-  const f32<A> f16 = f * f32<A>(65536.0f);
-  const i32<A> hi16 = ops<A>::to_int(f16);
-  const i32<A> lo16 = ops<A>::to_int((f16 - ops<A>::to_float(hi16)) * f32<A>(65536.0f));
-  const i32<A> fb = as_int<A>(f);
-  const b32<A> gt = fb > splat<A>(0x3F000000), eq = fb == splat<A>(0x3F000000), nz = fb != splat<A>(0);
-  const b32<A> odd = (t & splat<A>(1)) != splat<A>(0);
-  const i32<A> m = t + sel<A>(round_up_lanes<R, A>(r, neg, odd, gt, eq, nz, (hi16 << 16) | lo16, first_index),
-                              splat<A>(1), splat<A>(0));
+  const i32<A> m = round_lanes<R, A>(y, neg, r, first_index);
   const i32<A> v = sel<A>(neg, splat<A>(0) - m, m);
   const i32<A> lo = splat<A>(std::int64_t(g.lo)), hi = splat<A>(std::int64_t(g.hi));
   b32<A> over = (v < lo) || (v > hi);

@@ -23,8 +23,10 @@ namespace lowp {
 namespace detail {
 // Blocks of 1000 = 25 · 40 elements: every packing (b ≤ 7 bits, or 5 trits a byte) ends on a byte.
 inline constexpr std::size_t pack_step = 1000;
+/// The rounding mode for elements starting `by` places later: a stochastic stream advanced by `by`
+/// draws (so element i draws index i wherever a block starts), every other mode unchanged.
 template <class R>
-R shifted(const R& r, std::size_t by) {
+R offset_by(const R& r, std::size_t by) {
   if constexpr (std::is_same_v<R, rounding::stochastic>)
     return rounding::stochastic{r.seed, r.offset + by};
   else
@@ -40,7 +42,7 @@ void pack(std::span<const float> in, packed_vector<T>& out, const R& r, O o) {
   T codes[detail::pack_step];
   for (std::size_t start = 0; start < in.size(); start += detail::pack_step) {
     const std::size_t n = std::min(detail::pack_step, in.size() - start);
-    convert(in.subspan(start, n), std::span<T>(codes, n), detail::shifted(r, start), o);
+    convert(in.subspan(start, n), std::span<T>(codes, n), detail::offset_by(r, start), o);
     pack_codes<T>(reinterpret_cast<const std::uint8_t*>(codes), n, out.data() + packing<T>::bytes_for(start));
   }
 }
