@@ -2,6 +2,7 @@
 // independent integer reference (tests/support/int_reference.hpp) for every mode and tag.
 #include <lowp/format/convert.hpp>
 #include <lowp/format/intn.hpp>
+#include <lowp/format/minifloat.hpp>
 #include <lowp/format/ternary.hpp>
 
 #include <catch2/catch.hpp>
@@ -168,4 +169,47 @@ TEST_CASE("binary: codes 0 -> -1, 1 -> +1, sign rules of every mode", "[binary]"
   }
   CHECK(lowp::convert<binary>(2.f, stochastic{1, 0}, s).value() == 1);
   CHECK(lowp::convert<binary>(-1.f, stochastic{1, 0}, s).value() == -1);
+}
+
+TEST_CASE("format_traits states what each format is, from the spec's definitions", "[traits]") {
+  using lowp::format_traits;
+  // §5.1 ranges: int4 [-8, 7], uint8 [0, 255], trit [-1, 1], binary {-1, +1}, e4m3fn ±448, e2m1 ±6
+  CHECK(format_traits<lowp::int4>::qmax() == 7.0);
+  CHECK(format_traits<lowp::int4>::qmin() == -8.0);
+  CHECK(format_traits<lowp::uint8>::qmax() == 255.0);
+  CHECK(format_traits<lowp::uint8>::qmin() == 0.0);
+  CHECK(format_traits<lowp::trit>::qmax() == 1.0);
+  CHECK(format_traits<lowp::trit>::qmin() == -1.0);
+  CHECK(format_traits<lowp::binary>::qmax() == 1.0);
+  CHECK(format_traits<lowp::binary>::qmin() == -1.0);
+  CHECK(format_traits<lowp::float8_e4m3fn>::qmax() == 448.0);
+  CHECK(format_traits<lowp::float8_e4m3fn>::qmin() == -448.0);
+  CHECK(format_traits<lowp::float4_e2m1fn>::qmax() == 6.0);
+  // codes of integer values: a trit stores q + 1, binary 1 for +1 and 0 for -1, intn two's complement
+  for (int q = -1; q <= 1; ++q) {
+    CHECK(int(format_traits<lowp::trit>::from_int(q).bits()) == q + 1);
+    CHECK(float(format_traits<lowp::trit>::from_int(q)) == float(q));
+  }
+  CHECK(format_traits<lowp::binary>::from_int(1).bits() == 1);
+  CHECK(format_traits<lowp::binary>::from_int(-1).bits() == 0);
+  CHECK(float(format_traits<lowp::binary>::from_int(-1)) == -1.f);
+  for (int q = -8; q <= 7; ++q) CHECK(float(format_traits<lowp::int4>::from_int(q)) == float(q));
+  for (int q = 0; q <= 255; q += 17) CHECK(float(format_traits<lowp::uint8>::from_int(q)) == float(q));
+  // the integer GEMM's view: uint8 shifted by 128 (gemmlowp), every code of ≤ 8 bits an int8
+  STATIC_REQUIRE(format_traits<lowp::uint8>::int8_shift == 128);
+  STATIC_REQUIRE(format_traits<lowp::int8>::int8_shift == 0);
+  STATIC_REQUIRE(format_traits<lowp::int4>::int8_valued);
+  STATIC_REQUIRE(format_traits<lowp::trit>::int8_valued);
+  STATIC_REQUIRE(format_traits<lowp::binary>::int8_valued);
+  STATIC_REQUIRE(!format_traits<lowp::float8_e4m3fn>::int8_valued);
+  // packing and the rules each family takes
+  STATIC_REQUIRE(format_traits<lowp::trit>::packs_base3);
+  STATIC_REQUIRE(!format_traits<lowp::int2>::packs_base3);
+  STATIC_REQUIRE(format_traits<lowp::trit>::code_offset == 1);
+  STATIC_REQUIRE(format_traits<lowp::int4>::code_offset == 0);
+  STATIC_REQUIRE(format_traits<lowp::trit>::takes_mean_scale && format_traits<lowp::binary>::takes_mean_scale);
+  STATIC_REQUIRE(!format_traits<lowp::int4>::takes_mean_scale);
+  STATIC_REQUIRE(format_traits<lowp::binary>::only_mean_or_mse_scale);
+  STATIC_REQUIRE(format_traits<lowp::int8>::signed_grid && format_traits<lowp::trit>::signed_grid);
+  STATIC_REQUIRE(!format_traits<lowp::uint8>::signed_grid);
 }

@@ -170,12 +170,23 @@ __attribute__((always_inline)) constexpr inline void round_shift_rule(V& out, co
     out = p;
   } else {
     using B = typename shift_biases<R, F>::template terms<true>;
-    const V neg = p >> 63;          // all ones where p < 0
-    const V odd = -((p >> F) & 1);  // all ones where ⌊p / 2^F⌋ is odd
+    const V neg = p >> 63;       // −1 where p < 0, else 0
+    const V odd = (p >> F) & 1;  // 1 where ⌊p / 2^F⌋ is odd, else 0
     V q = p + B::base;
-    if constexpr (B::d_odd != 0) q = q + (odd & B::d_odd);
-    if constexpr (B::d_neg != 0) q = q + (neg & B::d_neg);
-    if constexpr (B::d_both != 0) q = q + (neg & odd & B::d_both);
+    // each term in its cheapest form (±1 coefficients need no mask)
+    if constexpr (B::d_odd == 1)
+      q = q + odd;
+    else if constexpr (B::d_odd == -1)
+      q = q - odd;
+    else if constexpr (B::d_odd != 0)
+      q = q + (-odd & B::d_odd);
+    if constexpr (B::d_neg == -1)
+      q = q + neg;
+    else if constexpr (B::d_neg == 1)
+      q = q - neg;
+    else if constexpr (B::d_neg != 0)
+      q = q + (neg & B::d_neg);
+    if constexpr (B::d_both != 0) q = q + (neg & -odd & B::d_both);
     out = q >> F;
   }
 }

@@ -27,9 +27,7 @@ struct fake_quant {
 
   float operator()(float x) const {
     const float y = x * inv;
-    if constexpr (T::format_family == family::integer && T::is_signed)
-      return float(convert<T>(y, rounding::nearest_even{}, overflow::saturate_symmetric{})) * scale;
-    else if constexpr (T::format_family == family::ternary)
+    if constexpr (format_traits<T>::signed_grid)  // −max … max
       return float(convert<T>(y, rounding::nearest_even{}, overflow::saturate_symmetric{})) * scale;
     else
       return float(convert<T>(y, rounding::nearest_even{}, overflow::saturate{})) * scale;

@@ -29,7 +29,7 @@ namespace lowp {
 /// How T packs: bits per code, or the base-3 scheme for trits.
 template <class T>
 struct packing {
-  static constexpr bool base3 = std::is_same_v<T, trit>;
+  static constexpr bool base3 = format_traits<T>::packs_base3;
   static constexpr int bits = T::bit_width;
   static_assert(base3 || bits < 8, "lowp::packed_vector: codes of 8 bits or more are already dense");
   /// Bytes that hold n codes (written without an intermediate that could wrap for any n).

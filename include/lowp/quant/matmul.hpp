@@ -42,27 +42,17 @@ namespace lowp {
 
 namespace detail {
 
-/// The int8 value matmul uses for code c of T, and the shift applied to its zero points.
 template <class T>
-constexpr int code_shift() {
-  if constexpr (T::format_family == family::integer)
-    return !T::is_signed && T::bit_width == 8 ? 128 : 0;
-  else
-    return 0;
-}
-template <class T>
-concept matmul_element =
-    (T::format_family == family::integer && T::bit_width <= 8) || T::format_family == family::ternary
-    || T::format_family == family::binary;
+concept matmul_element = format_traits<T>::int8_valued;
 
-/// int8 values of row r of a uniform quantized matrix (codes minus code_shift), via a 256-entry
+/// int8 values of row r of a uniform quantized matrix (codes minus format_traits<T>::int8_shift), via a 256-entry
 /// table from code to value (sub-byte rows unpacked first).
 template <class T, class S>
 void int8_row(const quantized<uniform<T, S>>& q, std::size_t r, std::int8_t* out) {
   static const auto table = [] {
     std::array<std::int8_t, 256> t{};
     for (unsigned c = 0; c < (1u << T::bit_width); ++c)
-      t[c] = std::int8_t(int(float(T::from_bits(typename T::storage_type(c)))) - code_shift<T>());
+      t[c] = std::int8_t(int(float(T::from_bits(typename T::storage_type(c)))) - format_traits<T>::int8_shift);
     return t;
   }();
   const std::uint8_t* codes = q.row_codes(r);
@@ -107,12 +97,12 @@ xnor_dot(const std::uint64_t* a, const std::uint64_t* b, std::size_t c0, std::si
   return std::int32_t(c1 - c0) - 2 * d;
 }
 
-/// The int8 value range [lo, hi] of T's codes as matmul sees them (codes minus code_shift).
+/// The int8 value range [lo, hi] of T's codes as matmul sees them (codes minus format_traits<T>::int8_shift).
 template <class T>
 constexpr std::pair<int, int> int8_range() {
   int lo = 127, hi = -128;
   for (unsigned c = 0; c < (1u << T::bit_width); ++c) {
-    const int v = int(float(T::from_bits(typename T::storage_type(c)))) - code_shift<T>();
+    const int v = int(float(T::from_bits(typename T::storage_type(c)))) - format_traits<T>::int8_shift;
     lo = v < lo ? v : lo;
     hi = v > hi ? v : hi;
   }
@@ -141,8 +131,8 @@ class prepacked {
     if constexpr (std::is_same_v<T, binary>) bits_ = detail::sign_bits(all.data(), q.rows(), q.cols());  // XNOR
     const auto scale = [&](std::size_t n, std::size_t s) { return q.scale(q.tile_of(n, s * seg_)); };
     const auto zero = [&](std::size_t n, std::size_t s) {
-      return q.zero_points().empty() ? -detail::code_shift<T>()
-                                     : int(float(q.zero_points()[q.tile_of(n, s * seg_)])) - detail::code_shift<T>();
+      return q.zero_points().empty() ? -format_traits<T>::int8_shift
+                                     : int(float(q.zero_points()[q.tile_of(n, s * seg_)])) - format_traits<T>::int8_shift;
     };
     const std::size_t ns = segments();
     for (std::size_t n = 0; n < rows_ && nonfinite_row_ == npos; ++n)
@@ -208,8 +198,8 @@ bool check_matmul(const quantized<uniform<TX, SX>>& qx, const prepacked<TW, SW>&
     throw error("matmul: X's groups of " + std::to_string(wx) + " along K are not a multiple of W's K segments of " +
                 std::to_string(seg) + " (prepack(qw, segment) can refine W's segments)");
   bool zeros = pw.has_zero_points();
-  for (const auto& z : qx.zero_points()) zeros |= int(float(z)) != code_shift<TX>();
-  if (!qx.scheme().rule.symmetric() || code_shift<TX>() != 0) zeros = true;
+  for (const auto& z : qx.zero_points()) zeros |= int(float(z)) != format_traits<TX>::int8_shift;
+  if (!qx.scheme().rule.symmetric() || format_traits<TX>::int8_shift != 0) zeros = true;
   const std::size_t kmax = zeros ? 32768 : 65536;  // |Σ (x − zx)(w − zw)| < 2^31
   if (K > kmax)
     throw error("matmul: K = " + std::to_string(K) + " exceeds " + std::to_string(kmax) +
@@ -238,7 +228,7 @@ struct activations {
         const std::size_t t = qx.tile_of(r, s * pw.segment());
         sx[r * S + s] = qx.scale(t);
         if (zeros)
-          zx[r * S + s] = qx.zero_points().empty() ? -code_shift<TX>() : int(float(qx.zero_points()[t])) - code_shift<TX>();
+          zx[r * S + s] = qx.zero_points().empty() ? -format_traits<TX>::int8_shift : int(float(qx.zero_points()[t])) - format_traits<TX>::int8_shift;
       }
   }
 };

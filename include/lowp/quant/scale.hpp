@@ -69,29 +69,6 @@ struct scale_rule {
   }
 };
 
-/// The range of element format T as the scale rules see it.
-template <class T>
-struct element_range {
-  static double qmax() {
-    if constexpr (T::format_family == family::binary)
-      return 1.0;
-    else if constexpr (T::format_family == family::integer || T::format_family == family::ternary)
-      return double(T::range.hi);
-    else
-      return double(std::numeric_limits<T>::max());
-  }
-  static double qmin() {
-    if constexpr (T::format_family == family::binary)
-      return -1.0;
-    else if constexpr (T::format_family == family::integer || T::format_family == family::ternary)
-      return double(T::range.lo);
-    else
-      return double(std::numeric_limits<T>::lowest());
-  }
-  /// Whether codes are integers (the zero point is added after rounding, as gemmlowp does).
-  static constexpr bool integer = T::format_family != family::minifloat;
-};
-
 /// A short name for format T: "int4", "uint8", "trit", "binary", "e4m3fn", "e5m2", "e8m0fnu", ...
 template <class T>
 std::string format_name() {

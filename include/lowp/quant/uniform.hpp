@@ -141,17 +141,6 @@ int scale_exponent_for(double smax, double smin) {
   }
 }
 
-/// The code of integer-valued element q (already in range) of integer / ternary / binary T.
-template <class T>
-T code_of_int(int q) {
-  if constexpr (std::is_same_v<T, trit>)
-    return T::from_bits(std::uint8_t(q + 1));
-  else if constexpr (std::is_same_v<T, binary>)
-    return T::from_bits(std::uint8_t(q > 0 ? 1 : 0));
-  else
-    return T::from_bits(typename T::storage_type(unsigned(q)));
-}
-
 /// One tile's scale and zero point.
 struct tile_scale {
   float s = 0.f;  // the scale used: stored · 2^exponent, as float (NaN for a non-finite tile)
@@ -164,7 +153,7 @@ struct tile_scale {
 template <class T, class R>
 void encode_row(const float* x, std::size_t n, std::size_t tw, const tile_scale* tiles, bool symmetric, const R& r,
                 std::uint64_t base, T* out, float* tmp) {
-  using E = element_range<T>;
+  using E = format_traits<T>;
   for (std::size_t c0 = 0, tc = 0; c0 < n; c0 += tw, ++tc) {
     const tile_scale& t = tiles[tc];
     const std::size_t m = std::min(tw, n - c0);
@@ -179,7 +168,7 @@ void encode_row(const float* x, std::size_t n, std::size_t tw, const tile_scale*
       for (std::size_t i = 0; i < m; ++i) y[i] = v[i] / t.s;
     else
       for (std::size_t i = 0; i < m; ++i) y[i] = v[i] * inv;
-    if constexpr (!E::integer)
+    if constexpr (!E::integer_zero_point)
       if (t.z != 0.f)  // minifloats: the zero point before rounding, added to the rounded product (spec §10)
         for (std::size_t i = 0; i < m; ++i) y[i] = rounded(y[i]) + t.z;
   }
@@ -187,7 +176,7 @@ void encode_row(const float* x, std::size_t n, std::size_t tw, const tile_scale*
   const std::span<const float> in(tmp, n);
   if constexpr (std::is_same_v<T, binary>) {
     convert(in, std::span<T>(out, n), rr, overflow::saturate{});
-  } else if constexpr (!E::integer) {
+  } else if constexpr (!E::integer_zero_point) {
     convert(in, std::span<T>(out, n), rr, overflow::saturate{});
   } else if (symmetric) {
     if constexpr (T::range.lo < 0)
@@ -203,7 +192,7 @@ void encode_row(const float* x, std::size_t n, std::size_t tw, const tile_scale*
     for (std::size_t c0 = 0, tc = 0; c0 < n; c0 += tw, ++tc) {
       const int z = int(tiles[tc].z);
       for (std::size_t i = c0; i < std::min(n, c0 + tw); ++i)
-        out[i] = code_of_int<T>(std::clamp(int(wide[i].value()) + z, lo, hi));
+        out[i] = format_traits<T>::from_int(std::clamp(int(wide[i].value()) + z, lo, hi));
     }
   }
 }
@@ -226,7 +215,7 @@ void decode_row(const T* q, std::size_t n, std::size_t tw, const tile_scale* til
 /// The unrounded scale of one tile under every rule but mse (mse: its upper bound amax / qmax).
 template <class T>
 double rule_scale(const group_stats& st, const scale_rule& rule, std::vector<float>& values) {
-  using E = element_range<T>;
+  using E = format_traits<T>;
   const double qmax = E::qmax(), qmin = E::qmin();
   switch (rule.k) {
     case scale_rule::kind::absmax:
@@ -260,7 +249,7 @@ double rule_scale(const group_stats& st, const scale_rule& rule, std::vector<flo
 template <class T, class ScaleT>
 tile_scale choose_scale(const group_stats& st, const scale_rule& rule, std::vector<float>& values, int k,
                         float* stored = nullptr) {
-  using E = element_range<T>;
+  using E = format_traits<T>;
   const double qmax = E::qmax(), qmin = E::qmin();
   tile_scale t;
   if (st.nonfinite) {  // a NaN scale (ScaleT without NaN: the caller has thrown)
@@ -303,7 +292,7 @@ tile_scale choose_scale(const group_stats& st, const scale_rule& rule, std::vect
     const double lo = std::min(0.0, double(st.lo));
     z = std::nearbyint(qmin - lo / double(t.s));
     z = std::clamp(z, qmin, qmax);
-    if constexpr (!E::integer) z = double(float(convert<T>(z, rounding::nearest_even{}, overflow::saturate{})));
+    if constexpr (!E::integer_zero_point) z = double(float(convert<T>(z, rounding::nearest_even{}, overflow::saturate{})));
   }
   t.z = float(z);
   return t;
@@ -314,11 +303,11 @@ tile_scale choose_scale(const group_stats& st, const scale_rule& rule, std::vect
 template <class T>
 void check_rule(const scale_rule& rule, const char* who) {
   const bool mean = rule.k == scale_rule::kind::absmean || rule.k == scale_rule::kind::absmedian;
-  if constexpr (T::format_family == family::binary) {
+  if constexpr (format_traits<T>::only_mean_or_mse_scale) {
     if (!mean && rule.k != scale_rule::kind::mse)
       throw error(std::string(who) + ": binary elements take scale::absmean (XNOR-Net's alpha = mean |x|), absmedian "
                   "or mse; scale::" + rule.name() + " makes every value +-amax");
-  } else if constexpr (T::format_family != family::ternary) {
+  } else if constexpr (!format_traits<T>::takes_mean_scale) {
     if (mean)
       throw error(std::string(who) + ": scale::" + rule.name() + " is the rule of ternary and binary elements " +
                   "(BitNet b1.58, XNOR-Net); " + format_name<T>() + " needs scale::absmax, mse or pow2");
@@ -380,7 +369,7 @@ class quantized<uniform<T, ScaleT>> {
       T out;
       std::uint8_t tmp[1];
       (void)tmp;
-      if constexpr (packing<T>::base3)
+      if constexpr (format_traits<T>::packs_base3)
         out = T::from_bits(detail::trit_code(row_codes(r)[c / 5], int(c % 5)));
       else
         out = T::from_bits(typename T::storage_type(detail::get_bits(row_codes(r), c, T::bit_width)));
@@ -515,10 +504,10 @@ template <class T, class Rule>
 constexpr void check_pairing() {
   if constexpr (lowp_value<T>) {
     constexpr bool mean = std::is_same_v<Rule, scale::absmean> || std::is_same_v<Rule, scale::absmedian>;
-    static_assert(!mean || T::format_family == family::ternary || T::format_family == family::binary,
+    static_assert(!mean || format_traits<T>::takes_mean_scale,
                   "lowp::quantize: scale::absmean and scale::absmedian are the rules of trit and binary elements "
                   "(BitNet b1.58, XNOR-Net); wider element formats take scale::absmax, scale::mse or scale::pow2");
-    static_assert(T::format_family != family::binary || mean || std::is_same_v<Rule, scale::mse>,
+    static_assert(!format_traits<T>::only_mean_or_mse_scale || mean || std::is_same_v<Rule, scale::mse>,
                   "lowp::quantize: binary elements take scale::absmean (XNOR-Net's alpha = mean |x|), absmedian or "
                   "mse; absmax, pow2 and asymmetric make every value +-amax");
   }

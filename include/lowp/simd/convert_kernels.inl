@@ -287,7 +287,7 @@ LOWP_KERNEL void encode_int(const float* in, T* out, std::size_t n, const R& r, 
   std::size_t i = 0;
   for (; i < full; i += w) {
     b32<A> scalar = i32<A>(0) != i32<A>(0);
-    const i32<A> code = encode_int_lanes<A>(in + i, T::range, std::is_same_v<T, trit> ? 1 : 0, r, o, i, scalar);
+    const i32<A> code = encode_int_lanes<A>(in + i, T::range, format_traits<T>::code_offset, r, o, i, scalar);
     ops<A>::store_narrow(code, reinterpret_cast<C*>(out + i));
     if (ops<A>::any(scalar))
       for (std::size_t l = 0; l < w; ++l) out[i + l] = T::from_unpacked(unpack(in[i + l]), r, o, i + l);
@@ -304,8 +304,8 @@ LOWP_KERNEL void decode_int(const T* in, float* out, std::size_t n) {
   std::size_t i = 0;
   for (; i < full; i += w) {
     const i32<A> c = ops<A>::load_widen(reinterpret_cast<const C*>(in + i));
-    if constexpr (std::is_same_v<T, trit>)
-      ops<A>::to_float(c - i32<A>(1)).store_unaligned(out + i);  // code t + 1
+    if constexpr (format_traits<T>::code_offset != 0)
+      ops<A>::to_float(c - i32<A>(format_traits<T>::code_offset)).store_unaligned(out + i);  // trit: code t + 1
     else
       decode_int_lanes<A>(c, T::bit_width, T::is_signed).store_unaligned(out + i);
   }
