@@ -418,6 +418,44 @@ TEST_CASE("NaN and Inf: the group goes NaN, or on_nonfinite::error names the ele
   CHECK(yi.row(2).array().isFinite().all());
 }
 
+TEST_CASE("every scheme refuses the same inputs with the same words", "[quant][errors]") {
+  // a shape the block does not divide: "<block> does not divide the <cols> columns"
+  const auto x = gaussian(3, 100, 8);
+  auto divides_not = [](std::size_t block) {
+    return Catch::Contains(std::to_string(block) + " does not divide the 100 columns");
+  };
+  CHECK_THROWS_WITH(lowp::quantize<lowp::int4>(x, lowp::per_group{32}), divides_not(32));
+  CHECK_THROWS_WITH(lowp::quantize(x, lowp::mxfp4{}), divides_not(32));
+  CHECK_THROWS_WITH(lowp::quantize(x, lowp::nvfp4{}), divides_not(16));
+  CHECK_THROWS_WITH(lowp::quantize(x, lowp::tritplane{64}), divides_not(64));
+  CHECK_THROWS_WITH(lowp::quantize(x, lowp::q8_0{}), divides_not(32));
+  // where lowp::pad would allow it, the message says so; llama.cpp blocks have no padded form
+  CHECK_THROWS_WITH(lowp::quantize(x, lowp::mxfp4{}), Catch::Contains("lowp::pad"));
+  CHECK_THROWS_WITH(lowp::quantize(x, lowp::tritplane{64}), Catch::Contains("lowp::pad"));
+  CHECK_THROWS_WITH(lowp::quantize(x, lowp::q8_0{}), !Catch::Contains("lowp::pad"));
+  // an empty matrix
+  const lowp::matrix<float> empty(0, 64);
+  for (const auto& what : {std::string("the matrix is empty (0 x 64)")}) {
+    CHECK_THROWS_WITH(lowp::quantize<lowp::int8>(empty, lowp::per_tensor{}), Catch::Contains(what));
+    CHECK_THROWS_WITH(lowp::quantize(empty, lowp::mxfp8_e4m3{}), Catch::Contains(what));
+    CHECK_THROWS_WITH(lowp::quantize(empty, lowp::nvfp4{}), Catch::Contains(what));
+    CHECK_THROWS_WITH(lowp::quantize(empty, lowp::tritplane{64}), Catch::Contains(what));
+    CHECK_THROWS_WITH(lowp::quantize(empty, lowp::q8_0{}), Catch::Contains(what));
+  }
+  // a non-finite value under on_nonfinite::error: its value, row and column
+  lowp::matrix<float> y = gaussian(3, 64, 9);
+  y(2, 37) = -INFINITY;
+  const auto named = Catch::Contains("quantize: non-finite value -inf at row 2, column 37");
+  const auto err = lowp::on_nonfinite::error;
+  CHECK_THROWS_WITH(lowp::quantize<lowp::int8>(y, lowp::per_group{32}, lowp::scale::absmax{},
+                                               lowp::rounding::nearest_even{}, err),
+                    named);
+  CHECK_THROWS_WITH(lowp::quantize(y, lowp::mxfp8_e4m3{}, err), named);
+  CHECK_THROWS_WITH(lowp::quantize(y, lowp::nvfp4{}, err), named);
+  CHECK_THROWS_WITH(lowp::quantize(y, lowp::tritplane{64}, err), named);
+  CHECK_THROWS_WITH(lowp::quantize(y, lowp::q8_0{}, err), named);
+}
+
 TEST_CASE("shapes: errors name both numbers; padding stores only the real elements", "[quant][errors]") {
   const auto x = gaussian(6, 100, 4);
   CHECK_THROWS_WITH(lowp::quantize<lowp::int4>(x, lowp::per_group{32}),

@@ -44,6 +44,7 @@
 #include "lowp/format/minifloat.hpp"
 #include "lowp/quant/granularity.hpp"
 #include "lowp/quant/matrix.hpp"
+#include "lowp/quant/rows.hpp"
 #include "lowp/quant/uniform.hpp"
 
 namespace lowp {
@@ -233,17 +234,12 @@ inline void dequantize_block(const std::uint8_t* y, float* x, tq1_0) {
     for (int j = 0; j < 4; ++j) *x++ = val(y[48 + j], n);
 }
 
-/// Quantizes one block (NaN / Inf: the NaN block); throws under on_nonfinite::error when the input
-/// holds NaN / Inf or d overflows float16, naming the row, the block and the limit.
+/// Quantizes one block (NaN / Inf: the NaN block; the row driver has refused them already under
+/// on_nonfinite::error); throws under on_nonfinite::error when d overflows float16, naming the row,
+/// the block and the limit.
 template <class S>
 scale_fit quantize_any_block(const float* x, std::uint8_t* y, on_nonfinite nf, std::size_t row, std::size_t block,
                              const char* who) {
-  if (nf == on_nonfinite::error) {
-    for (std::size_t i = 0; i < S::block; ++i)
-      if (!std::isfinite(x[i]))
-        throw error(std::string(who) + ": non-finite value " + detail::number(double(x[i])) + " at row " +
-                    std::to_string(row) + ", column " + std::to_string(block * S::block + i));
-  }
   if (nonfinite_block<S>(x, y)) return scale_fit::ok;
   const scale_fit f = quantize_block(x, y, S{});
   if (f == scale_fit::overflow && nf == on_nonfinite::error)
@@ -299,11 +295,7 @@ class quantized<S> {
   const std::uint8_t* row_data(std::size_t r) const { return bytes_.data() + r * row_bytes(); }
 
   static void check(std::size_t rows, std::size_t cols) {
-    if (rows == 0 || cols == 0)
-      throw error(S{}.name() + ": the matrix is empty (" + std::to_string(rows) + " x " + std::to_string(cols) + ")");
-    if (cols % S::block != 0)
-      throw error(S{}.name() + ": block size " + std::to_string(S::block) + " does not divide the " +
-                  std::to_string(cols) + " columns");
+    detail::check_row_blocks(S{}.name(), rows, cols, S::block, "block size", detail::block_fit::must_divide);
   }
 
  private:
@@ -320,10 +312,13 @@ requires detail::gguf_scheme<S> quantized<S> quantize(const Eigen::MatrixBase<De
                                                       on_nonfinite nf = on_nonfinite::nan_group) {
   const detail::float_rows x(m);
   quantized<S> q(x.rows(), x.cols());
-  for (std::size_t r = 0; r < x.rows(); ++r)
-    for (std::size_t b = 0; b < x.cols() / S::block; ++b)
-      q.count(detail::quantize_any_block<S>(x.row(r) + b * S::block, q.row_data(r) + b * S::block_bytes, nf, r, b,
-                                            "quantize"));
+  detail::for_each_row(x, S::block, "block size", detail::block_fit::must_divide, nf == on_nonfinite::error,
+                       "quantize", [&](std::size_t r, const float* row) {
+                         for (std::size_t b = 0; b < x.cols() / S::block; ++b)
+                           q.count(detail::quantize_any_block<S>(row + b * S::block,
+                                                                 q.row_data(r) + b * S::block_bytes, nf, r, b,
+                                                                 "quantize"));
+                       });
   return q;
 }
 
@@ -343,12 +338,13 @@ requires detail::gguf_scheme<S> matrix<float> fake_quantize(const Eigen::MatrixB
   quantized<S>::check(x.rows(), x.cols());
   matrix<float> out(x.rows(), x.cols());
   std::uint8_t blk[S::block_bytes];
-  for (std::size_t r = 0; r < x.rows(); ++r) {
-    for (std::size_t b = 0; b < x.cols() / S::block; ++b) {
-      detail::quantize_any_block<S>(x.row(r) + b * S::block, blk, nf, r, b, "fake_quantize");
-      detail::dequantize_block(blk, out.data() + r * x.cols() + b * S::block, S{});
-    }
-  }
+  detail::for_each_row(x, S::block, "block size", detail::block_fit::must_divide, nf == on_nonfinite::error,
+                       "fake_quantize", [&](std::size_t r, const float* row) {
+                         for (std::size_t b = 0; b < x.cols() / S::block; ++b) {
+                           detail::quantize_any_block<S>(row + b * S::block, blk, nf, r, b, "fake_quantize");
+                           detail::dequantize_block(blk, out.data() + r * x.cols() + b * S::block, S{});
+                         }
+                       });
   return out;
 }
 

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "lowp/core/error.hpp"
+#include "lowp/quant/rows.hpp"
 
 namespace lowp {
 
@@ -73,19 +74,15 @@ struct granularity {
   /// Throws lowp::error unless a rows × cols matrix can be quantized at this granularity.
   void check(std::size_t rows, std::size_t cols, const char* who) const {
     const std::string w(who);
-    if (rows == 0 || cols == 0)
-      throw error(w + ": the matrix is empty (" + std::to_string(rows) + " x " + std::to_string(cols) + ")");
-    if (k == kind::group && tile_cols == 0) throw error(w + ": per_group size must be at least 1");
-    if (k == kind::block && (tile_rows == 0 || tile_cols == 0))
+    const detail::block_fit fit = padded ? detail::block_fit::padded : detail::block_fit::exact;
+    if (k == kind::group) return detail::check_row_blocks(w, rows, cols, tile_cols, "group size", fit);
+    detail::check_row_blocks(w, rows, cols, 1, "", fit);  // not empty
+    if (k != kind::block) return;
+    if (tile_rows == 0 || tile_cols == 0)
       throw error(w + ": per_block sizes must be at least 1, got " + std::to_string(tile_rows) + " x " +
                   std::to_string(tile_cols));
-    if (padded) return;
-    if ((k == kind::group || k == kind::block) && cols % tile_cols != 0)
-      throw error(w + ": " + (k == kind::group ? "group size " : "block width ") + std::to_string(tile_cols) +
-                  " does not divide the " + std::to_string(cols) + " columns (ask for lowp::pad to allow it)");
-    if (k == kind::block && rows % tile_rows != 0)
-      throw error(w + ": block height " + std::to_string(tile_rows) + " does not divide the " + std::to_string(rows) +
-                  " rows (ask for lowp::pad to allow it)");
+    detail::check_row_blocks(w, rows, cols, tile_cols, "block width", fit);
+    detail::check_row_blocks(w, rows, cols, tile_rows, "block height", fit, true);
   }
   std::string name() const {
     switch (k) {

@@ -48,6 +48,7 @@
 #include "lowp/pack/packed.hpp"
 #include "lowp/quant/granularity.hpp"
 #include "lowp/quant/matrix.hpp"
+#include "lowp/quant/rows.hpp"
 #include "lowp/quant/scale.hpp"
 #include "lowp/quant/uniform.hpp"
 #include "lowp/simd/convert.hpp"
@@ -108,20 +109,11 @@ struct nvfp4 {
   std::string name() const { return "nvfp4"; }
 };
 
-namespace detail {
-
-inline void check_blocks(std::size_t rows, std::size_t cols, std::size_t block, bool padded, const char* who) {
-  if (rows == 0 || cols == 0)
-    throw error(std::string(who) + ": the matrix is empty (" + std::to_string(rows) + " x " + std::to_string(cols) +
-                ")");
-  if (!padded && cols % block != 0)
-    throw error(std::string(who) + ": block size " + std::to_string(block) + " does not divide the " +
-                std::to_string(cols) + " columns (ask for lowp::pad to allow it)");
-}
-
-/// Blocked storage shared by MX and NVFP4: packed element codes per row, one scale per block.
+/// The codes and scales of a block-scaled matrix (MX, NVFP4): each row's element codes packed in
+/// row_bytes bytes (pack/packed.hpp's order; FP4: element 2i in the low nibble), then one scale per
+/// block of `block` elements, blocks_per_row() per row.
 template <class Elem, class ScaleT>
-struct block_storage {
+struct block_codes {
   std::size_t rows = 0, cols = 0, block = 0, row_bytes = 0;
   std::vector<std::uint8_t> codes;
   std::vector<ScaleT> scales;
@@ -129,19 +121,21 @@ struct block_storage {
     rows = r;
     cols = c;
     block = b;
-    row_bytes = row_bytes_of<Elem>(c);
+    row_bytes = detail::row_bytes_of<Elem>(c);
     codes.assign(r * row_bytes, 0);
     scales.assign(r * blocks_per_row(), ScaleT::from_bits(0));
   }
   std::size_t blocks_per_row() const { return (cols + block - 1) / block; }
+  /// Packs row r from one code per element.
   void store_row(std::size_t r, const Elem* c) {
-    if constexpr (sub_byte<Elem>)
+    if constexpr (detail::sub_byte<Elem>)
       pack_codes<Elem>(reinterpret_cast<const std::uint8_t*>(c), cols, codes.data() + r * row_bytes);
     else
       std::memcpy(codes.data() + r * row_bytes, c, cols * sizeof(Elem));
   }
+  /// Row r as one code per element: unpacked into buf (cols codes) when sub-byte, else in place.
   const Elem* load_row(std::size_t r, Elem* buf) const {
-    if constexpr (sub_byte<Elem>) {
+    if constexpr (detail::sub_byte<Elem>) {
       unpack_codes<Elem>(codes.data() + r * row_bytes, cols, reinterpret_cast<std::uint8_t*>(buf));
       return buf;
     } else {
@@ -149,6 +143,12 @@ struct block_storage {
     }
   }
 };
+
+namespace detail {
+
+inline void check_blocks(std::size_t rows, std::size_t cols, std::size_t block, bool padded, const char* who) {
+  check_row_blocks(who, rows, cols, block, "block size", padded ? block_fit::padded : block_fit::exact);
+}
 
 /// ⌊log2 a⌋ of a finite a > 0 from its bits (exact; subnormals through ilogb), and whether a is a
 /// power of two.
@@ -210,12 +210,13 @@ class quantized<mx<Elem>> {
   /// E8M0 scales, blocks_per_row() per row.
   const std::vector<float8_e8m0fnu>& scales() const { return st_.scales; }
   std::size_t blocks_per_row() const { return st_.blocks_per_row(); }
-  detail::block_storage<Elem, float8_e8m0fnu>& storage() { return st_; }
-  const detail::block_storage<Elem, float8_e8m0fnu>& storage() const { return st_; }
+  /// The packed codes and E8M0 scales (block_codes).
+  block_codes<Elem, float8_e8m0fnu>& storage() { return st_; }
+  const block_codes<Elem, float8_e8m0fnu>& storage() const { return st_; }
 
  private:
   scheme_type scheme_{};
-  detail::block_storage<Elem, float8_e8m0fnu> st_;
+  block_codes<Elem, float8_e8m0fnu> st_;
 };
 
 template <>
@@ -247,12 +248,13 @@ class quantized<nvfp4> {
     s_enc_ = significand;
     p_ = exponent;
   }
-  detail::block_storage<float4_e2m1fn, float8_e4m3fn>& storage() { return st_; }
-  const detail::block_storage<float4_e2m1fn, float8_e4m3fn>& storage() const { return st_; }
+  /// The packed codes and E4M3 block scales (block_codes).
+  block_codes<float4_e2m1fn, float8_e4m3fn>& storage() { return st_; }
+  const block_codes<float4_e2m1fn, float8_e4m3fn>& storage() const { return st_; }
 
  private:
   scheme_type scheme_{};
-  detail::block_storage<float4_e2m1fn, float8_e4m3fn> st_;
+  block_codes<float4_e2m1fn, float8_e4m3fn> st_;
   float s_enc_ = 1.0f;
   int p_ = 0;
 };
@@ -397,15 +399,8 @@ inline float tensor_amax(const float_rows& x, bool& finite) {
   return a;
 }
 
-inline void throw_nonfinite(const float_rows& x, const char* who) {
-  for (std::size_t r = 0; r < x.rows(); ++r)
-    for (std::size_t c = 0; c < x.cols(); ++c)
-      if (!std::isfinite(x.row(r)[c]))
-        throw error(std::string(who) + ": non-finite value " + number(double(x.row(r)[c])) + " at row " +
-                    std::to_string(r) + ", column " + std::to_string(c));
-}
-
-/// The row driver of MX / NVFP4 quantize and fake_quantize: sink(r, codes, scales of row r).
+/// The row driver of MX / NVFP4 quantize and fake_quantize (quant/rows.hpp's for_each_row; NVFP4
+/// first finds the tensor scale): sink(r, codes, scales of row r).
 template <class Scheme, class Sink>
 void block_rows(const float_rows& x, const Scheme& s, on_nonfinite nf, nvfp4_tensor_scale& ts, Sink&& sink) {
   using Elem = typename Scheme::element_type;
@@ -413,25 +408,24 @@ void block_rows(const float_rows& x, const Scheme& s, on_nonfinite nf, nvfp4_ten
   std::vector<Elem> codes(x.cols());
   std::vector<float> tmp(x.cols());
   const std::size_t nb = (x.cols() + s.block - 1) / s.block;
-  bool finite = true;
+  const block_fit fit = s.padded ? block_fit::padded : block_fit::exact;
   if constexpr (std::is_same_v<Scheme, nvfp4>) {
+    bool finite = true;
     const float amax_t = tensor_amax(x, finite);
-    if (!finite && nf == on_nonfinite::error) throw_nonfinite(x, "quantize");
     ts = finite ? nvfp4_encode_scale(amax_t) : nvfp4_tensor_scale{std::numeric_limits<float>::quiet_NaN(), 0};
     std::vector<float8_e4m3fn> scales(nb);
-    for (std::size_t r = 0; r < x.rows(); ++r) {
-      nvfp4_encode_row(x.row(r), x.cols(), ts, !finite, codes.data(), scales.data(), tmp.data());
-      sink(r, codes.data(), scales.data());
-    }
+    for_each_row(x, s.block, "block size", fit, !finite && nf == on_nonfinite::error, "quantize",
+                 [&](std::size_t r, const float* row) {
+                   nvfp4_encode_row(row, x.cols(), ts, !finite, codes.data(), scales.data(), tmp.data());
+                   sink(r, codes.data(), scales.data());
+                 });
   } else {
     std::vector<float8_e8m0fnu> scales(nb);
-    for (std::size_t r = 0; r < x.rows(); ++r) {
-      if (nf == on_nonfinite::error)
-        for (std::size_t c = 0; c < x.cols(); ++c)
-          if (!std::isfinite(x.row(r)[c])) throw_nonfinite(x, "quantize");
-      mx_encode_row<Elem>(x.row(r), x.cols(), s, codes.data(), scales.data(), tmp.data());
-      sink(r, codes.data(), scales.data());
-    }
+    for_each_row(x, s.block, "block size", fit, nf == on_nonfinite::error, "quantize",
+                 [&](std::size_t r, const float* row) {
+                   mx_encode_row<Elem>(row, x.cols(), s, codes.data(), scales.data(), tmp.data());
+                   sink(r, codes.data(), scales.data());
+                 });
   }
 }
 

@@ -28,6 +28,7 @@
 #include "lowp/pack/packed.hpp"
 #include "lowp/quant/granularity.hpp"
 #include "lowp/quant/matrix.hpp"
+#include "lowp/quant/rows.hpp"
 #include "lowp/quant/uniform.hpp"
 
 namespace lowp {
@@ -176,24 +177,17 @@ inline void fit_tritplane(const float* wf, std::size_t n, int iterations, std::u
 
 template <class Sink>
 void tritplane_rows(const float_rows& x, const tritplane& s, on_nonfinite nf, Sink&& sink) {
-  granularity(per_group(s.group, pad)).check(x.rows(), x.cols(), "quantize");
-  if (!s.padded && x.cols() % s.group != 0)
-    throw error("quantize: group size " + std::to_string(s.group) + " does not divide the " + std::to_string(x.cols()) +
-                " columns (ask for lowp::pad to allow it)");
-  const std::size_t ng = (x.cols() + s.group - 1) / s.group;
+  const std::size_t ng = s.group == 0 ? 0 : (x.cols() + s.group - 1) / s.group;
   std::vector<std::uint8_t> t1(x.cols()), t2(x.cols());
   std::vector<float> alpha(2 * ng);
-  for (std::size_t r = 0; r < x.rows(); ++r) {
-    if (nf == on_nonfinite::error)
-      for (std::size_t c = 0; c < x.cols(); ++c)
-        if (!std::isfinite(x.row(r)[c]))
-          throw error("quantize: non-finite value at row " + std::to_string(r) + ", column " + std::to_string(c));
-    for (std::size_t g = 0; g < ng; ++g) {
-      const std::size_t c0 = g * s.group, n = std::min(s.group, x.cols() - c0);
-      fit_tritplane(x.row(r) + c0, n, s.iterations, t1.data() + c0, t2.data() + c0, alpha.data() + 2 * g);
-    }
-    sink(r, t1.data(), t2.data(), alpha.data());
-  }
+  for_each_row(x, s.group, "group size", s.padded ? block_fit::padded : block_fit::exact, nf == on_nonfinite::error,
+               "quantize", [&](std::size_t r, const float* row) {
+                 for (std::size_t g = 0; g < ng; ++g) {
+                   const std::size_t c0 = g * s.group, n = std::min(s.group, x.cols() - c0);
+                   fit_tritplane(row + c0, n, s.iterations, t1.data() + c0, t2.data() + c0, alpha.data() + 2 * g);
+                 }
+                 sink(r, t1.data(), t2.data(), alpha.data());
+               });
 }
 
 inline void tritplane_decode_row(const std::uint8_t* t1, const std::uint8_t* t2, const float* alpha, std::size_t cols,

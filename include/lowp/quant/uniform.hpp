@@ -50,6 +50,7 @@
 #include "lowp/pack/packed.hpp"
 #include "lowp/quant/granularity.hpp"
 #include "lowp/quant/matrix.hpp"
+#include "lowp/quant/rows.hpp"
 #include "lowp/quant/scale.hpp"
 #include "lowp/simd/convert.hpp"
 #include "lowp/simd/pack.hpp"
@@ -405,10 +406,10 @@ template <class T, class ScaleT>
       const float v = x.row(rr)[c];
       const std::string at = " at row " + std::to_string(rr) + ", column " + std::to_string(c);
       if (nonfinite && !std::isfinite(v))
-        throw error("quantize: non-finite value " + number(double(v)) + at +
-                    (nf == on_nonfinite::error
-                         ? std::string()
-                         : " (the scale storage " + format_name<ScaleT>() + " has no NaN to mark its group)"));
+        throw_nonfinite("quantize", v, rr, c,
+                        nf == on_nonfinite::error
+                            ? std::string()
+                            : " (the scale storage " + format_name<ScaleT>() + " has no NaN to mark its group)");
       if (!nonfinite && v < 0.f)
         throw error("quantize: " + format_name<T>() + " holds no negative value, but the value" + at + " is " +
                     number(double(v)) + " under the symmetric rule scale::" + rule.name() +
