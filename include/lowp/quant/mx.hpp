@@ -21,8 +21,8 @@
 //   q_i = e2m1(x_i * (S_enc / S_b)) (0 when S_b = 0);  x̂_i = q_i * S_b / S_enc.
 // Small tensors (lowp's rule beyond TransformerEngine, which defines only the normal range): with
 // p = max(0, −⌊log2 amax_t⌋), the expressions run on the tensor x · 2^p (exact), whose amax lies in
-// [1, 2), so S_enc never overflows (it did for amax_t < 2688 / FLT_MAX ≈ 7.9e-36, where the old
-// FLT_MAX substitute gave values 5× too large), and decoding multiplies by 2^-p. For amax_t ≥ 1
+// [1, 2), so S_enc never overflows (2688 / amax_t would for amax_t < 2688 / FLT_MAX ≈ 7.9e-36), and
+// decoding multiplies by 2^-p. For amax_t ≥ 1
 // this is the expressions verbatim (p = 0); below, the same bits wherever TransformerEngine's float
 // intermediates are normal, and a tensor scaled by 2^k gets the same codes for every k.
 // The tensor scale is kept as S_enc' = 2688.0f / (amax_t · 2^p) and p (S_enc = S_enc' · 2^p); a

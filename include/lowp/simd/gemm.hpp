@@ -89,7 +89,7 @@ namespace detail {
 
 /// When run_gemm takes the fused kernel gemv_vnni: at most this many rows, or segments at most this
 /// long (docs/performance.md gives the measurements behind both).
-inline constexpr std::size_t gemv_rows = 4, gemv_segment = 64;
+inline constexpr std::size_t gemv_rows = 16, gemv_segment = 128;
 
 /// The exact sums of segment s for the pairs [p0, p1) with the kernel the cap allows on this layout.
 inline void segment_dots(const gemm_plan& w, gemm_kernel k, const x_rows& x, std::size_t s, std::int32_t* d,

@@ -13,8 +13,10 @@
 namespace lowp::simd::detail {
 
 /// MR rows × one panel (16 columns) over the k-steps [q0, q1): acc (row stride ldc) = Σ x · w.
+// always_inline: compiled on its own, g++ 12 keeps the accumulator array in memory (a store per
+// step; docs/performance.md)
 template <int MR>
-__attribute__((target(LOWP_TARGET_AVX2))) inline void avx2_tile(const std::int8_t* x, std::size_t ldx,
+__attribute__((target(LOWP_TARGET_AVX2), always_inline)) inline void avx2_tile(const std::int8_t* x, std::size_t ldx,
                                                                 const std::int8_t* w, std::size_t q0, std::size_t q1,
                                                                 std::int32_t* c, std::size_t ldc) {
   __m256i a[std::size_t(MR)][4];

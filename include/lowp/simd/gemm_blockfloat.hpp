@@ -69,8 +69,10 @@ inline void blocks_generic(const float* a, std::size_t m, std::size_t K, std::si
 #if LOWP_HAVE_RUNTIME_X86
 /// MR rows × one 32-column panel in registers: the block sums (2·MR vectors) and the output sums
 /// (2·MR vectors) stay in registers over all of K.
+// always_inline: compiled on its own, g++ 12 keeps the accumulator array in memory (a store per
+// step; docs/performance.md)
 template <int MR>
-__attribute__((target(LOWP_TARGET_AVX512))) inline void blocks_tile(const float* a, std::size_t K, std::size_t B,
+__attribute__((target(LOWP_TARGET_AVX512), always_inline)) inline void blocks_tile(const float* a, std::size_t K, std::size_t B,
                                                                     std::size_t G, const float* sa, const float* wp,
                                                                     const float* swt, std::size_t np, float* out,
                                                                     std::size_t ldo) {

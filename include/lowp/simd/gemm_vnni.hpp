@@ -64,8 +64,10 @@ __attribute__((target(LOWP_TARGET_AVX512), always_inline)) inline __m512i field(
 
 /// MR rows × one panel pair over the k-steps [q0, q1) (q0 on a block): c (row stride ldc, 32
 /// columns) receives, or with `add` gains, Σ x · field.
+// always_inline: compiled on its own, g++ 12 keeps the accumulator array in memory (a store per
+// step; docs/performance.md)
 template <int MR, int BITS>
-__attribute__((target(LOWP_TARGET_VNNI))) inline void vnni_tile(const std::uint8_t* pair, const std::int8_t* x,
+__attribute__((target(LOWP_TARGET_VNNI), always_inline)) inline void vnni_tile(const std::uint8_t* pair, const std::int8_t* x,
                                                                 std::size_t ldx, std::size_t q0, std::size_t q1,
                                                                 std::int32_t* c, std::size_t ldc, bool add) {
   constexpr std::size_t G = 8 / BITS;
