@@ -103,6 +103,18 @@ __attribute__((target(LOWP_TARGET_AVX512), always_inline)) inline void blocks_ti
   }
 }
 
+/// blocks_tile for the last `rows` (< 6) rows: the tile of exactly that height.
+template <int MR>
+__attribute__((target(LOWP_TARGET_AVX512), always_inline)) inline void blocks_rows(
+    std::size_t rows, const float* a, std::size_t K, std::size_t B, std::size_t G, const float* sa, const float* wp,
+    const float* sw, std::size_t np, float* out, std::size_t ldo) {
+  if constexpr (MR >= 1) {
+    if (rows == MR) return blocks_tile<MR>(a, K, B, G, sa, wp, sw, np, out, ldo);
+    blocks_rows<MR - 1>(rows, a, K, B, G, sa, wp, sw, np, out, ldo);
+  }
+}
+
+/// The AVX-512 block-float kernel: out (row stride ldo) for the panel pairs [p0, p1), six rows a tile.
 __attribute__((target(LOWP_TARGET_AVX512))) inline void blocks_avx512(const float* a, std::size_t m, std::size_t K,
                                                                       std::size_t B, const float* sa,
                                                                       const float_panels& w, const float* swt,
@@ -115,27 +127,8 @@ __attribute__((target(LOWP_TARGET_AVX512))) inline void blocks_avx512(const floa
     std::size_t r = 0;
     for (; r + 6 <= m; r += 6)
       blocks_tile<6>(a + r * K, K, B, G, sa + r * G, wp, sw, w.np, out + r * ldo + p * pair_cols, ldo);
-    const float *ar = a + r * K, *sar = sa + r * G;
-    float* orow = out + r * ldo + p * pair_cols;
-    switch (m - r) {
-      case 5:
-        blocks_tile<5>(ar, K, B, G, sar, wp, sw, w.np, orow, ldo);
-        break;
-      case 4:
-        blocks_tile<4>(ar, K, B, G, sar, wp, sw, w.np, orow, ldo);
-        break;
-      case 3:
-        blocks_tile<3>(ar, K, B, G, sar, wp, sw, w.np, orow, ldo);
-        break;
-      case 2:
-        blocks_tile<2>(ar, K, B, G, sar, wp, sw, w.np, orow, ldo);
-        break;
-      case 1:
-        blocks_tile<1>(ar, K, B, G, sar, wp, sw, w.np, orow, ldo);
-        break;
-      default:
-        break;
-    }
+    if (r < m)
+      blocks_rows<5>(m - r, a + r * K, K, B, G, sa + r * G, wp, sw, w.np, out + r * ldo + p * pair_cols, ldo);
   }
 }
 #endif
