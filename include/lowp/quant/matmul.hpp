@@ -97,6 +97,13 @@ xnor_dot(const std::uint64_t* a, const std::uint64_t* b, std::size_t c0, std::si
   return std::int32_t(c1 - c0) - 2 * d;
 }
 
+/// The zero point of tile t of q as matmul sees it: on the int8 values (format_traits<T>::int8_shift
+/// moved with the codes); 0 for symmetric int8 codes.
+template <class T, class S>
+int int8_zero_point(const quantized<uniform<T, S>>& q, std::size_t t) {
+  return (q.zero_points().empty() ? 0 : int(float(q.zero_points()[t]))) - format_traits<T>::int8_shift;
+}
+
 /// The int8 value range [lo, hi] of T's codes as matmul sees them (codes minus format_traits<T>::int8_shift).
 template <class T>
 constexpr std::pair<int, int> int8_range() {
@@ -130,10 +137,7 @@ class prepacked {
     for (std::size_t r = 0; r < q.rows(); ++r) detail::int8_row(q, r, all.data() + r * q.cols());
     if constexpr (std::is_same_v<T, binary>) bits_ = detail::sign_bits(all.data(), q.rows(), q.cols());  // XNOR
     const auto scale = [&](std::size_t n, std::size_t s) { return q.scale(q.tile_of(n, s * seg_)); };
-    const auto zero = [&](std::size_t n, std::size_t s) {
-      return q.zero_points().empty() ? -format_traits<T>::int8_shift
-                                     : int(float(q.zero_points()[q.tile_of(n, s * seg_)])) - format_traits<T>::int8_shift;
-    };
+    const auto zero = [&](std::size_t n, std::size_t s) { return detail::int8_zero_point(q, q.tile_of(n, s * seg_)); };
     const std::size_t ns = segments();
     for (std::size_t n = 0; n < rows_ && nonfinite_row_ == npos; ++n)
       for (std::size_t s = 0; s < ns; ++s)
@@ -198,7 +202,7 @@ bool check_matmul(const quantized<uniform<TX, SX>>& qx, const prepacked<TW, SW>&
     throw error("matmul: X's groups of " + std::to_string(wx) + " along K are not a multiple of W's K segments of " +
                 std::to_string(seg) + " (prepack(qw, segment) can refine W's segments)");
   bool zeros = pw.has_zero_points();
-  for (const auto& z : qx.zero_points()) zeros |= int(float(z)) != format_traits<TX>::int8_shift;
+  for (std::size_t t = 0; t < qx.zero_points().size(); ++t) zeros |= int8_zero_point(qx, t) != 0;
   if (!qx.scheme().rule.symmetric() || format_traits<TX>::int8_shift != 0) zeros = true;
   const std::size_t kmax = zeros ? 32768 : 65536;  // |Σ (x − zx)(w − zw)| < 2^31
   if (K > kmax)
@@ -228,7 +232,7 @@ struct activations {
         const std::size_t t = qx.tile_of(r, s * pw.segment());
         sx[r * S + s] = qx.scale(t);
         if (zeros)
-          zx[r * S + s] = qx.zero_points().empty() ? -format_traits<TX>::int8_shift : int(float(qx.zero_points()[t])) - format_traits<TX>::int8_shift;
+          zx[r * S + s] = int8_zero_point(qx, t);
       }
   }
 };
@@ -318,14 +322,14 @@ requires detail::matmul_element<TX> matrix<float> matmul(const quantized<uniform
                                                          const prepacked<TW, SW>& pw, std::size_t threads = 1) {
   const bool zeros = detail::check_matmul(qx, pw);
   if constexpr (std::is_same_v<TX, binary> && std::is_same_v<TW, binary>) {
-    const std::size_t N = pw.rows(), S = pw.segments();
+    const std::size_t N = pw.rows();
     matrix<float> out = matrix<float>::Zero(Eigen::Index(qx.rows()), Eigen::Index(N));
     detail::xnor_segments(qx, pw, [&](std::size_t s, const std::int32_t* d, std::size_t ld) {
       const std::size_t c0 = s * pw.segment();
       for (std::size_t r = 0; r < qx.rows(); ++r) {
         const float sx = qx.scale(qx.tile_of(r, c0));
         for (std::size_t n = 0; n < N; ++n) {
-          const float sw = pw.weights().scale[((n / simd::pair_cols) * S + s) * simd::pair_cols + n % simd::pair_cols];
+          const float sw = pw.weights().scale[pw.weights().scale_index(n, s)];
           out(Eigen::Index(r), Eigen::Index(n)) += lowp::detail::rounded(float(d[r * ld + n]) * (sx * sw));
         }
       }

@@ -47,6 +47,10 @@ struct gemm_plan {
   std::size_t np() const {
     return std::visit([](const auto& l) { return l.np; }, layout);
   }
+  /// Where the scale of column c, segment s sits in `scale` (pair-major, next to the pair's panels).
+  std::size_t scale_index(std::size_t c, std::size_t s) const {
+    return ((c / pair_cols) * segments().count() + s) * pair_cols + c % pair_cols;
+  }
   /// Σ w of segment s, column c at s · np + c.
   const std::int32_t* colsum() const {
     return std::visit([](const auto& l) { return l.colsum.data(); }, layout);
@@ -76,7 +80,7 @@ gemm_plan plan_gemm(std::size_t N, std::size_t K, std::size_t seg, int lo, int h
   const std::size_t S = r.segments().count(), np = r.np();
   r.scale.assign(np * S, 0.f);
   for (std::size_t c = 0; c < N; ++c)
-    for (std::size_t s = 0; s < S; ++s) r.scale[((c / pair_cols) * S + s) * pair_cols + c % pair_cols] = scale(c, s);
+    for (std::size_t s = 0; s < S; ++s) r.scale[r.scale_index(c, s)] = scale(c, s);
   if (zero_points) {
     r.zero.assign(S * np, 0);
     for (std::size_t c = 0; c < N; ++c)
