@@ -189,12 +189,15 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("gemv/trit", lowp_gemv<trit>, granularity(per_channel{}), scale_rule(scale::absmean{}))
       ->Unit(benchmark::kMicrosecond);
   // llama.cpp's q8_0 / q4_0 granularity: a scale per 32 weights
-  benchmark::RegisterBenchmark("gemv/int8_g32", lowp_gemv<int8>, granularity(per_group{32}), scale_rule(scale::absmax{}))
+  benchmark::RegisterBenchmark("gemv/int8_g32", lowp_gemv<int8>, granularity(per_group{32}),
+                               scale_rule(scale::absmax{}))
       ->Unit(benchmark::kMicrosecond);
-  benchmark::RegisterBenchmark("gemv/int4_g32", lowp_gemv<int4>, granularity(per_group{32}), scale_rule(scale::absmax{}))
+  benchmark::RegisterBenchmark("gemv/int4_g32", lowp_gemv<int4>, granularity(per_group{32}),
+                               scale_rule(scale::absmax{}))
       ->Unit(benchmark::kMicrosecond);
   benchmark::Initialize(&argc, argv);
-  std::printf("gemm kernel: %s; Eigen f32 %.1f GFLOP/s", lowp::simd::name_of(lowp::simd::kernels().gemm), eigen_rate() / 1e9);
+  std::printf("gemm kernel: %s; Eigen f32 %.1f GFLOP/s", lowp::simd::name_of(lowp::simd::kernels().gemm),
+              eigen_rate() / 1e9);
 #ifdef LOWP_HAVE_ONEDNN
   std::printf("; oneDNN s8s8s32 %.1f GOP/s", onednn_rate() / 1e9);
 #endif

@@ -59,7 +59,7 @@ template <class R>
 std::int64_t by_definition(std::int64_t p, int F) {
   const std::int64_t one = std::int64_t(1) << F;
   const std::int64_t fl = p >= 0 ? p / one : -((-p + one - 1) / one);  // floor
-  const std::int64_t r = p - fl * one;                                  // in [0, one)
+  const std::int64_t r = p - fl * one;                                 // in [0, one)
   if (r == 0) return fl;
   const std::int64_t ce = fl + 1, tz = p < 0 ? ce : fl, away = p < 0 ? fl : ce;
   const bool tie = 2 * r == one, above = 2 * r > one;

@@ -564,7 +564,8 @@ TEST_CASE("shift_round divides exactly for every shift, 32 and beyond included",
     const auto y = lowp::shift_round(m, std::vector<int>{31, 32, 40, 33});
     std::size_t wrong = 0;
     for (Eigen::Index r = 0; r < 2; ++r)
-      for (Eigen::Index c = 0; c < 4; ++c) wrong += y(r, c) != ref_rdbp(m(r, c), std::vector<int>{31, 32, 40, 33}[std::size_t(c)]);
+      for (Eigen::Index c = 0; c < 4; ++c)
+        wrong += y(r, c) != ref_rdbp(m(r, c), std::vector<int>{31, 32, 40, 33}[std::size_t(c)]);
     CHECK(wrong == 0);
   });
 }

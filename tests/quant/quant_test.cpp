@@ -447,9 +447,9 @@ TEST_CASE("every scheme refuses the same inputs with the same words", "[quant][e
   y(2, 37) = -INFINITY;
   const auto named = Catch::Contains("quantize: non-finite value -inf at row 2, column 37");
   const auto err = lowp::on_nonfinite::error;
-  CHECK_THROWS_WITH(lowp::quantize<lowp::int8>(y, lowp::per_group{32}, lowp::scale::absmax{},
-                                               lowp::rounding::nearest_even{}, err),
-                    named);
+  CHECK_THROWS_WITH(
+      lowp::quantize<lowp::int8>(y, lowp::per_group{32}, lowp::scale::absmax{}, lowp::rounding::nearest_even{}, err),
+      named);
   CHECK_THROWS_WITH(lowp::quantize(y, lowp::mxfp8_e4m3{}, err), named);
   CHECK_THROWS_WITH(lowp::quantize(y, lowp::nvfp4{}, err), named);
   CHECK_THROWS_WITH(lowp::quantize(y, lowp::tritplane{64}, err), named);
@@ -515,7 +515,7 @@ TEST_CASE("narrow scale storage carries a power of two: no group clips, none is 
     const auto e8 = lowp::quantize<lowp::int4, lowp::float8_e8m0fnu>(x, lowp::per_group{32});
     CHECK(lowp::sqnr_db(x, lowp::dequantize(e4)) > good - 1.5);  // e4m3 rounds scales up by < 2^-3
     CHECK(lowp::sqnr_db(x, lowp::dequantize(f16)) > good - 0.1);
-    CHECK(lowp::sqnr_db(x, lowp::dequantize(e8)) > good - 4.0);   // powers of two: up to 2x coarser
+    CHECK(lowp::sqnr_db(x, lowp::dequantize(e8)) > good - 4.0);  // powers of two: up to 2x coarser
     // the value model: x̂ = stored · 2^k · q, nothing clips, fake_quantize agrees bit for bit
     const auto y = lowp::dequantize(e4);
     long bad = 0;
@@ -611,7 +611,8 @@ TEST_CASE("pairings without a meaning are refused at run time with the rule and 
                     Catch::Contains("absmean") && Catch::Contains("int8"));
   // binary with absmax made every value +-amax (-11 dB)
   const lowp::scale_rule amax = lowp::scale::absmax{};
-  CHECK_THROWS_WITH(lowp::quantize<lowp::binary>(x, lowp::per_channel{}, amax), Catch::Contains("binary elements take"));
+  CHECK_THROWS_WITH(lowp::quantize<lowp::binary>(x, lowp::per_channel{}, amax),
+                    Catch::Contains("binary elements take"));
   const auto b = lowp::quantize<lowp::binary>(x, lowp::per_channel{}, lowp::scale::absmean{});
   CHECK(lowp::sqnr_db(x, lowp::dequantize(b)) > 3.0);  // XNOR-Net's alpha: 1 - 2/pi of the energy kept
 }
@@ -642,8 +643,9 @@ TEST_CASE("llama.cpp blocks: tiny blocks are defined, scales beyond float16 are 
     lowp::matrix<float> u(1, 256);
     for (int i = 0; i < 256; ++i) u(0, i) = std::ldexp(float(i % 9 - 4), -140);
     auto run = [&](auto s) { return lowp::dequantize(lowp::quantize(u, s)).isZero(); };
-    CHECK((std::string(name) == "q4_0" ? run(lowp::q4_0{}) : std::string(name) == "tq1_0" ? run(lowp::tq1_0{})
-                                                                                            : run(lowp::tq2_0{})));
+    CHECK((std::string(name) == "q4_0"    ? run(lowp::q4_0{})
+           : std::string(name) == "tq1_0" ? run(lowp::tq1_0{})
+                                          : run(lowp::tq2_0{})));
   }
   // d beyond 65504: llama.cpp's bytes (d = Inf) kept, counted, and refused under on_nonfinite::error
   lowp::matrix<float> big = gaussian(2, 64, 46) * 3e7f;

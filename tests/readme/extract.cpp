@@ -21,8 +21,7 @@
 /// The names a snippet declares: in each statement, "Type name =", "Type name(" or "Type name{"
 /// (Type possibly qualified and templated; not `using`, `return`, ...).
 std::vector<std::string> declared(const std::string& code) {
-  static const std::regex decl(
-      R"(^\s*(?:const\s+)?([A-Za-z_][\w:]*(?:<.*>)?)\s+([A-Za-z_]\w*)\s*(?:=|\(|\{))");
+  static const std::regex decl(R"(^\s*(?:const\s+)?([A-Za-z_][\w:]*(?:<.*>)?)\s+([A-Za-z_]\w*)\s*(?:=|\(|\{))");
   static const std::set<std::string> not_types = {"using", "return", "namespace", "typedef", "else", "case"};
   std::vector<std::string> names;
   std::set<std::string> seen;

@@ -14,9 +14,10 @@
 #include <cstddef>
 
 #if !defined(LOWP_ACCEPT_FAST_MATH)
-#if defined(__FAST_MATH__) || (defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__) ||               \
+#if defined(__FAST_MATH__) || (defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__) || \
     defined(__ASSOCIATIVE_MATH__) || defined(__RECIPROCAL_MATH__) || defined(__NO_SIGNED_ZEROS__)
-#error "lowp: -ffast-math / -Ofast (or one of its parts: -ffinite-math-only, -fassociative-math, -freciprocal-math, -fno-signed-zeros) changes lowp's bit-exact results and its NaN handling; build this file without it (docs/building.md), or define LOWP_ACCEPT_FAST_MATH to give up those promises"
+#error \
+    "lowp: -ffast-math / -Ofast (or one of its parts: -ffinite-math-only, -fassociative-math, -freciprocal-math, -fno-signed-zeros) changes lowp's bit-exact results and its NaN handling; build this file without it (docs/building.md), or define LOWP_ACCEPT_FAST_MATH to give up those promises"
 #endif
 #endif
 

@@ -76,9 +76,9 @@ constexpr bool toward_zero_for(bool neg) {
 /// inlines into a kernel of any ISA; the result is written to `up` (a vector return of a function
 /// compiled without that ISA would change the ABI).
 template <class R, class L>
-__attribute__((always_inline)) constexpr inline void rounding_rule(L& up, const L& neg, const L& odd,
-                                                                   const L& inexact, const L& above, const L& tie,
-                                                                   const L& drawn, const L& ones) {
+__attribute__((always_inline)) constexpr inline void rounding_rule(L& up, const L& neg, const L& odd, const L& inexact,
+                                                                   const L& above, const L& tie, const L& drawn,
+                                                                   const L& ones) {
   const L pos = L(neg ^ ones);
   if constexpr (std::is_same_v<R, rounding::nearest_even>) {
     up = L(above | (tie & odd));
@@ -106,8 +106,7 @@ __attribute__((always_inline)) constexpr inline void rounding_rule(L& up, const 
 
 /// The rule for one value whose fraction is known only through its class (no stochastic draw).
 template <class R>
-__attribute__((always_inline)) constexpr inline bool rounds_up(bool neg, bool odd, bool inexact, bool above,
-                                                               bool tie) {
+__attribute__((always_inline)) constexpr inline bool rounds_up(bool neg, bool odd, bool inexact, bool above, bool tie) {
   static_assert(!std::is_same_v<R, rounding::stochastic>, "lowp: deterministic rounding modes only here");
   bool up = false;
   rounding_rule<R>(up, neg, odd, inexact, above, tie, false, true);

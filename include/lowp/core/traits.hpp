@@ -65,8 +65,8 @@ struct format_traits {
       return T::from_bits(storage_type(unsigned(q)));
   }
   /// Codes the integer GEMM reads as int8 values: intn of at most 8 bits, trit, binary.
-  static constexpr bool int8_valued = (kind == family::integer && bits <= 8) || kind == family::ternary ||
-                                      kind == family::binary;
+  static constexpr bool int8_valued =
+      (kind == family::integer && bits <= 8) || kind == family::ternary || kind == family::binary;
   /// What the integer GEMM subtracts from a code's value to get an int8 (and adds to zero points):
   /// 128 for uint8 (gemmlowp's uint8 → int8 shift), else 0.
   static constexpr int int8_shift = kind == family::integer && !is_signed && bits == 8 ? 128 : 0;

@@ -542,8 +542,8 @@ void mul(std::span<const T> a, std::span<const T> b, std::span<T> out) {
 #if LOWP_HAVE_RUNTIME_X86
     simd::at_level([&] { detail::mul_avx512(pa, pb, po, a.size()); }, [&] { detail::mul_avx2(pa, pb, po, a.size()); },
                    [&] {
-                     simd::for_each_index(a.size(), [=](std::size_t i)
-                                                        LOWP_INLINE_BODY { po[i] = detail::mul_fast(pa[i], pb[i]); });
+                     simd::for_each_index(
+                         a.size(), [=](std::size_t i) LOWP_INLINE_BODY { po[i] = detail::mul_fast(pa[i], pb[i]); });
                    });
 #else
     simd::for_each_index(a.size(), [=](std::size_t i) LOWP_INLINE_BODY { po[i] = detail::mul_fast(pa[i], pb[i]); });
@@ -665,9 +665,8 @@ template <class A>
 using range_value = std::remove_cvref_t<decltype(*std::ranges::data(std::declval<A&>()))>;
 /// A contiguous range of fixed-point values (Eigen objects have their own overloads).
 template <class A>
-concept fixed_range = std::ranges::contiguous_range<A> && std::ranges::sized_range<A> &&
-                      fixed_point<range_value<A>> && !std::is_base_of_v<Eigen::EigenBase<std::remove_cvref_t<A>>,
-                                                                         std::remove_cvref_t<A>>;
+concept fixed_range = std::ranges::contiguous_range<A> && std::ranges::sized_range<A> && fixed_point<range_value<A>> &&
+    !std::is_base_of_v<Eigen::EigenBase<std::remove_cvref_t<A>>, std::remove_cvref_t<A>>;
 template <class A>
 auto in_span(const A& a) {
   using T = range_value<const A>;
@@ -683,31 +682,27 @@ auto out_span(A& a) {
 /// Σ a·b over two ranges of one fixed type: exact, rounded once.
 template <class A, class B>
 requires detail::fixed_range<const A&> && std::is_same_v<detail::range_value<const A>, detail::range_value<const B>>
-auto dot(const A& a, const B& b) {
-  return dot(detail::in_span(a), detail::in_span(b));
-}
+auto dot(const A& a, const B& b) { return dot(detail::in_span(a), detail::in_span(b)); }
 /// √Σ (a − b)² over two ranges of one fixed type.
 template <class A, class B>
 requires detail::fixed_range<const A&> && std::is_same_v<detail::range_value<const A>, detail::range_value<const B>>
-auto l2_distance(const A& a, const B& b) {
-  return l2_distance(detail::in_span(a), detail::in_span(b));
-}
-#define LOWP_INTOPS_RANGE_BINARY(name)                                                                      \
-  template <class A, class B, class O>                                                                      \
-  requires detail::fixed_range<const A&> && detail::fixed_range<O&> &&                                      \
-      std::is_same_v<detail::range_value<const A>, detail::range_value<const B>> &&                         \
-      std::is_same_v<detail::range_value<const A>, detail::range_value<O>>                                  \
-  void name(const A& a, const B& b, O&& out) {                                                              \
-    name<detail::range_value<const A>>(detail::in_span(a), detail::in_span(b), detail::out_span(out));      \
+auto l2_distance(const A& a, const B& b) { return l2_distance(detail::in_span(a), detail::in_span(b)); }
+#define LOWP_INTOPS_RANGE_BINARY(name)                                                                 \
+  template <class A, class B, class O>                                                                 \
+  requires detail::fixed_range<const A&> && detail::fixed_range<O&> &&                                 \
+      std::is_same_v<detail::range_value<const A>, detail::range_value<const B>> &&                    \
+      std::is_same_v<detail::range_value<const A>, detail::range_value<O>>                             \
+  void name(const A& a, const B& b, O&& out) {                                                         \
+    name<detail::range_value<const A>>(detail::in_span(a), detail::in_span(b), detail::out_span(out)); \
   }
 /// out = a · b, a / b on ranges of one fixed type (see the span forms).
 LOWP_INTOPS_RANGE_BINARY(mul)
 LOWP_INTOPS_RANGE_BINARY(div)
 #undef LOWP_INTOPS_RANGE_BINARY
-#define LOWP_INTOPS_RANGE_UNARY(name)                                                                     \
-  template <class A, class O>                                                                             \
-  requires detail::fixed_range<const A&> && detail::fixed_range<O&> &&                                    \
-      std::is_same_v<detail::range_value<const A>, detail::range_value<O>>                                \
+#define LOWP_INTOPS_RANGE_UNARY(name)                                      \
+  template <class A, class O>                                              \
+  requires detail::fixed_range<const A&> && detail::fixed_range<O&> &&     \
+      std::is_same_v<detail::range_value<const A>, detail::range_value<O>> \
   void name(const A& a, O&& out) { name<detail::range_value<const A>>(detail::in_span(a), detail::out_span(out)); }
 /// out = √a, e^a, ln a, sin a, cos a on ranges of one fixed type (see the span forms).
 LOWP_INTOPS_RANGE_UNARY(sqrt)

@@ -350,8 +350,9 @@ inline scaled_columns affine(scaled<std::int32_t> y, const Eigen::ArrayXd& gamma
   double reach = 0;
   for (Eigen::Index c = 0; c < n; ++c) {
     if (!(std::isfinite(gamma[c]) && gamma[c] != 0.0 && std::isfinite(beta[c])))
-      throw error(std::string("intops::") + op + ": gamma[" + std::to_string(c) + "] = " + lowp::detail::number(gamma[c]) +
-                  ", beta = " + lowp::detail::number(beta[c]) + " (gamma must be finite and non-zero)");
+      throw error(std::string("intops::") + op + ": gamma[" + std::to_string(c) +
+                  "] = " + lowp::detail::number(gamma[c]) + ", beta = " + lowp::detail::number(beta[c]) +
+                  " (gamma must be finite and non-zero)");
     reach = std::max(reach, std::abs(beta[c] / gamma[c]) / y.scale);
   }
   int k = 0;

@@ -28,8 +28,8 @@
 #include <vector>
 
 #include "lowp/core/error.hpp"
-#include "lowp/quant/matrix.hpp"
 #include "lowp/quant/matmul.hpp"
+#include "lowp/quant/matrix.hpp"
 #include "lowp/quant/mx.hpp"
 #include "lowp/simd/gemm.hpp"
 
@@ -98,9 +98,9 @@ block_operand block_view(const quantized<Scheme>& q) {
 /// as K segments, block scales next to their panels), float elements as the block-float panels with
 /// their scales transposed to (block, column).
 struct block_weights {
-  simd::gemm_plan ints;      // integer elements
-  simd::float_panels values;   // float elements
-  std::vector<float> scales;   // float elements: block g, column c at g · np + c
+  simd::gemm_plan ints;       // integer elements
+  simd::float_panels values;  // float elements
+  std::vector<float> scales;  // float elements: block g, column c at g · np + c
   void build(const block_operand& w) {
     const std::size_t N = w.rows, K = w.cols, G = w.blocks;
     if (!w.ints.empty()) {

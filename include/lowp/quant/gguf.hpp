@@ -312,12 +312,11 @@ requires detail::gguf_scheme<S> quantized<S> quantize(const Eigen::MatrixBase<De
                                                       on_nonfinite nf = on_nonfinite::nan_group) {
   const detail::float_rows x(m);
   quantized<S> q(x.rows(), x.cols());
-  detail::for_each_row(x, S::block, "block size", detail::block_fit::must_divide, nf == on_nonfinite::error,
-                       "quantize", [&](std::size_t r, const float* row) {
+  detail::for_each_row(x, S::block, "block size", detail::block_fit::must_divide, nf == on_nonfinite::error, "quantize",
+                       [&](std::size_t r, const float* row) {
                          for (std::size_t b = 0; b < x.cols() / S::block; ++b)
-                           q.count(detail::quantize_any_block<S>(row + b * S::block,
-                                                                 q.row_data(r) + b * S::block_bytes, nf, r, b,
-                                                                 "quantize"));
+                           q.count(detail::quantize_any_block<S>(row + b * S::block, q.row_data(r) + b * S::block_bytes,
+                                                                 nf, r, b, "quantize"));
                        });
   return q;
 }

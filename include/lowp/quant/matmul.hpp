@@ -21,7 +21,6 @@
 #pragma once
 #include <algorithm>
 #include <array>
-#include <utility>
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -29,6 +28,7 @@
 #include <limits>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "lowp/core/error.hpp"
@@ -231,8 +231,7 @@ struct activations {
       for (std::size_t s = 0; s < S; ++s) {
         const std::size_t t = qx.tile_of(r, s * pw.segment());
         sx[r * S + s] = qx.scale(t);
-        if (zeros)
-          zx[r * S + s] = int8_zero_point(qx, t);
+        if (zeros) zx[r * S + s] = int8_zero_point(qx, t);
       }
   }
 };
@@ -279,8 +278,8 @@ void check_finite(const quantized<uniform<TX, SX>>& qx, const prepacked<TW, SW>&
                 " has a non-finite scale (NaN or Inf in its input): an int32 result cannot carry it");
   for (std::size_t i = 0; i < qx.scales().size(); ++i)
     if (!std::isfinite(qx.scale(i)))
-      throw error("matmul_int: X's row " + std::to_string(i / qx.scheme().gran.tiles_across(qx.cols()) *
-                                                           qx.scheme().gran.height(qx.rows())) +
+      throw error("matmul_int: X's row " +
+                  std::to_string(i / qx.scheme().gran.tiles_across(qx.cols()) * qx.scheme().gran.height(qx.rows())) +
                   " has a non-finite scale (NaN or Inf in its input): an int32 result cannot carry it");
 }
 
@@ -305,9 +304,10 @@ requires detail::matmul_element<TX> matrix<std::int32_t> matmul_int(const quanti
     return out;
   } else {
     const detail::activations a(qx, pw, zeros);
-    return detail::with_padded_rows<std::int32_t>(qx.rows(), pw.rows(), pw.weights().np(), [&](std::int32_t* y, std::size_t ld) {
-      simd::gemm(pw.weights(), a.x, nullptr, zeros ? a.zx.data() : nullptr, y, ld, threads);
-    });
+    return detail::with_padded_rows<std::int32_t>(
+        qx.rows(), pw.rows(), pw.weights().np(), [&](std::int32_t* y, std::size_t ld) {
+          simd::gemm(pw.weights(), a.x, nullptr, zeros ? a.zx.data() : nullptr, y, ld, threads);
+        });
   }
 }
 template <class TX, class SX, class TW, class SW>
@@ -439,8 +439,8 @@ matrix<Out> requantize(const Eigen::MatrixBase<Derived>& acc, const std::vector<
   std::vector<int> left(d.size()), right(d.size());
   for (std::size_t c = 0; c < d.size(); ++c) {
     if (d[c].shift < -31 || d[c].shift > 31)
-      throw error("requantize: the dyadic of column " + std::to_string(c) + " has shift " +
-                  std::to_string(d[c].shift) + ", outside [-31, 31]");
+      throw error("requantize: the dyadic of column " + std::to_string(c) + " has shift " + std::to_string(d[c].shift) +
+                  ", outside [-31, 31]");
     m[c] = d[c].multiplier;
     left[c] = d[c].shift > 0 ? d[c].shift : 0;
     right[c] = d[c].shift > 0 ? 0 : -d[c].shift;
@@ -494,7 +494,8 @@ matrix<std::int32_t> shift_round(const Eigen::MatrixBase<Derived>& x, const std:
       const std::int64_t sat =
           std::min<std::int64_t>(std::max<std::int64_t>(up, std::numeric_limits<std::int32_t>::min()),
                                  std::numeric_limits<std::int32_t>::max());
-      const std::int32_t beyond = -(std::int32_t(pg[k] == 1) & std::int32_t(v == std::numeric_limits<std::int32_t>::min()));
+      const std::int32_t beyond =
+          -(std::int32_t(pg[k] == 1) & std::int32_t(v == std::numeric_limits<std::int32_t>::min()));
       o[c] = pl[k] > 0 ? std::int32_t(sat) : pg[k] > 0 ? beyond : down;
     });
   }

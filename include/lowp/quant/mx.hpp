@@ -26,9 +26,9 @@
 // this is the expressions verbatim (p = 0); below, the same bits wherever TransformerEngine's float
 // intermediates are normal, and a tensor scaled by 2^k gets the same codes for every k.
 // The tensor scale is kept as S_enc' = 2688.0f / (amax_t · 2^p) and p (S_enc = S_enc' · 2^p); a
-// non-finite amax_t makes every block NaN. Codes are packed per row in pack/packed.hpp's order (FP4: element 2i in the low nibble).
-// A row length the block does not divide is a lowp::error unless the scheme is built with lowp::pad
-// (the last block of each row is then partial; nothing is stored for the missing elements).
+// non-finite amax_t makes every block NaN. Codes are packed per row in pack/packed.hpp's order (FP4: element 2i in the
+// low nibble). A row length the block does not divide is a lowp::error unless the scheme is built with lowp::pad (the
+// last block of each row is then partial; nothing is stored for the missing elements).
 #pragma once
 #include <algorithm>
 #include <cfloat>
@@ -381,7 +381,7 @@ inline void nvfp4_decode_row(const float4_e2m1fn* codes, std::size_t cols, const
     const std::size_t n = std::min(nvfp4::block, cols - c0);
     const float sb = float(scales[b]);
     for (std::size_t i = 0; i < n; ++i) out[c0 + i] = out[c0 + i] * sb / ts.s_enc;  // (q · S_b) / S_enc
-    if (ts.p != 0) scale_pow2(out + c0, n, -ts.p, out + c0);  // · 2^-p, one rounding
+    if (ts.p != 0) scale_pow2(out + c0, n, -ts.p, out + c0);                        // · 2^-p, one rounding
   }
 }
 
@@ -430,8 +430,8 @@ void block_rows(const float_rows& x, const Scheme& s, on_nonfinite nf, nvfp4_ten
 }
 
 template <class Scheme>
-concept block_scheme = std::is_same_v<Scheme, nvfp4> || (requires { typename Scheme::element_type; } &&
-                                                          std::is_same_v<Scheme, mx<typename Scheme::element_type>>);
+concept block_scheme = std::is_same_v<Scheme, nvfp4> ||
+    (requires { typename Scheme::element_type; } && std::is_same_v<Scheme, mx<typename Scheme::element_type>>);
 
 }  // namespace detail
 

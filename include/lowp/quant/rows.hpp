@@ -16,8 +16,8 @@ namespace lowp::detail {
 
 /// How a scheme's blocks may meet the matrix's columns.
 enum class block_fit {
-  padded,    // the last block of a row may be short (lowp::pad was asked for)
-  exact,     // the block must divide the columns; lowp::pad would allow it
+  padded,      // the last block of a row may be short (lowp::pad was asked for)
+  exact,       // the block must divide the columns; lowp::pad would allow it
   must_divide  // the block must divide the columns, and the format has no padded form (llama.cpp)
 };
 
@@ -43,8 +43,7 @@ inline void check_row_blocks(const std::string& who, std::size_t rows, std::size
 }
 
 /// Throws throw_nonfinite's error for the first non-finite value of row r, columns [c0, c1).
-inline void refuse_nonfinite(const std::string& who, const float* row, std::size_t r, std::size_t c0,
-                             std::size_t c1) {
+inline void refuse_nonfinite(const std::string& who, const float* row, std::size_t r, std::size_t c0, std::size_t c1) {
   for (std::size_t c = c0; c < c1; ++c)
     if (!std::isfinite(row[c])) throw_nonfinite(who, row[c], r, c);
 }

@@ -82,8 +82,9 @@ inline constexpr bool two_level_scales = !std::is_same_v<S, float>;
 /// float8_e4m3fn, float8_e8m0fnu, ...), a granularity and a scale rule.
 template <class T, class ScaleT = float>
 struct uniform {
-  static_assert(lowp_value<T>,
-                "lowp::quantize: T, the element format, must be a lowp value type (int4, uint8, float8_e4m3fn, trit, ...)");
+  static_assert(
+      lowp_value<T>,
+      "lowp::quantize: T, the element format, must be a lowp value type (int4, uint8, float8_e4m3fn, trit, ...)");
   static_assert(detail::scale_storage<ScaleT>(),
                 "lowp::quantize: ScaleT, the scale storage, must be float or a lowp minifloat whose values float holds "
                 "(bfloat16, float16, float8_e4m3fn, float8_e8m0fnu, ...)");
@@ -201,7 +202,8 @@ void encode_row(const float* x, std::size_t n, std::size_t tw, const tile_scale*
 /// x̂ = S · (q − z) for a row of n codes in segments of tw (one conversion for the row).
 template <class T>
 void decode_row(const T* q, std::size_t n, std::size_t tw, const tile_scale* tiles, float* out) {
-  convert(std::span<const T>(q, n), std::span<float>(out, n), rounding::nearest_even{}, overflow::propagate{});  // exact
+  convert(std::span<const T>(q, n), std::span<float>(out, n), rounding::nearest_even{},
+          overflow::propagate{});  // exact
   for (std::size_t c0 = 0, tc = 0; c0 < n; c0 += tw, ++tc) {
     const tile_scale& t = tiles[tc];
     float* o = out + c0;
@@ -224,7 +226,7 @@ double rule_scale(const group_stats& st, const scale_rule& rule, std::vector<flo
       return double(st.amax) / qmax;  // spec §5: S = amax / qmax
     case scale_rule::kind::pow2:
       return st.amax > 0.f ? pow2_ceil(double(st.amax) / qmax) : 0.0;  // ShiftQuant: 2^⌈log2(amax/qmax)⌉
-    case scale_rule::kind::absmean:  // BitNet b1.58: max(mean|W|, 1e-5)
+    case scale_rule::kind::absmean:                                    // BitNet b1.58: max(mean|W|, 1e-5)
       return std::max(st.sum_abs / double(st.count), 1e-5);
     case scale_rule::kind::absmedian: {  // BitNet b1.58 Reloaded: the median of |W|
       for (auto& v : values) v = std::fabs(v);
@@ -293,7 +295,8 @@ tile_scale choose_scale(const group_stats& st, const scale_rule& rule, std::vect
     const double lo = std::min(0.0, double(st.lo));
     z = std::nearbyint(qmin - lo / double(t.s));
     z = std::clamp(z, qmin, qmax);
-    if constexpr (!E::integer_zero_point) z = double(float(convert<T>(z, rounding::nearest_even{}, overflow::saturate{})));
+    if constexpr (!E::integer_zero_point)
+      z = double(float(convert<T>(z, rounding::nearest_even{}, overflow::saturate{})));
   }
   t.z = float(z);
   return t;
@@ -306,8 +309,10 @@ void check_rule(const scale_rule& rule, const char* who) {
   const bool mean = rule.k == scale_rule::kind::absmean || rule.k == scale_rule::kind::absmedian;
   if constexpr (format_traits<T>::only_mean_or_mse_scale) {
     if (!mean && rule.k != scale_rule::kind::mse)
-      throw error(std::string(who) + ": binary elements take scale::absmean (XNOR-Net's alpha = mean |x|), absmedian "
-                  "or mse; scale::" + rule.name() + " makes every value +-amax");
+      throw error(std::string(who) +
+                  ": binary elements take scale::absmean (XNOR-Net's alpha = mean |x|), absmedian "
+                  "or mse; scale::" +
+                  rule.name() + " makes every value +-amax");
   } else if constexpr (!format_traits<T>::takes_mean_scale) {
     if (mean)
       throw error(std::string(who) + ": scale::" + rule.name() + " is the rule of ternary and binary elements " +
@@ -399,8 +404,8 @@ namespace detail {
 /// unsigned T under a symmetric rule. (Out of line: the common path only tests a flag.)
 template <class T, class ScaleT>
 [[noreturn]] __attribute__((noinline, cold)) void refuse_tile(const float_rows& x, const scale_rule& rule,
-                                                               on_nonfinite nf, bool nonfinite, std::size_t r0,
-                                                               std::size_t r1, std::size_t c0, std::size_t c1) {
+                                                              on_nonfinite nf, bool nonfinite, std::size_t r0,
+                                                              std::size_t r1, std::size_t c0, std::size_t c1) {
   for (std::size_t rr = r0; rr < r1; ++rr)
     for (std::size_t c = c0; c < c1; ++c) {
       const float v = x.row(rr)[c];
@@ -515,9 +520,9 @@ constexpr void check_pairing() {
 }
 
 template <class R>
-concept scale_rule_tag = std::is_same_v<R, scale::absmax> || std::is_same_v<R, scale::asymmetric> ||
-                         std::is_same_v<R, scale::absmean> || std::is_same_v<R, scale::absmedian> ||
-                         std::is_same_v<R, scale::pow2> || std::is_same_v<R, scale::mse>;
+concept scale_rule_tag =
+    std::is_same_v<R, scale::absmax> || std::is_same_v<R, scale::asymmetric> || std::is_same_v<R, scale::absmean> ||
+    std::is_same_v<R, scale::absmedian> || std::is_same_v<R, scale::pow2> || std::is_same_v<R, scale::mse>;
 
 }  // namespace detail
 

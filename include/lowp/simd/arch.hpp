@@ -147,17 +147,15 @@ struct ops {
     else
 #endif
 #if defined(__GNUC__) && !defined(__clang__) && defined(__AVX512BW__) && defined(__AVX512VL__)
-        // g++ 12 at -O2 with AVX-512BW and VL enabled miscompiles vpblendvb whose mask is an
-        // inverted compare (it drops the inversion; reproduced with plain intrinsics): the 128/256-bit
-        // kernels of such a build select with and / andnot / or instead
-        if constexpr (!std::is_base_of_v<xsimd::avx512f, A>)
-    {
-      const i32 m = xsimd::bitwise_cast(c);
-      return (m & a) | (~m & b);
-    }
-    else
+      // g++ 12 at -O2 with AVX-512BW and VL enabled miscompiles vpblendvb whose mask is an
+      // inverted compare (it drops the inversion; reproduced with plain intrinsics): the 128/256-bit
+      // kernels of such a build select with and / andnot / or instead
+      if constexpr (!std::is_base_of_v<xsimd::avx512f, A>) {
+        const i32 m = xsimd::bitwise_cast(c);
+        return (m & a) | (~m & b);
+      } else
 #endif
-      return xsimd::select(c, a, b);
+        return xsimd::select(c, a, b);
   }
   /// size() codes (8- or 16-bit) zero-extended to 32-bit lanes.
   template <class C>

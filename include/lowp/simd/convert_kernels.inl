@@ -91,9 +91,12 @@ LOWP_KERNEL_INLINE i32<A> subnormal_codes(const i32<A>& a, const b32<A>& neg, co
 /// d where a lane of bit (0 or 1) is 1, else 0.
 template <class A, std::int64_t d>
 LOWP_KERNEL_INLINE i32<A> bias_term(const i32<A>& bit) {
-  if constexpr (d == 1) return bit;
-  else if constexpr (d == -1) return splat<A>(0) - bit;
-  else return (splat<A>(0) - bit) & splat<A>(d);
+  if constexpr (d == 1)
+    return bit;
+  else if constexpr (d == -1)
+    return splat<A>(0) - bit;
+  else
+    return (splat<A>(0) - bit) & splat<A>(d);
 }
 
 /// Codes of S for size() floats at p (spec §1, §6), equal to encode(S, unpack(x), r, o, i).
@@ -275,7 +278,8 @@ LOWP_KERNEL void decode(const T* in, float* out, std::size_t n, O o) {
   std::size_t i = 0;
   for (; i < full; i += w)
     decode_lanes<A, S>(ops<A>::load_widen(reinterpret_cast<const C*>(in + i)), o).store_unaligned(out + i);
-  for (; i < n; ++i) out[i] = ::lowp::detail::convert_unpacked<float>(in[i].to_unpacked(), rounding::nearest_even{}, o, 0);
+  for (; i < n; ++i)
+    out[i] = ::lowp::detail::convert_unpacked<float>(in[i].to_unpacked(), rounding::nearest_even{}, o, 0);
 }
 
 /// float → intn over n elements with the kernels of ISA A (lanes that wrap: the scalar reference).

@@ -62,7 +62,7 @@ struct gemm_plan {
 /// any zero is nonzero).
 template <class W, class Scale, class Zero>
 gemm_plan plan_gemm(std::size_t N, std::size_t K, std::size_t seg, int lo, int hi, W&& w, Scale&& scale, Zero&& zero,
-                     bool zero_points) {
+                    bool zero_points) {
   gemm_plan r;
   r.kernel = kernels().gemm;
   if (r.kernel == gemm_kernel::vnni) {
@@ -129,9 +129,8 @@ void run_gemm(const gemm_plan& w, const x_rows& x, const float* sx, const std::i
     // segment's sum and its scaled float sum in registers, so no per-segment pass over memory
     const auto* v = std::get_if<vnni_panels>(&w.layout);
     if (v != nullptr && k.gemm == gemm_kernel::vnni && !zeros && (x.m <= gemv_rows || ks.seg <= gemv_segment)) {
-      parallel_units(pairs, threads, [&](std::size_t p0, std::size_t p1) {
-        gemv_vnni(*v, x, sx, w.scale.data(), y, ldy, p0, p1);
-      });
+      parallel_units(pairs, threads,
+                     [&](std::size_t p0, std::size_t p1) { gemv_vnni(*v, x, sx, w.scale.data(), y, ldy, p0, p1); });
       return;
     }
   }
@@ -152,7 +151,8 @@ void run_gemm(const gemm_plan& w, const x_rows& x, const float* sx, const std::i
           for (std::size_t j = 0; j < cols; ++j) {
             const std::size_t c = p0 * pair_cols + j;
             const std::int64_t zw = w.zero.empty() ? 0 : w.zero[s * np + c];
-            const std::int64_t v = std::int64_t(d[r * cols + j]) - zw * sum_x - zxr * colsum[s * np + c] + width * zxr * zw;
+            const std::int64_t v =
+                std::int64_t(d[r * cols + j]) - zw * sum_x - zxr * colsum[s * np + c] + width * zxr * zw;
             d[r * cols + j] = std::int32_t(v);
           }
         }
@@ -185,9 +185,10 @@ void run_gemm(const gemm_plan& w, const x_rows& x, const float* sx, const std::i
 /// its sum (spec §9), the same bits on every kernel and thread count. Row stride ldy ≥ np; columns
 /// beyond N hold zeros. zx: X's zero point per (row, segment), or null for none.
 template <class Out>
-requires(std::is_same_v<Out, float> || std::is_same_v<Out, std::int32_t>)
-void gemm(const gemm_plan& w, const x_rows& x, const float* sx, const std::int32_t* zx, Out* y, std::size_t ldy,
-          std::size_t threads = 1) {
+requires(std::is_same_v<Out, float> ||
+         std::is_same_v<Out, std::int32_t>) void gemm(const gemm_plan& w, const x_rows& x, const float* sx,
+                                                      const std::int32_t* zx, Out* y, std::size_t ldy,
+                                                      std::size_t threads = 1) {
   if constexpr (std::is_same_v<Out, float>) {
     if (sx == nullptr) throw error("simd::gemm: a float result needs X's scales (sx is null)");
   }

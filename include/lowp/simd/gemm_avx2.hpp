@@ -17,8 +17,9 @@ namespace lowp::simd::detail {
 // step; docs/performance.md)
 template <int MR>
 __attribute__((target(LOWP_TARGET_AVX2), always_inline)) inline void avx2_tile(const std::int8_t* x, std::size_t ldx,
-                                                                const std::int8_t* w, std::size_t q0, std::size_t q1,
-                                                                std::int32_t* c, std::size_t ldc) {
+                                                                               const std::int8_t* w, std::size_t q0,
+                                                                               std::size_t q1, std::int32_t* c,
+                                                                               std::size_t ldc) {
   __m256i a[std::size_t(MR)][4];
   for (int r = 0; r < MR; ++r)
     for (int j = 0; j < 4; ++j) a[r][j] = _mm256_setzero_si256();
@@ -47,8 +48,8 @@ __attribute__((target(LOWP_TARGET_AVX2), always_inline)) inline void avx2_tile(c
 
 /// acc[r · ldc + j] = Σ_{k in segment s} x · w for the columns of pairs [pair0, pair1), two rows a tile.
 __attribute__((target(LOWP_TARGET_AVX2))) inline void dot_avx2(const int8_panels& w, const x_rows& x, std::size_t s,
-                                                              std::int32_t* acc, std::size_t ldc, std::size_t pair0,
-                                                              std::size_t pair1) {
+                                                               std::int32_t* acc, std::size_t ldc, std::size_t pair0,
+                                                               std::size_t pair1) {
   const std::size_t q0 = w.ks.qbeg[s], q1 = w.ks.qbeg[s + 1];
   for (std::size_t p = 2 * pair0; p < 2 * pair1; ++p) {
     std::int32_t* out = acc + (p - 2 * pair0) * panel_cols;

@@ -72,10 +72,11 @@ inline void blocks_generic(const float* a, std::size_t m, std::size_t K, std::si
 // always_inline: compiled on its own, g++ 12 keeps the accumulator array in memory (a store per
 // step; docs/performance.md)
 template <int MR>
-__attribute__((target(LOWP_TARGET_AVX512), always_inline)) inline void blocks_tile(const float* a, std::size_t K, std::size_t B,
-                                                                    std::size_t G, const float* sa, const float* wp,
-                                                                    const float* swt, std::size_t np, float* out,
-                                                                    std::size_t ldo) {
+__attribute__((target(LOWP_TARGET_AVX512), always_inline)) inline void blocks_tile(const float* a, std::size_t K,
+                                                                                   std::size_t B, std::size_t G,
+                                                                                   const float* sa, const float* wp,
+                                                                                   const float* swt, std::size_t np,
+                                                                                   float* out, std::size_t ldo) {
   __m512 o[std::size_t(MR)][2], s[std::size_t(MR)][2];
   for (int r = 0; r < MR; ++r) o[r][0] = o[r][1] = _mm512_setzero_ps();
   for (std::size_t g = 0; g < G; ++g) {
@@ -127,8 +128,7 @@ __attribute__((target(LOWP_TARGET_AVX512))) inline void blocks_avx512(const floa
     std::size_t r = 0;
     for (; r + 6 <= m; r += 6)
       blocks_tile<6>(a + r * K, K, B, G, sa + r * G, wp, sw, w.np, out + r * ldo + p * pair_cols, ldo);
-    if (r < m)
-      blocks_rows<5>(m - r, a + r * K, K, B, G, sa + r * G, wp, sw, w.np, out + r * ldo + p * pair_cols, ldo);
+    if (r < m) blocks_rows<5>(m - r, a + r * K, K, B, G, sa + r * G, wp, sw, w.np, out + r * ldo + p * pair_cols, ldo);
   }
 }
 #endif

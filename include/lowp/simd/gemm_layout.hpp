@@ -149,15 +149,16 @@ struct vnni_panels {
   /// The weight (w, not its field) of column c at layout position q (k-step), kk.
   int value(std::size_t c, std::size_t q, std::size_t kk) const {
     const std::size_t G = steps_per_block();
-    const std::uint8_t byte = pair(c / pair_cols)[(q / G) * 128 + ((c / panel_cols) % 2) * 64 + (c % panel_cols) * 4 + kk];
+    const std::uint8_t byte =
+        pair(c / pair_cols)[(q / G) * 128 + ((c / panel_cols) % 2) * 64 + (c % panel_cols) * 4 + kk];
     const int field = (byte >> (std::size_t(bits) * (q % G))) & ((1 << bits) - 1);
     return field - offset;
   }
 
  private:
   void put(std::size_t c, std::size_t q, std::size_t kk, int field, std::size_t G) {
-    std::uint8_t& byte = data[(c / pair_cols) * pair_bytes() + (q / G) * 128 + ((c / panel_cols) % 2) * 64 +
-                              (c % panel_cols) * 4 + kk];
+    std::uint8_t& byte =
+        data[(c / pair_cols) * pair_bytes() + (q / G) * 128 + ((c / panel_cols) % 2) * 64 + (c % panel_cols) * 4 + kk];
     const std::size_t sh = std::size_t(bits) * (q % G);
     const unsigned mask = ((1u << bits) - 1u) << sh;
     byte = std::uint8_t((byte & ~mask) | ((unsigned(field) << sh) & mask));

@@ -33,7 +33,7 @@ namespace lowp::simd::detail {
 /// broadcast from memory. Inline asm keeps the accumulator in its register (through the intrinsic,
 /// g++ 12 copies it to a fresh register and back around each vpdpbusd).
 __attribute__((target(LOWP_TARGET_VNNI), always_inline)) inline __m512i dpbusd(__m512i acc, __m512i u,
-                                                                                const std::int8_t* x) {
+                                                                               const std::int8_t* x) {
   __asm__("vpdpbusd %2%{1to16%}, %1, %0" : "+v"(acc) : "v"(u), "m"(*reinterpret_cast<const std::int32_t*>(x)));
   return acc;
 }
@@ -67,9 +67,11 @@ __attribute__((target(LOWP_TARGET_AVX512), always_inline)) inline __m512i field(
 // always_inline: compiled on its own, g++ 12 keeps the accumulator array in memory (a store per
 // step; docs/performance.md)
 template <int MR, int BITS>
-__attribute__((target(LOWP_TARGET_VNNI), always_inline)) inline void vnni_tile(const std::uint8_t* pair, const std::int8_t* x,
-                                                                std::size_t ldx, std::size_t q0, std::size_t q1,
-                                                                std::int32_t* c, std::size_t ldc, bool add) {
+__attribute__((target(LOWP_TARGET_VNNI), always_inline)) inline void vnni_tile(const std::uint8_t* pair,
+                                                                               const std::int8_t* x, std::size_t ldx,
+                                                                               std::size_t q0, std::size_t q1,
+                                                                               std::int32_t* c, std::size_t ldc,
+                                                                               bool add) {
   constexpr std::size_t G = 8 / BITS;
   __m512i a[std::size_t(MR)][2];
   for (int r = 0; r < MR; ++r)
@@ -132,9 +134,9 @@ inline void dot_vnni(const vnni_panels& w, const x_rows& x, std::size_t s, std::
 /// kept in two int32 sets (even and odd k-steps, so that one row is not bound by vpdpbusd's latency),
 /// the product rounded before its sum. sw: the pair's scales, 32 per segment; sx: S per row.
 template <int MR, int BITS>
-__attribute__((target(LOWP_TARGET_VNNI))) inline void gemv_tile(const vnni_panels& w, const x_rows& x,
-                                                                std::size_t r0, std::size_t pp, const float* sx,
-                                                                const float* sw, float* y, std::size_t ldy) {
+__attribute__((target(LOWP_TARGET_VNNI))) inline void gemv_tile(const vnni_panels& w, const x_rows& x, std::size_t r0,
+                                                                std::size_t pp, const float* sx, const float* sw,
+                                                                float* y, std::size_t ldy) {
   constexpr std::size_t G = 8 / BITS;
   const std::size_t S = w.ks.count();
   const std::uint8_t* pair = w.pair(pp);
@@ -168,7 +170,8 @@ __attribute__((target(LOWP_TARGET_VNNI))) inline void gemv_tile(const vnni_panel
         const std::size_t row = r0 + std::size_t(r);
         const __m512i corr = _mm512_set1_epi32(w.offset * x.sum(row, s));
         const __m512 d = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_add_epi32(a[r][j], e[r][j]), corr));
-        f[r][j] = _mm512_add_ps(f[r][j], rounded_ps(_mm512_mul_ps(d, _mm512_mul_ps(_mm512_set1_ps(sx[row * S + s]), swv))));
+        f[r][j] =
+            _mm512_add_ps(f[r][j], rounded_ps(_mm512_mul_ps(d, _mm512_mul_ps(_mm512_set1_ps(sx[row * S + s]), swv))));
       }
     }
   }

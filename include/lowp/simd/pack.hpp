@@ -64,7 +64,8 @@ void unpack(const packed_vector<T>& p, std::span<float> out) {
   for (std::size_t start = 0; start < p.size(); start += detail::pack_step) {
     const std::size_t n = std::min(detail::pack_step, p.size() - start);
     unpack_codes<T>(p.data() + packing<T>::bytes_for(start), n, reinterpret_cast<std::uint8_t*>(codes));
-    convert(std::span<const T>(codes, n), out.subspan(start, n), rounding::nearest_even{}, overflow::propagate{});  // exact
+    convert(std::span<const T>(codes, n), out.subspan(start, n), rounding::nearest_even{},
+            overflow::propagate{});  // exact
   }
 }
 
