@@ -190,7 +190,25 @@ TEMPLATE_TEST_CASE("SIMD integer encode and decode are bit-identical to the scal
                    lowp::uint8, lowp::int4, lowp::uint4, lowp::int2, lowp::uint2, (lowp::intn<1, true>),
                    (lowp::intn<16, true>), (lowp::intn<12, false>), lowp::trit) {
   using T = TestType;
-  std::vector<float> in = {0.f, -0.f, INFINITY, -INFINITY, NAN, -NAN, 1e30f, -1e30f, 0x1p30f, -0x1p31f, 1e-30f};
+  // around 2^30 too: below it the vector lanes wrap exactly, above it they hand over to the reference
+  std::vector<float> in = {0.f,
+                           -0.f,
+                           INFINITY,
+                           -INFINITY,
+                           NAN,
+                           -NAN,
+                           1e30f,
+                           -1e30f,
+                           0x1p30f,
+                           -0x1p30f,
+                           -0x1p31f,
+                           1e-30f,
+                           0x1.fffffep29f,
+                           -0x1.fffffep29f,
+                           0x1.000002p30f,
+                           -0x1.000002p30f,
+                           0x1.7ffffep29f,
+                           -0x1.800002p29f};
   const float span = std::ldexp(1.f, T::bit_width + 1);
   for (float k = -span; k <= span; k += 1.f)
     for (float d : {0.f, 0.25f, 0.5f, 0.75f}) {

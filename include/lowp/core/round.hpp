@@ -7,6 +7,7 @@
 #pragma once
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 #include "lowp/core/bits.hpp"
 #include "lowp/core/random.hpp"
@@ -190,30 +191,54 @@ __attribute__((always_inline)) constexpr inline void round_shift_rule(V& out, co
   }
 }
 
+/// The element type of a lane type: V for a scalar (an integer, int128, a double), the element of
+/// a compiler vector.
+template <class V>
+struct lane_of {
+  using type = V;
+};
+template <class V>
+requires requires(V v) { v[0]; }
+struct lane_of<V> {
+  using type = std::remove_cvref_t<decltype(std::declval<V&>()[0])>;
+};
+template <class V>
+using lane_t = typename lane_of<V>::type;
+
 /// The overflow rule of spec §6 for a rounded raw value v of a `bits`-wide integer grid [lo, hi],
-/// over a lane type V (a signed integer, or a compiler vector of int64): wrap keeps the low bits
-/// (two's complement, AP_WRAP), saturate_zero gives 0, saturate_symmetric clamps to [−hi, hi]
-/// (AP_SAT_SYM, never the lowest code), saturate and propagate clamp to [lo, hi].
-template <class O, std::int64_t lo, std::int64_t hi, int bits, bool is_signed, class V>
-__attribute__((always_inline)) constexpr inline void overflow_rule(V& out, const V& v) {
-  const V zero = v ^ v;
+/// over a lane type V (an integer or int128, a double holding an integer, or a compiler vector of
+/// int32 or int64): wrap keeps the low bits (two's complement, AP_WRAP), saturate_zero gives 0,
+/// saturate_symmetric clamps to [−hi, hi] (AP_SAT_SYM, never the lowest code), saturate and
+/// propagate clamp to [lo, hi]. Only built-in operators, the result by reference: it inlines into
+/// a kernel of any ISA. Bounds are values so a run-time grid works; constants fold.
+template <class O, class V, class E = lane_t<V>>
+__attribute__((always_inline)) constexpr inline void overflow_rule(V& out, const V& v, E lo, E hi, int bits,
+                                                                   bool is_signed) {
+  const V zero{};
   if constexpr (std::is_same_v<O, overflow::wrap>) {
-    constexpr int sh = 64 - bits;
-    if constexpr (std::is_integral_v<V>) {  // through uint64: a left shift of a negative scalar
-      const std::uint64_t low = std::uint64_t(v) << sh;
-      out = V(is_signed ? std::int64_t(low) >> sh : std::int64_t(low >> sh));
-    } else if constexpr (is_signed) {
-      out = (v << sh) >> sh;
+    static_assert(!std::is_floating_point_v<E>, "overflow_rule: wrap needs integer lanes");
+    using U = typename std::conditional_t<std::is_same_v<E, int128>, std::type_identity<uint128>,
+                                          std::make_unsigned<E>>::type;
+    const int sh = int(8 * sizeof(E)) - bits;
+    if constexpr (std::is_same_v<V, E>) {  // through U: a left shift of a negative scalar
+      const U low = U(U(v) << sh);
+      out = is_signed ? V(E(low) >> sh) : V(low >> sh);
     } else {
-      out = v & std::int64_t(~std::uint64_t(0) >> sh);
+      out = is_signed ? (v << sh) >> sh : v & E(U(~U(0)) >> sh);
     }
   } else if constexpr (std::is_same_v<O, overflow::saturate_zero>) {
     out = ((v < lo) | (v > hi)) ? zero : v;
   } else {
-    constexpr std::int64_t los = std::is_same_v<O, overflow::saturate_symmetric> && lo < 0 ? -hi : lo;
+    const E los = std::is_same_v<O, overflow::saturate_symmetric> && lo < 0 ? E(-hi) : lo;
     const V low = v < los ? zero + los : v;
     out = low > hi ? zero + hi : low;
   }
+}
+
+/// The overflow rule on an int64 lane type for a grid known at compile time.
+template <class O, std::int64_t lo, std::int64_t hi, int bits, bool is_signed, class V>
+__attribute__((always_inline)) constexpr inline void overflow_rule(V& out, const V& v) {
+  overflow_rule<O>(out, v, lane_t<V>(lo), lane_t<V>(hi), bits, is_signed);
 }
 
 }  // namespace lowp::detail

@@ -112,7 +112,7 @@ class basic_fixed {
   friend constexpr basic_fixed operator/(basic_fixed a, basic_fixed b) {
     if (b.raw_ == 0) {  // spec §7: x/0 saturates toward the sign of x, 0/0 = 0
       if (a.raw_ == 0) return from_bits(0);
-      return from_bits(raw_type(detail::saturated(range, a.raw_ < 0, Overflow{})));
+      return from_bits(raw_type(detail::saturated<Overflow>(range, a.raw_ < 0)));
     }
     // raw quotient = ra · 2^F / rb, rounded once from the exact remainder
     const bool neg = (a.raw_ < 0) != (b.raw_ < 0);

@@ -25,19 +25,20 @@ constexpr int_range range_of_bits(int bits, bool is_signed) {
   return {0, (int128(1) << bits) - 1, bits, false};
 }
 
-/// The extreme an overflow of sign `neg` saturates to under tag O.
+/// Where ±Inf, x / 0 and ln 0 land under tag O: the extreme of their sign, under every tag (spec §7,
+/// §8), through core/round.hpp's rule, so saturate_symmetric keeps −max.
 template <class O>
-constexpr int128 saturated(const int_range& g, bool neg, O) {
-  if constexpr (std::is_same_v<O, overflow::saturate_symmetric>) {
-    return neg ? (g.lo < 0 ? -g.hi : g.lo) : g.hi;  // AP_SAT_SYM: −max, never the lowest code
-  } else {
-    return neg ? g.lo : g.hi;
-  }
+constexpr int128 saturated(const int_range& g, bool neg) {
+  using S = std::conditional_t<std::is_same_v<O, overflow::saturate_symmetric>, O, overflow::saturate>;
+  int128 out = 0;
+  overflow_rule<S>(out, neg ? g.lo - 1 : g.hi + 1, g.lo, g.hi, g.bits, g.is_signed);  // bits ≤ 64: fits
+  return out;
 }
 
-/// Rounds a truncated magnitude of sign `neg` to a raw value in g (spec §6, §7).
+/// Rounds a truncated magnitude of sign `neg` to a raw value in g (spec §6, §7), then g's overflow
+/// rule (core/round.hpp).
 template <class U, class R, class O>
-constexpr int128 round_to_int(const int_range& g, bool neg, const truncated<U>& f, const R& r, O o,
+constexpr int128 round_to_int(const int_range& g, bool neg, const truncated<U>& f, const R& r, O,
                               std::uint64_t index = 0) {
   bool big = f.big;
   U m = f.t;
@@ -46,25 +47,16 @@ constexpr int128 round_to_int(const int_range& g, bool neg, const truncated<U>& 
     big = m == 0;
   }
   int128 v = 0;
-  bool over = big || bit_width(m) > 126;
-  if (!over) {
-    v = neg ? -int128(m) : int128(m);
-    over = v < g.lo || v > g.hi;
-    if constexpr (std::is_same_v<O, overflow::saturate_symmetric>) over = over || (g.lo < 0 && v == g.lo);
-  }
-  if (!over) return v;
   if constexpr (std::is_same_v<O, overflow::wrap>) {
-    // two's-complement modulo 2^bits (AP_WRAP), from the low bits of the exact rounded value
-    const uint128 low = neg ? uint128(0) - uint128(m) : uint128(m);
-    const uint128 mask = g.bits >= 128 ? ~uint128(0) : (uint128(1) << g.bits) - 1;
-    const uint128 w = low & mask;
-    if (g.is_signed && (w >> (g.bits - 1)) != 0) return int128(w) - (int128(1) << g.bits);
-    return int128(w);
-  } else if constexpr (std::is_same_v<O, overflow::saturate_zero>) {
-    return 0;
+    v = int128(neg ? uint128(0) - uint128(m) : uint128(m));  // the low 128 bits decide: bits ≤ 64
+  } else if (big || bit_width(m) > 126) {
+    v = neg ? g.lo - 1 : g.hi + 1;  // beyond the grid either way
   } else {
-    return saturated(g, neg, o);  // saturate, saturate_symmetric; propagate saturates (§6)
+    v = neg ? -int128(m) : int128(m);
   }
+  int128 out = 0;
+  overflow_rule<O>(out, v, g.lo, g.hi, g.bits, g.is_signed);
+  return out;
 }
 
 /// An exact value as a raw integer at quantum 2^q. NaN → 0; ±Inf → the saturated extreme,
@@ -72,10 +64,7 @@ constexpr int128 round_to_int(const int_range& g, bool neg, const truncated<U>& 
 template <class U, class R, class O>
 constexpr int128 to_int(const int_range& g, int q, const unpacked<U>& u, const R& r, O o, std::uint64_t index = 0) {
   if (u.is_nan()) return 0;
-  if (u.is_inf()) {
-    if constexpr (std::is_same_v<O, overflow::saturate_symmetric>) return saturated(g, u.neg, o);
-    return saturated(g, u.neg, overflow::saturate{});
-  }
+  if (u.is_inf()) return saturated<O>(g, u.neg);
   if (u.mag == 0) return 0;
   return round_to_int(g, u.neg, truncate(u.mag, u.exp, q), r, o, index);
 }

@@ -341,25 +341,18 @@ LOWP_INLINE_BODY inline T div_fast(T x, T y) {
   const bool odd = half_t != double(std::int64_t(half_t));  // in doubles: mixed masks do not vectorise
   const bool up = lowp::detail::rounds_up<R>(neg, odd, inexact, above, tie);
   const double v = (t + (up ? 1.0 : 0.0)) * (neg ? -1.0 : 1.0);
-  constexpr double lo = double(T::range.lo), hi = double(T::range.hi);
-  using raw = typename T::raw_type;
-  if constexpr (std::is_same_v<O, overflow::saturate_zero>) {
-    return T::from_bits(raw(((v < lo) | (v > hi)) ? 0.0 : v));
-  } else if constexpr (std::is_same_v<O, overflow::saturate_symmetric>) {
-    constexpr double los = T::is_signed ? -hi : lo;
-    return T::from_bits(raw(v < los ? los : v > hi ? hi : v));
-  } else {
-    static_assert(!std::is_same_v<O, overflow::wrap>, "div_fast: no wrap");
-    return T::from_bits(raw(v < lo ? lo : v > hi ? hi : v));  // saturate; propagate saturates
-  }
+  static_assert(!std::is_same_v<O, overflow::wrap>, "div_fast: no wrap");
+  double out = 0;
+  lowp::detail::overflow_rule<O>(out, v, double(T::range.lo), double(T::range.hi), T::bit_width, T::is_signed);
+  return T::from_bits(typename T::raw_type(out));
 }
 
 /// x / 0 saturates toward the sign of x, 0 / 0 = 0 (spec §7).
 template <class T>
 LOWP_INLINE_BODY constexpr T div_by_zero(T x) {
   using raw = typename T::raw_type;
-  constexpr raw sat_lo = raw(lowp::detail::saturated(T::range, true, typename T::overflow_type{}));
-  constexpr raw sat_hi = raw(lowp::detail::saturated(T::range, false, typename T::overflow_type{}));
+  constexpr raw sat_lo = raw(lowp::detail::saturated<typename T::overflow_type>(T::range, true));
+  constexpr raw sat_hi = raw(lowp::detail::saturated<typename T::overflow_type>(T::range, false));
   return T::from_bits(x.bits() == 0 ? raw(0) : x.bits() < 0 ? sat_lo : sat_hi);
 }
 
@@ -453,11 +446,7 @@ constexpr T log(T x) {
   const std::uint64_t key = std::uint64_t(x.bits());
   if (x.bits() < 0) return T::from_bits(0);
   if (x.bits() == 0) {
-    using O = typename T::overflow_type;
-    if constexpr (std::is_same_v<O, overflow::saturate_symmetric>)
-      return T::from_bits(typename T::raw_type(lowp::detail::saturated(T::range, true, O{})));
-    else
-      return T::from_bits(typename T::raw_type(lowp::detail::saturated(T::range, true, overflow::saturate{})));
+    return T::from_bits(typename T::raw_type(lowp::detail::saturated<typename T::overflow_type>(T::range, true)));
   }
   const std::uint64_t r = std::uint64_t(x.bits());
   const int b = lowp::detail::bit_width(r) - 1;

@@ -123,6 +123,24 @@ inline void store_narrow(const i32<A>& v, std::uint16_t* p, xsimd::avx512f) {
 
 }  // namespace detail
 
+namespace detail {
+/// The compiler vector of int32 lanes that fills a register of `Bytes` bytes.
+template <std::size_t Bytes>
+struct int32_vector;
+template <>
+struct int32_vector<16> {
+  typedef std::int32_t type __attribute__((vector_size(16)));
+};
+template <>
+struct int32_vector<32> {
+  typedef std::int32_t type __attribute__((vector_size(32)));
+};
+template <>
+struct int32_vector<64> {
+  typedef std::int32_t type __attribute__((vector_size(64)));
+};
+}  // namespace detail
+
 template <class A>
 struct ops {
   using i32 = xsimd::batch<std::int32_t, A>;
@@ -132,6 +150,10 @@ struct ops {
   using mask_raw = typename b32::register_type;
   static mask_raw raw(const b32& m) { return m; }
   static b32 from_raw(const mask_raw& r) { return b32(r); }
+  /// Int32 lanes as a compiler vector, for rules written on built-in operators (core/round.hpp).
+  using lanes_raw = typename detail::int32_vector<sizeof(typename i32::register_type)>::type;
+  static lanes_raw lanes(const i32& x) { return (lanes_raw)(typename i32::register_type(x)); }
+  static i32 from_lanes(const lanes_raw& r) { return i32((typename i32::register_type)r); }
   static i32 as_int(const f32& x) { return xsimd::bitwise_cast<i32>(x); }
   static f32 as_float(const i32& x) { return xsimd::bitwise_cast<f32>(x); }
   static i32 to_int(const f32& x) { return xsimd::to_int(x); }  // truncates

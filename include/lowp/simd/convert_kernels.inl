@@ -202,38 +202,31 @@ LOWP_KERNEL_INLINE f32<A> decode_lanes(const i32<A>& c, O o = {}) {
 }
 
 /// Raw codes of an integer format (range g) for size() floats at p, equal to the scalar
-/// T::from_unpacked: truncate |x| (clamped below 2^30, beyond every intn ≤ 16 bits), round by
-/// mode from the exact fraction, then the overflow tag. Lanes that wrap are flagged in `scalar`.
+/// T::from_unpacked: truncate |x| (clamped at 2^30, beyond every intn ≤ 16 bits), round by mode
+/// from the exact fraction, then core/round.hpp's overflow rule on the int32 lanes. Lanes that
+/// wrap from beyond 2^30 (their low bits were lost to the clamp) are flagged in `scalar`.
 template <class A, class R, class O>
 LOWP_KERNEL_INLINE i32<A> encode_int_lanes(const float* p, const ::lowp::detail::int_range& g, int code_offset,
                                            const R& r, O, std::uint64_t first_index, b32<A>& scalar) {
+  using L = typename ops<A>::lanes_raw;
   const i32<A> u = as_int<A>(f32<A>::load_unaligned(p));
   const i32<A> a = u & splat<A>(0x7FFFFFFF);
   const b32<A> neg = u < splat<A>(0);
   const f32<A> y = as_float<A>(ops<A>::min(a, splat<A>(0x4E800000)));  // min(|x|, 2^30); NaN handled below
   const i32<A> m = round_lanes<R, A>(y, neg, r, first_index);
-  const i32<A> v = sel<A>(neg, splat<A>(0) - m, m);
-  const i32<A> lo = splat<A>(std::int64_t(g.lo)), hi = splat<A>(std::int64_t(g.hi));
-  b32<A> over = (v < lo) || (v > hi);
-  if constexpr (std::is_same_v<O, overflow::saturate_symmetric>) {
-    if (g.lo < 0) over = over || (v == lo);
+  const L v = ops<A>::lanes(sel<A>(neg, splat<A>(0) - m, m));  // ±Inf: ±2^30, beyond the grid
+  const std::int32_t lo = std::int32_t(g.lo), hi = std::int32_t(g.hi);
+  L rule{};
+  ::lowp::detail::overflow_rule<O>(rule, v, lo, hi, g.bits, g.is_signed);
+  i32<A> out = ops<A>::from_lanes(rule);
+  const b32<A> inf = a == splat<A>(0x7F800000), nan = a > splat<A>(0x7F800000);
+  if constexpr (std::is_same_v<O, overflow::saturate_zero> || std::is_same_v<O, overflow::wrap>) {
+    L sat{};  // ±Inf saturates under every tag (spec §8)
+    ::lowp::detail::overflow_rule<overflow::saturate>(sat, v, lo, hi, g.bits, g.is_signed);
+    out = sel<A>(inf, ops<A>::from_lanes(sat), out);
   }
-  // saturated extremes (spec §6, §8): symmetric gives −max; ±Inf saturates under every tag
-  const i32<A> low_end =
-      std::is_same_v<O, overflow::saturate_symmetric> && g.lo < 0 ? splat<A>(std::int64_t(-g.hi)) : lo;
-  const i32<A> sat = sel<A>(neg, low_end, hi);
-  i32<A> out = v;
-  if constexpr (std::is_same_v<O, overflow::saturate_zero>) {
-    out = sel<A>(over, splat<A>(0), out);
-  } else if constexpr (std::is_same_v<O, overflow::wrap>) {
-    scalar = over;
-  } else {
-    out = sel<A>(over, sat, out);
-  }
-  const b32<A> inf = a == splat<A>(0x7F800000);
-  out = sel<A>(inf, sel<A>(neg, std::is_same_v<O, overflow::saturate_symmetric> ? low_end : lo, hi), out);
-  out = sel<A>(a > splat<A>(0x7F800000), splat<A>(0), out);  // NaN → 0
-  if constexpr (std::is_same_v<O, overflow::wrap>) scalar = scalar && !inf && !(a > splat<A>(0x7F800000));
+  out = sel<A>(nan, splat<A>(0), out);  // NaN → 0 (spec §8)
+  if constexpr (std::is_same_v<O, overflow::wrap>) scalar = a > splat<A>(0x4E800000) && !inf && !nan;
   return (out + splat<A>(code_offset)) & splat<A>(std::int64_t((std::int64_t(1) << g.bits) - 1));  // trit: t + 1
 }
 

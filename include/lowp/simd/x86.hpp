@@ -164,6 +164,9 @@ struct ops<rt::avx2> {
   using mask_raw = __m256i;  // all-ones lanes
   LOWP_AVX2_FN static mask_raw raw(b32 m) { return m.v; }
   LOWP_AVX2_FN static b32 from_raw(mask_raw r) { return {r}; }
+  using lanes_raw = detail::int32_vector<32>::type;  // int32 lanes, built-in operators
+  LOWP_AVX2_FN static lanes_raw lanes(i32 x) { return (lanes_raw)x.v; }
+  LOWP_AVX2_FN static i32 from_lanes(lanes_raw r) { return (__m256i)r; }
   LOWP_AVX2_FN static i32 as_int(f32 x) { return _mm256_castps_si256(x.v); }
   LOWP_AVX2_FN static f32 as_float(i32 x) { return _mm256_castsi256_ps(x.v); }
   LOWP_AVX2_FN static i32 to_int(f32 x) { return _mm256_cvttps_epi32(x.v); }
@@ -202,6 +205,9 @@ struct ops<rt::avx512> {
   using mask_raw = __mmask16;  // one bit per lane
   LOWP_AVX512_FN static mask_raw raw(b32 m) { return m.v; }
   LOWP_AVX512_FN static b32 from_raw(mask_raw r) { return {r}; }
+  using lanes_raw = detail::int32_vector<64>::type;  // int32 lanes, built-in operators
+  LOWP_AVX512_FN static lanes_raw lanes(i32 x) { return (lanes_raw)x.v; }
+  LOWP_AVX512_FN static i32 from_lanes(lanes_raw r) { return (__m512i)r; }
   LOWP_AVX512_FN static i32 as_int(f32 x) { return _mm512_castps_si512(x.v); }
   LOWP_AVX512_FN static f32 as_float(i32 x) { return _mm512_castsi512_ps(x.v); }
   LOWP_AVX512_FN static i32 to_int(f32 x) { return _mm512_cvttps_epi32(x.v); }
