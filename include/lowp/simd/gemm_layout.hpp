@@ -43,8 +43,6 @@ struct k_segments {
   std::size_t steps() const { return qbeg.back(); }
   std::size_t first(std::size_t s) const { return s * seg; }  // the first k of segment s
   std::size_t width(std::size_t s) const { return std::min(seg, k - s * seg); }
-  /// Where element k lies in a row laid out on these k-steps.
-  std::size_t at(std::size_t kk) const { return 4 * qbeg[kk / seg] + kk % seg; }
 };
 
 /// M rows of int8 activations laid out on the k-steps of `ks` (zeros in the padding), with every
@@ -97,12 +95,15 @@ struct int8_panels {
     data.assign(np * 4 * ks.steps(), 0);
     colsum.assign(ks.count() * np, 0);
     for (std::size_t c = 0; c < N; ++c) {
-      std::int8_t* panel = data.data() + (c / panel_cols) * panel_cols * 4 * ks.steps();
-      for (std::size_t k = 0; k < ks.k; ++k) {
-        const std::size_t at = ks.at(k);
-        const std::int8_t v = w(c, k);
-        panel[(at / 4) * 64 + (c % panel_cols) * 4 + at % 4] = v;
-        colsum[(k / ks.seg) * np + c] += v;
+      std::int8_t* col = data.data() + (c / panel_cols) * panel_cols * 4 * ks.steps() + (c % panel_cols) * 4;
+      for (std::size_t s = 0; s < ks.count(); ++s) {
+        std::int32_t sum = 0;
+        for (std::size_t j = 0, at = 4 * ks.qbeg[s], k = ks.first(s); j < ks.width(s); ++j, ++at, ++k) {
+          const std::int8_t v = w(c, k);
+          col[(at / 4) * 64 + at % 4] = v;
+          sum += v;
+        }
+        colsum[s * np + c] = sum;
       }
     }
   }
@@ -141,13 +142,23 @@ struct vnni_panels {
     for (std::size_t t = 0; t < G; ++t) zero |= unsigned(offset) << (std::size_t(bits) * t);
     data.assign(np / pair_cols * pair_bytes(), std::uint8_t(zero));
     colsum.assign(ks.count() * np, 0);
-    for (std::size_t c = 0; c < N; ++c)
-      for (std::size_t k = 0; k < ks.k; ++k) {
-        const std::size_t at = ks.at(k);
-        const int v = w(c, k);
-        put(c, at / 4, at % 4, v + offset, G);
-        colsum[(k / ks.seg) * np + c] += v;
+    const int gshift = G == 1 ? 0 : G == 2 ? 1 : 2;  // G = 2^gshift
+    const unsigned fmask = (1u << bits) - 1u;
+    for (std::size_t c = 0; c < N; ++c) {
+      std::uint8_t* col =
+          data.data() + (c / pair_cols) * pair_bytes() + ((c / panel_cols) % 2) * 64 + (c % panel_cols) * 4;
+      for (std::size_t s = 0; s < ks.count(); ++s) {
+        std::int32_t sum = 0;
+        for (std::size_t j = 0, at = 4 * ks.qbeg[s], k = ks.first(s); j < ks.width(s); ++j, ++at, ++k) {
+          const int v = w(c, k);
+          const std::size_t q = at / 4, sh = std::size_t(bits) * (q & (G - 1));
+          std::uint8_t& byte = col[(q >> gshift) * 128 + at % 4];
+          byte = std::uint8_t((byte & ~(fmask << sh)) | ((unsigned(v + offset) & fmask) << sh));
+          sum += v;
+        }
+        colsum[s * np + c] = sum;
       }
+    }
   }
   /// The weight (w, not its field) of column c at layout position q (k-step), kk.
   int value(std::size_t c, std::size_t q, std::size_t kk) const {
@@ -156,15 +167,6 @@ struct vnni_panels {
         pair(c / pair_cols)[(q / G) * 128 + ((c / panel_cols) % 2) * 64 + (c % panel_cols) * 4 + kk];
     const int field = (byte >> (std::size_t(bits) * (q % G))) & ((1 << bits) - 1);
     return field - offset;
-  }
-
- private:
-  void put(std::size_t c, std::size_t q, std::size_t kk, int field, std::size_t G) {
-    std::uint8_t& byte =
-        data[(c / pair_cols) * pair_bytes() + (q / G) * 128 + ((c / panel_cols) % 2) * 64 + (c % panel_cols) * 4 + kk];
-    const std::size_t sh = std::size_t(bits) * (q % G);
-    const unsigned mask = ((1u << bits) - 1u) << sh;
-    byte = std::uint8_t((byte & ~mask) | ((unsigned(field) << sh) & mask));
   }
 };
 
