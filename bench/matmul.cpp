@@ -7,6 +7,7 @@
 //    L3 (64 MiB of int8), against a same-run streaming read of the same bytes. Targets: ≥ 0.8 of
 //    the read; int4 ≥ 1.8× int8; ternary ≥ 3× int8; per-group-32 scales (llama.cpp's q8_0 / q4_0
 //    granularity) ≥ 0.6 of a streaming read of the weight and scale bytes (vs_read_own_bytes).
+//  - prepack of a 1024 × 4096 matrix, as a multiple of quantizing it (per_quantize).
 #include <lowp/lowp.hpp>
 
 #include <benchmark/benchmark.h>
@@ -164,6 +165,18 @@ void lowp_gemv(benchmark::State& st, lowp::granularity gw, lowp::scale_rule rw) 
   st.counters["vs_read_own_bytes"] = benchmark::Counter(own / read_rate(), benchmark::Counter::kIsRate);
 }
 
+// prepack: building the GEMM plan (the chosen kernel's layout, scales, zero points) of a 1024 × 4096
+// weight matrix, against quantizing the same matrix in the same run (per_quantize: lower is better).
+template <class TW>
+void lowp_prepack(benchmark::State& st, lowp::granularity gw, lowp::scale_rule rw) {
+  const auto w = gaussian(gn, gk, 7);
+  const auto q = lowp::quantize<TW>(w, gw, rw);
+  const double quantize_s = best_seconds([&] { benchmark::DoNotOptimize(lowp::quantize<TW>(w, gw, rw)); }, 5);
+  for (auto _ : st) benchmark::DoNotOptimize(lowp::prepack(q));
+  const double prepack_s = best_seconds([&] { benchmark::DoNotOptimize(lowp::prepack(q)); }, 5);
+  st.counters["per_quantize"] = prepack_s / quantize_s;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -195,6 +208,12 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("gemv/int4_g32", lowp_gemv<int4>, granularity(per_group{32}),
                                scale_rule(scale::absmax{}))
       ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("prepack/int8", lowp_prepack<int8>, granularity(per_channel{}),
+                               scale_rule(scale::absmax{}))
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("prepack/int4_g32", lowp_prepack<int4>, granularity(per_group{32}),
+                               scale_rule(scale::absmax{}))
+      ->Unit(benchmark::kMillisecond);
   benchmark::Initialize(&argc, argv);
   std::printf("gemm kernel: %s; Eigen f32 %.1f GFLOP/s", lowp::simd::name_of(lowp::simd::kernels().gemm),
               eigen_rate() / 1e9);
