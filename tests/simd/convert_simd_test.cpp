@@ -52,6 +52,9 @@ float float_of(std::uint32_t b) {
   return f;
 }
 
+/// ±0, ±Inf and ±NaN.
+std::vector<float> specials() { return {0.f, -0.f, INFINITY, -INFINITY, NAN, -NAN}; }
+
 /// Every decoded value of T, its float neighbours, the midpoints and quarter points between
 /// neighbours and their neighbours, specials, and random float bit patterns.
 template <class T>
@@ -62,22 +65,9 @@ std::vector<float> boundary_inputs() {
     if (std::isfinite(v)) vals.push_back(v);
   }
   std::sort(vals.begin(), vals.end());
-  std::vector<float> in = {0.f,
-                           -0.f,
-                           INFINITY,
-                           -INFINITY,
-                           NAN,
-                           -NAN,
-                           float_of(0x7F800001),
-                           FLT_MAX,
-                           -FLT_MAX,
-                           FLT_MIN,
-                           -FLT_MIN,
-                           FLT_TRUE_MIN,
-                           -FLT_TRUE_MIN,
-                           float_of(0x00400000),
-                           float_of(0x00400001),
-                           1e30f};
+  std::vector<float> in = specials();
+  in.insert(in.end(), {float_of(0x7F800001), FLT_MAX, -FLT_MAX, FLT_MIN, -FLT_MIN, FLT_TRUE_MIN, -FLT_TRUE_MIN,
+                       float_of(0x00400000), float_of(0x00400001), 1e30f});
   auto near = [&](float x) {
     for (float y : {x, std::nextafter(x, INFINITY), std::nextafter(x, -INFINITY)}) in.push_back(y);
   };
@@ -191,24 +181,9 @@ TEMPLATE_TEST_CASE("SIMD integer encode and decode are bit-identical to the scal
                    (lowp::intn<16, true>), (lowp::intn<12, false>), lowp::trit) {
   using T = TestType;
   // around 2^30 too: below it the vector lanes wrap exactly, above it they hand over to the reference
-  std::vector<float> in = {0.f,
-                           -0.f,
-                           INFINITY,
-                           -INFINITY,
-                           NAN,
-                           -NAN,
-                           1e30f,
-                           -1e30f,
-                           0x1p30f,
-                           -0x1p30f,
-                           -0x1p31f,
-                           1e-30f,
-                           0x1.fffffep29f,
-                           -0x1.fffffep29f,
-                           0x1.000002p30f,
-                           -0x1.000002p30f,
-                           0x1.7ffffep29f,
-                           -0x1.800002p29f};
+  std::vector<float> in = specials();
+  in.insert(in.end(), {1e30f, -1e30f, 0x1p30f, -0x1p30f, -0x1p31f, 1e-30f, 0x1.fffffep29f, -0x1.fffffep29f,
+                       0x1.000002p30f, -0x1.000002p30f, 0x1.7ffffep29f, -0x1.800002p29f});
   const float span = std::ldexp(1.f, T::bit_width + 1);
   for (float k = -span; k <= span; k += 1.f)
     for (float d : {0.f, 0.25f, 0.5f, 0.75f}) {
