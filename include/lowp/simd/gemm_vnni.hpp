@@ -135,11 +135,11 @@ inline void dot_vnni(const vnni_panels& w, const x_rows& x, std::size_t s, std::
 /// the product rounded before its sum. sw: the pair's scales, 32 per segment; sx: S per row.
 template <int MR, int BITS>
 __attribute__((target(LOWP_TARGET_VNNI))) inline void gemv_tile(const vnni_panels& w, const x_rows& x, std::size_t r0,
-                                                                std::size_t pp, const float* sx, const float* sw,
-                                                                float* y, std::size_t ldy) {
+                                                                std::size_t pp, const std::uint8_t* pair,
+                                                                const float* sx, const float* sw, float* y,
+                                                                std::size_t ldy) {
   constexpr std::size_t G = 8 / BITS;
   const std::size_t S = w.ks.count();
-  const std::uint8_t* pair = w.pair(pp);
   __m512 f[std::size_t(MR)][2];
   for (int r = 0; r < MR; ++r) f[r][0] = f[r][1] = _mm512_setzero_ps();
   for (std::size_t s = 0; s < S; ++s) {
@@ -187,11 +187,13 @@ __attribute__((target(LOWP_TARGET_VNNI))) inline void gemv_vnni_bits(const vnni_
                                                                      std::size_t ldy, std::size_t pair0,
                                                                      std::size_t pair1) {
   const std::size_t S = w.ks.count();
+  const std::size_t pair_bytes = w.ks.steps() / (8 / BITS) * 128;  // w.pair_bytes(), without a division by a variable
   for (std::size_t pp = pair0; pp < pair1; ++pp) {
     const float* sw = scales + pp * S * pair_cols;
+    const std::uint8_t* pair = w.data.data() + pp * pair_bytes;
     std::size_t r = 0;
-    for (; r + 2 <= x.m; r += 2) gemv_tile<2, BITS>(w, x, r, pp, sx, sw, y, ldy);
-    for (; r < x.m; ++r) gemv_tile<1, BITS>(w, x, r, pp, sx, sw, y, ldy);
+    for (; r + 2 <= x.m; r += 2) gemv_tile<2, BITS>(w, x, r, pp, pair, sx, sw, y, ldy);
+    for (; r < x.m; ++r) gemv_tile<1, BITS>(w, x, r, pp, pair, sx, sw, y, ldy);
   }
 }
 
