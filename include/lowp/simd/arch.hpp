@@ -121,9 +121,6 @@ inline void store_narrow(const i32<A>& v, std::uint16_t* p, xsimd::avx512f) {
 }
 #endif
 
-}  // namespace detail
-
-namespace detail {
 /// The compiler vector of int32 lanes that fills a register of `Bytes` bytes.
 template <std::size_t Bytes>
 struct int32_vector;

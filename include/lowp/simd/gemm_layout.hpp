@@ -43,6 +43,27 @@ struct k_segments {
   std::size_t steps() const { return qbeg.back(); }
   std::size_t first(std::size_t s) const { return s * seg; }  // the first k of segment s
   std::size_t width(std::size_t s) const { return std::min(seg, k - s * seg); }
+  /// Lays N columns of weights out on these k-steps: place(c) gives column c's writer put(at, v),
+  /// called with each v = w(c, k) and its position at = 4 · k-step + kk. Returns Σ w of segment s,
+  /// column c at s · np + c (the kernels' offset correction and the zero points use it).
+  template <class Get, class Place>
+  std::vector<std::int32_t> pack_columns(std::size_t N, std::size_t np, Get&& w, Place&& place) const {
+    std::vector<std::int32_t> colsum(count() * np, 0);
+    for (std::size_t c = 0; c < N; ++c) {
+      auto put = place(c);
+      for (std::size_t s = 0; s < count(); ++s) {
+        const std::size_t k0 = first(s), kw = width(s), at0 = 4 * qbeg[s];
+        std::int32_t sum = 0;
+        for (std::size_t j = 0; j < kw; ++j) {
+          const int v = int(w(c, k0 + j));
+          put(at0 + j, v);
+          sum += v;
+        }
+        colsum[s * np + c] = sum;
+      }
+    }
+    return colsum;
+  }
 };
 
 /// M rows of int8 activations laid out on the k-steps of `ks` (zeros in the padding), with every
@@ -93,19 +114,10 @@ struct int8_panels {
     np = (N + pair_cols - 1) / pair_cols * pair_cols;
     ks = segments;
     data.assign(np * 4 * ks.steps(), 0);
-    colsum.assign(ks.count() * np, 0);
-    for (std::size_t c = 0; c < N; ++c) {
+    colsum = ks.pack_columns(N, np, w, [&](std::size_t c) {
       std::int8_t* col = data.data() + (c / panel_cols) * panel_cols * 4 * ks.steps() + (c % panel_cols) * 4;
-      for (std::size_t s = 0; s < ks.count(); ++s) {
-        std::int32_t sum = 0;
-        for (std::size_t j = 0, at = 4 * ks.qbeg[s], k = ks.first(s); j < ks.width(s); ++j, ++at, ++k) {
-          const std::int8_t v = w(c, k);
-          col[(at / 4) * 64 + at % 4] = v;
-          sum += v;
-        }
-        colsum[s * np + c] = sum;
-      }
-    }
+      return [col](std::size_t at, int v) { col[(at / 4) * 64 + at % 4] = std::int8_t(v); };
+    });
   }
   const std::int8_t* panel(std::size_t p) const { return data.data() + p * panel_cols * 4 * ks.steps(); }
   /// The weight of column c at layout position q (k-step), kk.
@@ -141,24 +153,17 @@ struct vnni_panels {
     unsigned zero = 0;  // the field of w = 0 in every position of a byte: the padding (columns and k)
     for (std::size_t t = 0; t < G; ++t) zero |= unsigned(offset) << (std::size_t(bits) * t);
     data.assign(np / pair_cols * pair_bytes(), std::uint8_t(zero));
-    colsum.assign(ks.count() * np, 0);
     const int gshift = G == 1 ? 0 : G == 2 ? 1 : 2;  // G = 2^gshift
     const unsigned fmask = (1u << bits) - 1u;
-    for (std::size_t c = 0; c < N; ++c) {
+    colsum = ks.pack_columns(N, np, w, [&](std::size_t c) {
       std::uint8_t* col =
           data.data() + (c / pair_cols) * pair_bytes() + ((c / panel_cols) % 2) * 64 + (c % panel_cols) * 4;
-      for (std::size_t s = 0; s < ks.count(); ++s) {
-        std::int32_t sum = 0;
-        for (std::size_t j = 0, at = 4 * ks.qbeg[s], k = ks.first(s); j < ks.width(s); ++j, ++at, ++k) {
-          const int v = w(c, k);
-          const std::size_t q = at / 4, sh = std::size_t(bits) * (q & (G - 1));
-          std::uint8_t& byte = col[(q >> gshift) * 128 + at % 4];
-          byte = std::uint8_t((byte & ~(fmask << sh)) | ((unsigned(v + offset) & fmask) << sh));
-          sum += v;
-        }
-        colsum[s * np + c] = sum;
-      }
-    }
+      return [col, G, gshift, fmask, b = std::size_t(bits), off = offset](std::size_t at, int v) {
+        const std::size_t q = at / 4, sh = b * (q & (G - 1));
+        std::uint8_t& byte = col[(q >> gshift) * 128 + at % 4];
+        byte = std::uint8_t((byte & ~(fmask << sh)) | ((unsigned(v + off) & fmask) << sh));
+      };
+    });
   }
   /// The weight (w, not its field) of column c at layout position q (k-step), kk.
   int value(std::size_t c, std::size_t q, std::size_t kk) const {

@@ -187,10 +187,9 @@ __attribute__((target(LOWP_TARGET_VNNI))) inline void gemv_vnni_bits(const vnni_
                                                                      std::size_t ldy, std::size_t pair0,
                                                                      std::size_t pair1) {
   const std::size_t S = w.ks.count();
-  const std::size_t pair_bytes = w.ks.steps() / (8 / BITS) * 128;  // w.pair_bytes(), without a division by a variable
-  for (std::size_t pp = pair0; pp < pair1; ++pp) {
+  for (std::size_t pp = pair0; pp < pair1; ++pp) {  // the pair found once, not in each tile call
     const float* sw = scales + pp * S * pair_cols;
-    const std::uint8_t* pair = w.data.data() + pp * pair_bytes;
+    const std::uint8_t* pair = w.pair(pp);
     std::size_t r = 0;
     for (; r + 2 <= x.m; r += 2) gemv_tile<2, BITS>(w, x, r, pp, pair, sx, sw, y, ldy);
     for (; r < x.m; ++r) gemv_tile<1, BITS>(w, x, r, pp, pair, sx, sw, y, ldy);
