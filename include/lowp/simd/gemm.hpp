@@ -122,7 +122,6 @@ void run_gemm(const gemm_plan& w, const x_rows& x, const float* sx, const std::i
   const k_segments& ks = w.segments();
   const std::size_t S = ks.count(), np = w.np(), pairs = np / pair_cols;
   const bool zeros = !w.zero.empty() || zx != nullptr;
-  for (std::size_t r = 0; r < x.m; ++r) std::fill(y + r * ldy, y + r * ldy + np, Out(0));
 #if LOWP_HAVE_RUNTIME_X86
   if constexpr (scaled) {
     // symmetric operands, few rows (GEMV) or short segments (MX / NVFP4 blocks, groups of 32): every
@@ -131,10 +130,11 @@ void run_gemm(const gemm_plan& w, const x_rows& x, const float* sx, const std::i
     if (v != nullptr && k.gemm == gemm_kernel::vnni && !zeros && (x.m <= gemv_rows || ks.seg <= gemv_segment)) {
       parallel_units(pairs, threads,
                      [&](std::size_t p0, std::size_t p1) { gemv_vnni(*v, x, sx, w.scale.data(), y, ldy, p0, p1); });
-      return;
+      return;  // the fused kernel stores every y it owns: no zero fill first
     }
   }
 #endif
+  for (std::size_t r = 0; r < x.m; ++r) std::fill(y + r * ldy, y + r * ldy + np, Out(0));
   const std::int32_t* colsum = w.colsum();
   parallel_units(pairs, threads, [&](std::size_t p0, std::size_t p1) {
     const std::size_t cols = (p1 - p0) * pair_cols;

@@ -130,54 +130,91 @@ inline void dot_vnni(const vnni_panels& w, const x_rows& x, std::size_t s, std::
     dot_vnni_bits<8>(w, x, s, acc, ldc, pair0, pair1);
 }
 
+/// acc[r] += Σ x · field over block b of a pair (G = 8 / BITS k-steps), xr[r] the rows' int8 values;
+/// the block's odd k-steps go to other instead (two chains of vpdpbusd within a sub-byte block).
+template <std::size_t MR, int BITS>
+__attribute__((target(LOWP_TARGET_VNNI), always_inline)) inline void gemv_block(__m512i (&acc)[MR][2],
+                                                                                __m512i (&other)[MR][2],
+                                                                                const std::uint8_t* pair,
+                                                                                const std::int8_t* const (&xr)[MR],
+                                                                                std::size_t b) {
+  constexpr std::size_t G = 8 / BITS;
+  const std::uint8_t* blk = pair + b * 128;
+  __m512i v0 = _mm512_loadu_si512(blk), v1 = _mm512_loadu_si512(blk + 64);
+  // the loaded values as opaque registers: with -march=native g++ 12 otherwise reloads the block
+  // from memory for every row's vpdpbusd, and the tile runs load-bound (docs/performance.md)
+  __asm__("" : "+v"(v0), "+v"(v1));
+  for (std::size_t t = 0; t < G; ++t) {
+    const __m512i w0 = field<BITS>(v0, int(t)), w1 = field<BITS>(v1, int(t));
+    for (std::size_t r = 0; r < MR; ++r) {
+      std::int32_t xv;
+      std::memcpy(&xv, xr[r] + 4 * (b * G + t), 4);
+      const __m512i xb = _mm512_set1_epi32(xv);
+      __m512i(&to)[MR][2] = t % 2 == 0 ? acc : other;
+      to[r][0] = dpbusd(to[r][0], w0, xb);
+      to[r][1] = dpbusd(to[r][1], w1, xb);
+    }
+  }
+}
+
+/// int8 segments of at least this many blocks are summed in two halves walked side by side; shorter
+/// ones (MX, group 32) and sub-byte weights (where two streams measured slower) in alternate blocks.
+inline constexpr std::size_t gemv_long_segment = 64;
+
 /// MR rows × one panel pair, every segment in order: y[r][j] = Σ_s float(D_s) · (sx[r][s] · sw), D_s
-/// kept in two int32 sets (even and odd k-steps, so that one row is not bound by vpdpbusd's latency),
-/// the product rounded before its sum. sw: the pair's scales, 32 per segment; sx: S per row.
-template <int MR, int BITS>
+/// kept in two int32 sets (two independent sums, so a row is not bound by vpdpbusd's latency): for a long
+/// int8 segment one set per half of its blocks, the halves walked side by side (two read streams
+/// through the pair, which the hardware prefetchers serve faster than one; docs/performance.md),
+/// else alternate blocks. The int32 sum is exact, so the split does not change it. The product is
+/// rounded before its sum. sw: the pair's scales, 32 per segment; sx: S per row.
+template <std::size_t MR, int BITS>
 __attribute__((target(LOWP_TARGET_VNNI))) inline void gemv_tile(const vnni_panels& w, const x_rows& x, std::size_t r0,
                                                                 std::size_t pp, const std::uint8_t* pair,
                                                                 const float* sx, const float* sw, float* y,
                                                                 std::size_t ldy) {
   constexpr std::size_t G = 8 / BITS;
   const std::size_t S = w.ks.count();
-  __m512 f[std::size_t(MR)][2];
-  for (int r = 0; r < MR; ++r) f[r][0] = f[r][1] = _mm512_setzero_ps();
+  const std::size_t* qbeg = w.ks.qbeg.data();
+  const std::int8_t* xr[MR];
+  const std::int32_t* xsum[MR];
+  const float* sxr[MR];
+  for (std::size_t r = 0; r < MR; ++r) {
+    xr[r] = x.row(r0 + r);
+    xsum[r] = x.sums.data() + (r0 + r) * x.segments;
+    sxr[r] = sx + (r0 + r) * S;
+  }
+  __m512 f[MR][2];
+  for (std::size_t r = 0; r < MR; ++r) f[r][0] = f[r][1] = _mm512_setzero_ps();
   for (std::size_t s = 0; s < S; ++s) {
-    __m512i a[std::size_t(MR)][2], e[std::size_t(MR)][2];
-    for (int r = 0; r < MR; ++r) a[r][0] = a[r][1] = e[r][0] = e[r][1] = _mm512_setzero_si512();
-    for (std::size_t q = w.ks.qbeg[s]; q < w.ks.qbeg[s + 1]; q += G) {  // segments start on a block
-      const std::uint8_t* blk = pair + (q / G) * 128;
-      const __m512i v0 = _mm512_loadu_si512(blk), v1 = _mm512_loadu_si512(blk + 64);
-      for (std::size_t t = 0; t < G; ++t) {
-        const __m512i w0 = field<BITS>(v0, int(t)), w1 = field<BITS>(v1, int(t));
-        for (int r = 0; r < MR; ++r) {
-          std::int32_t xv;
-          std::memcpy(&xv, x.row(r0 + std::size_t(r)) + 4 * (q + t), 4);
-          const __m512i xr = _mm512_set1_epi32(xv);
-          if (((q + t) & 1) == 0) {
-            a[r][0] = dpbusd(a[r][0], w0, xr);
-            a[r][1] = dpbusd(a[r][1], w1, xr);
-          } else {
-            e[r][0] = dpbusd(e[r][0], w0, xr);
-            e[r][1] = dpbusd(e[r][1], w1, xr);
-          }
-        }
+    __m512i a[MR][2], e[MR][2];
+    for (std::size_t r = 0; r < MR; ++r) a[r][0] = a[r][1] = e[r][0] = e[r][1] = _mm512_setzero_si512();
+    const std::size_t b0 = qbeg[s] / G;  // segments start on a block
+    const std::size_t nb = (qbeg[s + 1] - qbeg[s] + G - 1) / G, half = nb / 2;
+    if (BITS == 8 && nb >= gemv_long_segment) {
+      for (std::size_t i = 0; i < half; ++i) {
+        gemv_block<MR, BITS>(a, e, pair, xr, b0 + i);
+        gemv_block<MR, BITS>(e, a, pair, xr, b0 + half + i);
+      }
+    } else {
+      for (std::size_t i = 0; i < half; ++i) {
+        gemv_block<MR, BITS>(a, e, pair, xr, b0 + 2 * i);
+        gemv_block<MR, BITS>(e, a, pair, xr, b0 + 2 * i + 1);
       }
     }
-    for (int j = 0; j < 2; ++j) {
-      const __m512 swv = _mm512_loadu_ps(sw + s * pair_cols + 16 * std::size_t(j));
-      for (int r = 0; r < MR; ++r) {
-        const std::size_t row = r0 + std::size_t(r);
-        const __m512i corr = _mm512_set1_epi32(w.offset * x.sum(row, s));
-        const __m512 d = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_add_epi32(a[r][j], e[r][j]), corr));
-        f[r][j] =
-            _mm512_add_ps(f[r][j], rounded_ps(_mm512_mul_ps(d, _mm512_mul_ps(_mm512_set1_ps(sx[row * S + s]), swv))));
-      }
+    if (nb & 1) gemv_block<MR, BITS>(a, e, pair, xr, b0 + 2 * half);
+    const __m512 sw0 = _mm512_loadu_ps(sw + s * pair_cols), sw1 = _mm512_loadu_ps(sw + s * pair_cols + 16);
+    for (std::size_t r = 0; r < MR; ++r) {
+      const __m512i corr = _mm512_set1_epi32(w.offset * xsum[r][s]);  // Σ x · offset
+      const __m512 sxv = _mm512_set1_ps(sxr[r][s]);
+      const __m512 d0 = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_add_epi32(a[r][0], e[r][0]), corr));
+      const __m512 d1 = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_add_epi32(a[r][1], e[r][1]), corr));
+      f[r][0] = _mm512_add_ps(f[r][0], rounded_ps(_mm512_mul_ps(d0, _mm512_mul_ps(sxv, sw0))));
+      f[r][1] = _mm512_add_ps(f[r][1], rounded_ps(_mm512_mul_ps(d1, _mm512_mul_ps(sxv, sw1))));
     }
   }
-  for (int r = 0; r < MR; ++r) {
-    _mm512_storeu_ps(y + (r0 + std::size_t(r)) * ldy + pp * pair_cols, f[r][0]);
-    _mm512_storeu_ps(y + (r0 + std::size_t(r)) * ldy + pp * pair_cols + 16, f[r][1]);
+  for (std::size_t r = 0; r < MR; ++r) {
+    _mm512_storeu_ps(y + (r0 + r) * ldy + pp * pair_cols, f[r][0]);
+    _mm512_storeu_ps(y + (r0 + r) * ldy + pp * pair_cols + 16, f[r][1]);
   }
 }
 
