@@ -3,6 +3,7 @@
 #include <lowp/lowp.hpp>
 
 #include <catch2/catch.hpp>
+#include <cfloat>
 #include <cmath>
 #include <random>
 #include <span>
@@ -38,6 +39,100 @@ TEST_CASE("lowp to lowp conversions round once from the exact value", "[convert]
   // long double: 64 significant bits, rounded once
   CHECK(float(float8_e4m3fn(1.0625L + 0x1p-60L)) == 1.125f);
   CHECK(float(float8_e4m3fn(1.0625L)) == 1.0f);
+}
+
+namespace {
+// Two exact values are equal: trailing zero bits stripped, magnitude and exponent compared.
+template <class A, class B>
+bool same_value(unpacked<A> a, unpacked<B> b) {
+  if (a.mag == 0 || b.mag == 0) return a.mag == 0 && b.mag == 0;
+  while ((a.mag & 1) == 0) a.mag >>= 1, ++a.exp;
+  while ((b.mag & 1) == 0) b.mag >>= 1, ++b.exp;
+  return a.neg == b.neg && uint128(a.mag) == uint128(b.mag) && a.exp == b.exp;
+}
+// An IEEE binary128 bit pattern (IEEE 754-2019 §3.4: sign, 15-bit biased exponent, 112-bit field).
+uint128 binary128_bits(bool neg, int biased_exp, uint128 field) {
+  return (uint128(neg) << 127) | (uint128(unsigned(biased_exp)) << 112) | field;
+}
+}  // namespace
+
+TEST_CASE("a binary128 long double is unpacked exactly, on every host", "[convert][long double]") {
+  // 1 + 2^-80: exponent 16383, field bit 112 - 80 = 32
+  const auto one = detail::unpack_binary128(binary128_bits(false, 16383, uint128(1) << 32));
+  CHECK(one.mag == (uint128(1) << 112) + (uint128(1) << 32));
+  CHECK(one.exp == -112);
+  // 1.0625 + 2^-80 lies above the e4m3fn midpoint of 1 and 1.125: rounded once, 1.125 (twice: 1)
+  const auto mid = detail::unpack_binary128(binary128_bits(false, 16383, (uint128(1) << 108) | (uint128(1) << 32)));
+  CHECK(float(float8_e4m3fn::from_unpacked(mid, rne{}, overflow::propagate{})) == 1.125f);
+  // 2.5 + 2^-70 → 3 and −(2.5 + 2^-70) → −3 as int8; 2^62 + 0.5 + 2^-40 → 2^62 + 1 as int64
+  const uint128 f25 = (uint128(1) << 110) | (uint128(1) << (112 - 71));
+  CHECK(int8::from_unpacked(detail::unpack_binary128(binary128_bits(false, 16384, f25)), rne{}, sat{}).value() == 3);
+  CHECK(detail::convert_unpacked<std::int8_t>(detail::unpack_binary128(binary128_bits(true, 16384, f25)), rne{}, sat{},
+                                              0) == -3);
+  const uint128 f62 = (uint128(1) << (112 - 63)) | (uint128(1) << (112 - 102));  // 2^62 · (1 + 2^-63 + 2^-102)
+  CHECK(detail::convert_unpacked<std::int64_t>(detail::unpack_binary128(binary128_bits(false, 16383 + 62, f62)), rne{},
+                                               sat{}, 0) == (std::int64_t(1) << 62) + 1);
+  // the smallest subnormal 2^-16494, infinities, NaN
+  const auto tiny = detail::unpack_binary128(binary128_bits(true, 0, 1));
+  CHECK((tiny.neg && tiny.mag == 1 && tiny.exp == -16494));
+  CHECK(detail::unpack_binary128(binary128_bits(false, 0x7fff, 0)).is_inf());
+  CHECK(detail::unpack_binary128(binary128_bits(false, 0x7fff, 1)).is_nan());
+}
+
+TEST_CASE("a double-double sum is held exactly or rounded to odd", "[convert][long double]") {
+  // rounded to odd below 2^-126 of the leading bit, then to the target: as the exact sum would round
+  const auto up = detail::sum_to_odd(unpack(2.5), unpack(0x1p-1000));
+  const auto down = detail::sum_to_odd(unpack(2.5), unpack(-0x1p-1000));
+  CHECK(detail::convert_unpacked<std::int8_t>(up, rne{}, sat{}, 0) == 3);
+  CHECK(detail::convert_unpacked<std::int8_t>(down, rne{}, sat{}, 0) == 2);
+  CHECK(float(float8_e4m3fn::from_unpacked(detail::sum_to_odd(unpack(1.0625), unpack(-0x1p-900)), rne{},
+                                           overflow::propagate{})) == 1.0f);
+  CHECK(detail::convert_unpacked<float>(detail::sum_to_odd(unpack(1.0), unpack(0x1p-1000)),
+                                        rounding::toward_positive{}, overflow::propagate{},
+                                        0) == std::nextafter(1.f, 2.f));
+  CHECK(detail::convert_unpacked<float>(detail::sum_to_odd(unpack(1.0), unpack(-0x1p-1000)),
+                                        rounding::toward_zero{}, overflow::propagate{},
+                                        0) == std::nextafter(1.f, 0.f));
+  // where the sum fits 128 bits it is exact: against integer arithmetic on the two magnitudes, for
+  // pairs of the double-double form (|lo| at most a quarter of hi's last unit here)
+  std::mt19937_64 g(7);
+  for (int i = 0; i < 100000; ++i) {
+    const int eh = int(g() % 64) - 32;
+    const double hi = std::ldexp(double((g() >> 11) | (std::uint64_t(1) << 52)), eh);
+    const double lo = std::ldexp(double(g() >> 12), eh - 54 - int(g() % 40)) * ((g() & 1) ? -1 : 1);
+    const auto s = detail::sum_to_odd(unpack(hi), unpack(lo));
+    const auto h = unpack(hi), l = unpack(lo);
+    const int e = std::min(h.exp, l.exp);
+    if (h.exp - e > 70 || l.exp - e > 70) continue;  // the exact sum needs more than 128 bits here
+    unpacked<uint128> exact;
+    const uint128 hm = uint128(h.mag) << (h.exp - e), lm = uint128(l.mag) << (l.exp - e);
+    exact.mag = l.neg ? hm - lm : hm + lm;
+    exact.exp = e;
+    CHECK(same_value(s, exact));
+  }
+}
+
+TEST_CASE("long double converts with one rounding, whatever its layout", "[convert][long double]") {
+  // the last bit of each layout's significand at 1 (2^-63 x87, 2^-112 binary128, 2^-105 double-double)
+  constexpr long double last = LDBL_MANT_DIG == 53 ? 0x1p-52L : LDBL_MANT_DIG == 64 ? 0x1p-63L
+                                                    : LDBL_MANT_DIG == 113       ? 0x1p-112L
+                                                                                 : 0x1p-105L;
+  if (LDBL_MANT_DIG > 53) {
+    CHECK(float(float8_e4m3fn(1.0625L + last)) == 1.125f);
+    CHECK(float(float8_e4m3fn(1.0625L - last)) == 1.0f);
+    CHECK(convert<int8>(2.5L + 2 * last, rne{}, sat{}).value() == 3);
+    CHECK(convert<int8>(2.5L - 2 * last, rne{}, sat{}).value() == 2);
+    CHECK(convert<float>(1.0L + last, rounding::toward_positive{}, overflow::propagate{}) ==
+          std::nextafter(1.f, 2.f));
+  }
+  if (LDBL_MANT_DIG > 64) {  // the issue's two cases: rounding through 64 bits gave 1 and 2
+    CHECK(float(float8_e4m3fn(1.0625L + 0x1p-80L)) == 1.125f);
+    CHECK(convert<int8>(2.5L + 0x1p-70L, rne{}, sat{}).value() == 3);
+    CHECK(convert<std::int64_t>(0x1p62L + 0.5L + 0x1p-40L, rne{}, sat{}) == (std::int64_t(1) << 62) + 1);
+  }
+  CHECK(std::isnan(convert<float>(std::numeric_limits<long double>::quiet_NaN(), rne{}, overflow::propagate{})));
+  CHECK(convert<float>(-std::numeric_limits<long double>::infinity(), rne{}, overflow::propagate{}) == -INFINITY);
+  CHECK(std::signbit(convert<float>(-0.0L, rne{}, overflow::propagate{})));
 }
 
 TEST_CASE("convert to float and double honours the rounding mode", "[convert]") {

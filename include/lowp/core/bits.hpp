@@ -6,6 +6,7 @@
 #pragma once
 #include <bit>
 #include <climits>
+#include <cfloat>
 #include <cmath>
 #include <concepts>
 #include <cstdint>
@@ -90,8 +91,96 @@ constexpr unpacked<> unpack(I x) {
   return u;
 }
 
-/// long double (x87 80-bit or binary64) as an exact unpacked value; not constexpr (frexp).
-inline unpacked<> unpack(long double x) {
+namespace detail {
+
+/// IEEE 754 binary128 (1 sign, 15 exponent, 112 stored significand bits; IEEE 754-2019 §3.6) from
+/// its bits, exactly: the magnitude needs 113 bits.
+constexpr unpacked<uint128> unpack_binary128(uint128 b) {
+  constexpr int mant = 112, bias = 16383;
+  unpacked<uint128> u;
+  u.neg = (b >> 127) != 0;
+  const int e = int((b >> mant) & 0x7fff);
+  const uint128 m = b & ((uint128(1) << mant) - 1);
+  if (e == 0x7fff) {
+    u.kind = m ? value_kind::nan : value_kind::infinite;
+  } else if (e == 0) {
+    u.mag = m;
+    u.exp = 1 - bias - mant;
+  } else {
+    u.mag = m | (uint128(1) << mant);
+    u.exp = e - bias - mant;
+  }
+  return u;
+}
+
+/// hi + lo, two finite doubles, in 128 bits: exact when the sum fits, else rounded to odd (the
+/// discarded bits OR-ed into the last one). Rounding that to any format of at most 126 bits rounds
+/// as the exact sum would (Boldo and Melquiond, "Emulation of FMA and correctly rounded sums:
+/// proved algorithms using rounding to odd", IEEE TC 2008), and every lowp target has at most 64.
+/// For IBM double-double long double (LDBL_MANT_DIG 106), whose exact value may span more bits.
+constexpr unpacked<uint128> sum_to_odd(const unpacked<>& hi, const unpacked<>& lo) {
+  unpacked<uint128> u;
+  u.neg = hi.neg;
+  if (hi.mag == 0) {
+    u.neg = lo.neg;
+    u.mag = lo.mag;
+    u.exp = lo.exp;
+    return u;
+  }
+  if (lo.mag == 0) {
+    u.mag = hi.mag;
+    u.exp = hi.exp;
+    return u;
+  }
+  // hi's magnitude at the top of 128 bits, leaving one bit of headroom for a carry
+  const int shift = 126 - bit_width(hi.mag);
+  const int exp = hi.exp - shift;
+  const uint128 h = uint128(hi.mag) << shift;
+  uint128 l = 0;
+  bool sticky = false;
+  const int d = lo.exp - exp;  // lo.mag · 2^d at the scale of h
+  if (d >= 0) {
+    l = uint128(lo.mag) << d;  // |lo| ≤ ulp(hi) / 2 ≤ h: no overflow
+  } else if (-d < 128) {
+    l = uint128(lo.mag) >> -d;
+    sticky = (uint128(lo.mag) & ((uint128(1) << -d) - 1)) != 0;
+  } else {
+    sticky = true;
+  }
+  if (hi.neg == lo.neg) {
+    u.mag = h + l;
+  } else {
+    u.mag = h - l - (sticky ? 1 : 0);  // the dropped part of lo lowers the magnitude: borrow once
+  }
+  if (sticky) u.mag |= 1;  // rounded to odd
+  u.exp = exp;
+  return u;
+}
+
+}  // namespace detail
+
+/// long double as an exact unpacked value, for each layout C++ compilers use (LDBL_MANT_DIG):
+/// 53 (binary64: MSVC, 32-bit ARM), 64 (x87 extended: x86 g++/clang), 113 (binary128: aarch64 Linux,
+/// RISC-V, s390x), 106 (IBM double-double: POWER). Not constexpr (frexp).
+inline auto unpack(long double x) {
+#if LDBL_MANT_DIG == 53
+  return unpack(double(x));
+#elif LDBL_MANT_DIG == 113
+  static_assert(sizeof(long double) == 16);
+  return detail::unpack_binary128(std::bit_cast<uint128>(x));
+#elif LDBL_MANT_DIG == 106
+  if (std::isnan(x) || std::isinf(x)) {
+    unpacked<uint128> u;
+    u.neg = std::signbit(x);
+    u.kind = std::isnan(x) ? value_kind::nan : value_kind::infinite;
+    return u;
+  }
+  const double hi = double(x);  // the double-double's two parts: x = hi + lo exactly
+  const double lo = double(x - (long double)hi);
+  unpacked<uint128> u = detail::sum_to_odd(unpack(hi), unpack(lo));
+  if (u.mag == 0) u.neg = std::signbit(x);
+  return u;
+#elif LDBL_MANT_DIG == 64
   unpacked<> u;
   u.neg = std::signbit(x);
   if (std::isnan(x)) {
@@ -100,11 +189,14 @@ inline unpacked<> unpack(long double x) {
     u.kind = value_kind::infinite;
   } else if (x != 0) {
     int e = 0;
-    const long double m = std::frexp(std::fabs(x), &e);  // m in [0.5, 1), at most 64 bits
+    const long double m = std::frexp(std::fabs(x), &e);  // m in [0.5, 1), 64 bits: exact
     u.mag = std::uint64_t(std::ldexp(m, 64));
     u.exp = e - 64;
   }
   return u;
+#else
+#error "lowp: unknown long double layout (LDBL_MANT_DIG is not 53, 64, 106 or 113)"
+#endif
 }
 
 }  // namespace lowp

@@ -93,7 +93,7 @@ constexpr auto to_unpacked(const T& x) {
   return x.to_unpacked();
 }
 template <arithmetic A>
-constexpr unpacked<> to_unpacked(A x) {
+constexpr auto to_unpacked(A x) {  // unpacked<uint128> for a long double wider than 64 bits
   return unpack(x);
 }
 

@@ -18,8 +18,8 @@
 namespace lowp {
 
 namespace detail {
-template <class T, class R, class O>
-constexpr T convert_unpacked(const unpacked<>& u, const R& r, O o, std::uint64_t index) {
+template <class T, class U, class R, class O>
+constexpr T convert_unpacked(const unpacked<U>& u, const R& r, O o, std::uint64_t index) {
   if constexpr (lowp_value<T>) {
     return T::from_unpacked(u, r, o, index);
   } else if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {

@@ -75,8 +75,8 @@ class basic_fixed {
   /// The raw integer (signed for fixed, unsigned for ufixed), value = raw · 2^-F.
   constexpr raw_type bits() const { return raw_; }
 
-  template <class R, class O>
-  static constexpr basic_fixed from_unpacked(const unpacked<>& u, const R& r, O o, std::uint64_t index = 0) {
+  template <class U, class R, class O>
+  static constexpr basic_fixed from_unpacked(const unpacked<U>& u, const R& r, O o, std::uint64_t index = 0) {
     return from_bits(raw_type(detail::to_int(range, -F, u, r, o, index)));
   }
   constexpr unpacked<> to_unpacked() const { return detail::unpack_raw(raw_, -F); }

@@ -124,8 +124,8 @@ constexpr std::uint64_t overflowed(const float_spec& s, bool neg, O) {
 
 /// Rounds an exact value to the code of format s, once (spec §1 "round first, then check
 /// overflow", §6). `index` is the element index for stochastic rounding.
-template <class R, class O>
-constexpr std::uint64_t encode(const float_spec& s, const unpacked<>& u, const R& r, O o, std::uint64_t index = 0) {
+template <class U, class R, class O>
+constexpr std::uint64_t encode(const float_spec& s, const unpacked<U>& u, const R& r, O o, std::uint64_t index = 0) {
   if (u.is_nan()) return s.has_nan() ? s.nan_code() : s.max_mag();  // no NaN: +max (as CUDA)
   const bool neg = s.has_sign() && u.neg;                           // fnu: the sign is ignored
   const std::uint64_t sign = neg ? s.sign_bit() : 0;
@@ -141,7 +141,7 @@ constexpr std::uint64_t encode(const float_spec& s, const unpacked<>& u, const R
   const int q = (k < emin ? emin : k) - s.M;  // quantum: the ulp at x (subnormal ulp below emin)
   const auto f = detail::truncate(u.mag, u.exp, q);
   const std::uint64_t lo =
-      k < emin ? std::uint64_t(f.t) : (std::uint64_t(k + s.bias) << s.M) + f.t - (std::uint64_t{1} << s.M);
+      k < emin ? std::uint64_t(f.t) : (std::uint64_t(k + s.bias) << s.M) + std::uint64_t(f.t) - (std::uint64_t{1} << s.M);
   if (lo > s.max_mag()) {
     return detail::toward_zero_for<R>(neg) ? max : detail::overflowed(s, neg, o);
   }

@@ -52,8 +52,8 @@ class intn {
     }
   }
 
-  template <class R, class O>
-  static constexpr intn from_unpacked(const unpacked<>& u, const R& r, O o, std::uint64_t index = 0) {
+  template <class U, class R, class O>
+  static constexpr intn from_unpacked(const unpacked<U>& u, const R& r, O o, std::uint64_t index = 0) {
     return from_value(detail::to_int(range, 0, u, r, o, index));
   }
   constexpr unpacked<> to_unpacked() const { return detail::unpack_raw(value(), 0); }

@@ -63,8 +63,8 @@ class minifloat {
   }
   constexpr storage_type bits() const { return code_; }
 
-  template <class R, class O>
-  static constexpr minifloat from_unpacked(const unpacked<>& u, const R& r, O o, std::uint64_t index = 0) {
+  template <class U, class R, class O>
+  static constexpr minifloat from_unpacked(const unpacked<U>& u, const R& r, O o, std::uint64_t index = 0) {
     return from_bits(storage_type(encode(spec, u, r, o, index)));
   }
   constexpr unpacked<> to_unpacked() const { return decode(spec, code_); }

@@ -44,8 +44,8 @@ class trit {
   constexpr storage_type bits() const { return code_; }
   constexpr int value() const { return int(code_) - 1; }
 
-  template <class R, class O>
-  static constexpr trit from_unpacked(const unpacked<>& u, const R& r, O o, std::uint64_t index = 0) {
+  template <class U, class R, class O>
+  static constexpr trit from_unpacked(const unpacked<U>& u, const R& r, O o, std::uint64_t index = 0) {
     static_assert(!std::is_same_v<O, overflow::wrap>, "lowp::trit: overflow::wrap is not defined for trits");
     return from_bits(storage_type(detail::to_int(range, 0, u, r, o, index) + 1));
   }
@@ -100,8 +100,8 @@ class binary {
   constexpr storage_type bits() const { return code_; }
   constexpr int value() const { return code_ ? 1 : -1; }
 
-  template <class R, class O>
-  static constexpr binary from_unpacked(const unpacked<>& u, const R& r, O, std::uint64_t index = 0) {
+  template <class U, class R, class O>
+  static constexpr binary from_unpacked(const unpacked<U>& u, const R& r, O, std::uint64_t index = 0) {
     static_assert(!std::is_same_v<O, overflow::wrap>, "lowp::binary: overflow::wrap is not defined for binary");
     if (u.is_nan()) return from_bits(1);
     const bool neg = u.neg && !u.is_zero();
@@ -152,7 +152,8 @@ class binary {
   friend std::ostream& operator<<(std::ostream& os, binary x) { return os << x.value(); }
 
  private:
-  static constexpr double to_double(const unpacked<>& u) {  // |x| < 1 here; exact when mag < 2^53
+  template <class U>
+  static constexpr double to_double(const unpacked<U>& u) {  // |x| < 1 here; exact when mag < 2^53
     double v = double(u.mag);
     for (int e = u.exp; e < 0; ++e) v *= 0.5;
     return u.neg ? -v : v;
