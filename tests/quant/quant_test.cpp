@@ -656,4 +656,20 @@ TEST_CASE("llama.cpp blocks: tiny blocks are defined, scales beyond float16 are 
                     Catch::Contains("row 0, block 0") && Catch::Contains("65504"));
   CHECK(lowp::quantized<lowp::q8_0>::from_raw(2, 64, qb.raw()).overflowed_scales() == 4);
   CHECK(lowp::quantize(gaussian(2, 64, 47), lowp::q4_0{}).overflowed_scales() == 0);
+  // a code 0 under d = Inf decodes to 0 · Inf: the positive quiet NaN on every CPU (spec §8)
+  lowp::matrix<float> zeros_inf = big;
+  zeros_inf(0, 5) = 0.f;
+  zeros_inf(1, 40) = 0.f;
+  for (const auto& back : {lowp::dequantize(lowp::quantize(zeros_inf, lowp::q8_0{})),
+                           lowp::dequantize(lowp::quantize(zeros_inf, lowp::q4_0{}))}) {
+    int nans = 0;
+    for (Eigen::Index i = 0; i < back.size(); ++i) {
+      if (!std::isnan(back.data()[i])) continue;
+      std::uint32_t bits = 0;
+      std::memcpy(&bits, back.data() + i, 4);
+      CHECK(bits == 0x7FC00000u);
+      ++nans;
+    }
+    CHECK(nans > 0);
+  }
 }
