@@ -348,8 +348,8 @@ int main() {
   int failures = 0;
   for (auto& [name, run] : all_cases()) {
     std::uint64_t reference = 0;
-    for (isa l : {isa::scalar, isa::sse2, isa::avx2, isa::avx512}) {
-      if (int(l) > int(lowp::simd::cpu_isa())) continue;
+    for (isa l : lowp::simd::family_levels) {
+      if (lowp::simd::rank(l) > lowp::simd::rank(lowp::simd::cpu_isa())) continue;
       lowp::simd::set_max_isa(l);
       digest d;
       run(d);

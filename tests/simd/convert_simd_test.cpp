@@ -25,8 +25,10 @@ namespace {
 using archs = support::list<xsimd::avx512bw>;
 #elif defined(__AVX2__)
 using archs = support::list<xsimd::sse4_2, xsimd::avx2, lowp::simd::rt::avx512>;
-#else
+#elif LOWP_HAVE_RUNTIME_X86
 using archs = support::list<xsimd::sse2, lowp::simd::rt::avx2, lowp::simd::rt::avx512>;
+#else
+using archs = support::list<lowp::simd::default_arch>;  // aarch64: NEON (xsimd::neon64); elsewhere the flags' arch
 #endif
 
 /// Runs f.template operator()<A>() for each path of archs this CPU can run.
@@ -241,9 +243,10 @@ TEST_CASE("dispatch: every level this CPU runs gives the scalar bits through the
   using lowp::simd::isa;
   const auto in = boundary_inputs<lowp::float6_e3m2fn>();
   const isa saved = lowp::simd::max_isa();
-  for (isa level : {isa::scalar, isa::sse2, isa::avx2, isa::avx512}) {
+  for (isa level : lowp::simd::family_levels) {
     lowp::simd::set_max_isa(level);
-    CHECK(int(lowp::simd::active_isa()) == std::min(int(level), int(lowp::simd::cpu_isa())));
+    CHECK(lowp::simd::rank(lowp::simd::active_isa()) ==
+          std::min(lowp::simd::rank(level), lowp::simd::rank(lowp::simd::cpu_isa())));
     std::vector<lowp::float6_e3m2fn> out(in.size());
     lowp::convert(std::span<const float>(in), std::span(out), lowp::rounding::nearest_up{},
                   lowp::overflow::propagate{});
@@ -269,14 +272,39 @@ TEST_CASE("dispatch: LOWP_MAX_ISA caps the level", "[simd][dispatch]") {
   // CTest runs this binary once more with LOWP_MAX_ISA=sse2 (tests/CMakeLists.txt)
   // and with LOWP_MAX_ISA=AVX2 (any case is read) and LOWP_MAX_ISA=bogus (reported, no limit)
   const char* env = std::getenv("LOWP_MAX_ISA");
-  lowp::simd::isa want = lowp::simd::isa::avx512;
+  lowp::simd::isa want = lowp::simd::family_levels[3];
   if (env != nullptr && lowp::simd::parse_isa(env, want)) {
     CHECK(lowp::simd::max_isa() == want);
-    CHECK(int(lowp::simd::active_isa()) <= int(want));
+    CHECK(lowp::simd::rank(lowp::simd::active_isa()) <= lowp::simd::rank(want));
   } else {
-    CHECK(lowp::simd::max_isa() == lowp::simd::isa::avx512);  // unset or unknown: no limit
+    CHECK(lowp::simd::max_isa() == lowp::simd::family_levels[3]);  // unset or unknown: no limit
     CHECK(lowp::simd::active_isa() == lowp::simd::cpu_isa());
   }
+}
+
+TEST_CASE("dispatch: a cap is a rank, applied within the CPU's family", "[simd][dispatch]") {
+  using lowp::simd::isa;
+  using lowp::simd::rank;
+  CHECK((rank(isa::scalar) == 0 && rank(isa::sse2) == 1 && rank(isa::neon) == 1));
+  CHECK((rank(isa::avx2) == 2 && rank(isa::sdot) == 2 && rank(isa::avx512) == 3 && rank(isa::i8mm) == 3));
+  const isa saved = lowp::simd::max_isa();
+  for (isa cap : {isa::scalar, isa::sse2, isa::avx2, isa::avx512, isa::neon, isa::sdot, isa::i8mm}) {
+    lowp::simd::set_max_isa(cap);
+    const isa a = lowp::simd::active_isa();
+    INFO("cap " << lowp::simd::name_of(cap) << ", active " << lowp::simd::name_of(a));
+    CHECK(rank(a) == std::min(rank(cap), rank(lowp::simd::cpu_isa())));
+    CHECK(lowp::simd::in_family(a) == a);  // never a level of the other family
+  }
+  lowp::simd::set_max_isa(saved);
+}
+
+TEST_CASE("dispatch: the CPU probe reports the CPU's level", "[simd][dispatch]") {
+  // `make test-aarch64` runs this under qemu-aarch64 with three CPU models and sets
+  // LOWP_EXPECT_CPU_ISA to the level each model has (max: i8mm, neoverse-n1: sdot, cortex-a53: neon)
+  const char* want = std::getenv("LOWP_EXPECT_CPU_ISA");
+  lowp::simd::isa expected{};
+  if (want == nullptr || !lowp::simd::parse_isa(want, expected)) return;
+  CHECK(std::string(lowp::simd::name_of(lowp::simd::cpu_isa())) == lowp::simd::name_of(expected));
 }
 
 TEST_CASE("dispatch: LOWP_MAX_ISA names are read in any case; unknown names are reported", "[simd][dispatch]") {
@@ -288,6 +316,12 @@ TEST_CASE("dispatch: LOWP_MAX_ISA names are read in any case; unknown names are 
   CHECK(i == isa::avx512);
   CHECK(lowp::simd::parse_isa("scalar", i));
   CHECK(i == isa::scalar);
+  CHECK(lowp::simd::parse_isa("NEON", i));
+  CHECK(i == isa::neon);
+  CHECK(lowp::simd::parse_isa("sdot", i));
+  CHECK(i == isa::sdot);
+  CHECK(lowp::simd::parse_isa("i8mm", i));
+  CHECK(i == isa::i8mm);
   CHECK_FALSE(lowp::simd::parse_isa("bogus", i));
   CHECK_FALSE(lowp::simd::parse_isa("", i));
   CHECK_FALSE(lowp::simd::parse_isa(nullptr, i));

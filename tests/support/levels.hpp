@@ -10,8 +10,8 @@ template <class F>
 void for_each_level(F&& f) {
   using lowp::simd::isa;
   const isa saved = lowp::simd::max_isa();
-  for (isa l : {isa::scalar, isa::sse2, isa::avx2, isa::avx512}) {
-    if (int(l) > int(lowp::simd::cpu_isa())) continue;
+  for (isa l : lowp::simd::family_levels) {
+    if (lowp::simd::rank(l) > lowp::simd::rank(lowp::simd::cpu_isa())) continue;
     lowp::simd::set_max_isa(l);
     f(l);
   }

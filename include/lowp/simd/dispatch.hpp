@@ -2,17 +2,23 @@
 //
 // The widest path is min(what the CPU has, the limit), where the limit is set by
 // `lowp::simd::set_max_isa(isa)` or, before the first call, by the environment variable
-// LOWP_MAX_ISA = scalar | sse2 | avx2 | avx512, in any case (default: no limit; an unknown value
-// is reported on stderr once and sets no limit). The choice maps to a kernel:
+// LOWP_MAX_ISA = scalar | sse2 | avx2 | avx512 | neon | sdot | i8mm, in any case (default: no limit;
+// an unknown value is reported on stderr once and sets no limit). Levels have a rank (scalar 0,
+// sse2 / neon 1, avx2 / sdot 2, avx512 / i8mm 3), and a cap is its rank: on an ARM CPU the cap avx2
+// allows sdot, on x86 the cap neon allows sse2. The choice maps to a kernel:
 //   avx512  the translation unit's own xsimd::avx512bw kernels when its flags enable AVX-512BW,
 //           else the run-time path rt::avx512 (simd/x86.hpp), compiled with target attributes
 //   avx2    xsimd::avx2 when the flags enable AVX2, else rt::avx2
 //   sse2    xsimd::sse2 (every x86-64 CPU has it)
 //   scalar  the scalar reference of format/ (same bits, much slower; for debugging and checks)
 // On a CPU without AVX2 a default-flags build runs SSE2; a build with -mavx2 or higher flags
-// needs a CPU that has them (docs/building.md §3.3). Off x86, the flags' xsimd architecture runs.
-// CPU features come from __builtin_cpu_supports, which also checks that the OS saves the
-// AVX / AVX-512 register state.
+// needs a CPU that has them (docs/building.md §3.3). On aarch64 the levels are
+//   i8mm    FEAT_I8MM (smmla) and FEAT_DotProd      sdot  FEAT_DotProd (sdot)      neon  Advanced SIMD
+// and the conversion kernels are xsimd's NEON ones at each (the integer kernels differ). Off x86 and
+// aarch64, the flags' xsimd architecture runs at rank 1 (named sse2).
+// CPU features come from __builtin_cpu_supports on x86 (which also checks that the OS saves the
+// AVX / AVX-512 register state), getauxval(AT_HWCAP / AT_HWCAP2) on Linux aarch64 and
+// sysctlbyname on macOS.
 #pragma once
 #include <algorithm>
 #include <atomic>
@@ -28,12 +34,16 @@
 
 #if LOWP_HAVE_RUNTIME_X86
 #include <cpuid.h>
+#elif defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#elif defined(__aarch64__) && defined(__APPLE__)
+#include <sys/sysctl.h>
 #endif
 
 namespace lowp::simd {
 
-/// The instruction-set levels lowp dispatches between, lowest first.
-enum class isa : int { scalar = 0, sse2 = 1, avx2 = 2, avx512 = 3 };
+/// The instruction-set levels lowp dispatches between: x86-64's, then aarch64's, each lowest first.
+enum class isa : int { scalar = 0, sse2 = 1, avx2 = 2, avx512 = 3, neon = 4, sdot = 5, i8mm = 6 };
 
 constexpr const char* name_of(isa i) {
   switch (i) {
@@ -43,10 +53,32 @@ constexpr const char* name_of(isa i) {
       return "sse2";
     case isa::avx2:
       return "avx2";
-    default:
+    case isa::avx512:
       return "avx512";
+    case isa::neon:
+      return "neon";
+    case isa::sdot:
+      return "sdot";
+    default:
+      return "i8mm";
   }
 }
+
+/// A level's place in its family: 0 scalar, 1 sse2 / neon, 2 avx2 / sdot, 3 avx512 / i8mm.
+constexpr int rank(isa i) { return int(i) <= 3 ? int(i) : int(i) - 3; }
+
+/// The levels of the CPU family this code is compiled for, lowest first (x86-64: scalar, sse2, avx2,
+/// avx512; aarch64: scalar, neon, sdot, i8mm; elsewhere the x86 names, rank 1 meaning the flags'
+/// xsimd architecture). Tests walk these.
+inline constexpr isa family_levels[4] =
+#if defined(__aarch64__)
+    {isa::scalar, isa::neon, isa::sdot, isa::i8mm};
+#else
+    {isa::scalar, isa::sse2, isa::avx2, isa::avx512};
+#endif
+
+/// The level of this family with the rank of i.
+constexpr isa in_family(isa i) { return family_levels[rank(i)]; }
 
 /// Tag for "no SIMD kernel: the scalar reference".
 struct scalar_path {
@@ -61,6 +93,8 @@ inline constexpr isa compiled_isa =
     isa::avx2;
 #elif defined(__SSE2__) || defined(__x86_64__)
     isa::sse2;
+#elif defined(__aarch64__)
+    isa::neon;  // the integer kernels' sdot / i8mm paths carry target attributes, like rt::avx2
 #else
     isa::sse2;  // another architecture: its xsimd default_arch plays the role of sse2
 #endif
@@ -72,6 +106,8 @@ struct cpu_features {
   bool avx512 = false;  // AVX-512 F, BW, DQ, VL, CD: LOWP_TARGET_AVX512
   bool vnni = false;    // AVX-512 VNNI (vpdpbusd), on top of avx512
   bool popcnt = false;  // the POPCNT instruction
+  bool dotprod = false;  // aarch64 FEAT_DotProd (sdot, udot)
+  bool i8mm = false;     // aarch64 FEAT_I8MM (smmla, usdot)
 };
 
 namespace detail {
@@ -98,6 +134,18 @@ inline const cpu_features& cpu() {
                __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
                __builtin_cpu_supports("avx512cd");
     f.vnni = f.avx512 && __builtin_cpu_supports("avx512vnni");
+#elif defined(__aarch64__) && defined(__linux__)
+    const unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
+    f.dotprod = (hw & (1ul << 20)) != 0;                // HWCAP_ASIMDDP (Linux arch/arm64 hwcap.h)
+    f.i8mm = f.dotprod && (hw2 & (1ul << 13)) != 0;   // HWCAP2_I8MM
+#elif defined(__aarch64__) && defined(__APPLE__)
+    const auto has = [](const char* name) {
+      int v = 0;
+      std::size_t n = sizeof v;
+      return sysctlbyname(name, &v, &n, nullptr, 0) == 0 && v != 0;
+    };
+    f.dotprod = has("hw.optional.arm.FEAT_DotProd");
+    f.i8mm = f.dotprod && has("hw.optional.arm.FEAT_I8MM");
 #endif
     return f;
   }();
@@ -108,6 +156,8 @@ inline const cpu_features& cpu() {
 inline isa cpu_isa() {
 #if LOWP_HAVE_RUNTIME_X86
   return cpu().avx512 ? isa::avx512 : cpu().avx2 ? isa::avx2 : isa::sse2;
+#elif defined(__aarch64__)
+  return cpu().i8mm ? isa::i8mm : cpu().dotprod ? isa::sdot : isa::neon;
 #else
   return compiled_isa;
 #endif
@@ -130,24 +180,24 @@ constexpr isa level_of() {
     return isa::avx2;
 #endif
   else
-    return isa::sse2;
+    return in_family(isa::sse2);  // rank 1: xsimd::sse2, or NEON on aarch64
 }
 
 /// Whether this CPU can run the kernels of path A.
 template <class A>
 bool cpu_runs() {
-  return int(level_of<A>()) <= int(cpu_isa());
+  return rank(level_of<A>()) <= rank(cpu_isa());
 }
 
-/// The level named by `text` (scalar, sse2, avx2, avx512, in any case, spaces around ignored);
-/// false for anything else.
+/// The level named by `text` (scalar, sse2, avx2, avx512, neon, sdot, i8mm, in any case, spaces
+/// around ignored); false for anything else.
 inline bool parse_isa(const char* text, isa& out) {
   if (text == nullptr) return false;
   std::string v(text);
   const auto first = v.find_first_not_of(" \t"), last = v.find_last_not_of(" \t");
   v = first == std::string::npos ? std::string() : v.substr(first, last - first + 1);
   for (char& c : v) c = char(std::tolower(static_cast<unsigned char>(c)));
-  for (isa i : {isa::scalar, isa::sse2, isa::avx2, isa::avx512})
+  for (isa i : {isa::scalar, isa::sse2, isa::avx2, isa::avx512, isa::neon, isa::sdot, isa::i8mm})
     if (v == name_of(i)) {
       out = i;
       return true;
@@ -160,10 +210,13 @@ namespace detail {
 /// on stderr (once).
 inline isa isa_from_env() {
   const char* v = std::getenv("LOWP_MAX_ISA");
-  isa i = isa::avx512;
+  isa i = family_levels[3];
   if (v != nullptr && !parse_isa(v, i)) {
-    std::fprintf(stderr, "lowp: LOWP_MAX_ISA=%s is not one of scalar, sse2, avx2, avx512; ignored (no limit)\n", v);
-    i = isa::avx512;
+    std::fprintf(stderr,
+                 "lowp: LOWP_MAX_ISA=%s is not one of scalar, sse2, avx2, avx512, neon, sdot, i8mm; ignored (no "
+                 "limit)\n",
+                 v);
+    i = family_levels[3];
   }
   return i;
 }
@@ -178,9 +231,13 @@ inline void set_max_isa(isa limit) { detail::isa_limit().store(int(limit), std::
 /// The current cap (LOWP_MAX_ISA, or the last set_max_isa).
 inline isa max_isa() { return isa(detail::isa_limit().load(std::memory_order_relaxed)); }
 
-/// The level dispatched calls run at now: min(cpu_isa(), max_isa()). (A level below the flags'
-/// runs that level's xsimd kernels, compiled with the wider encoding the flags allow.)
-inline isa active_isa() { return isa(std::min(int(cpu_isa()), int(max_isa()))); }
+/// The level dispatched calls run at now: the CPU's level, lowered to the cap's rank within the CPU's
+/// family. (A level below the flags' runs that level's xsimd kernels, compiled with the wider
+/// encoding the flags allow.)
+inline isa active_isa() {
+  const isa c = cpu_isa();
+  return rank(max_isa()) < rank(c) ? in_family(max_isa()) : c;
+}
 
 /// The integer GEMM kernels: exact int32 dot products of int8 rows and weight panels.
 enum class gemm_kernel : int { scalar = 0, avx2 = 1, vnni = 2 };
