@@ -3,6 +3,8 @@
 #   make demo             the format explorer (examples/explore.cpp): table + SVG charts in build/demo/
 #   make test             the test suite twice: a -O3 build and an ASan + UBSan build
 #   make test-exhaustive  all 2^32 float bit patterns for every 8/6/4-bit format (a few minutes)
+#   make test-aarch64     the suite cross-built for aarch64, run under qemu-aarch64 as three CPUs
+#                         (i8mm, sdot only, neither), and the digest compared with the x86-64 one
 #   make bench            the Google Benchmark programs of bench/, -march=native
 #   make docs             the API reference from the headers' comments (Doxygen): build/docs/html
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -11,8 +13,12 @@ BUILD_DEPS := cmake ninja-build g++ pkg-config libeigen3-dev libxsimd-dev
 TEST_DEPS := $(BUILD_DEPS) catch2 clang
 BENCH_DEPS := $(BUILD_DEPS) libbenchmark-dev libdnnl-dev libfixmath-dev
 DOCS_DEPS := doxygen
+AARCH64_DEPS := g++-aarch64-linux-gnu qemu-user
+# qemu CPU model : the level lowp must detect on it
+AARCH64_CPUS := max:i8mm neoverse-n1:sdot cortex-a53:neon
 
-.PHONY: demo test test-release test-asan test-exhaustive bench docs deps-build deps-test deps-bench deps-docs clean
+.PHONY: demo test test-release test-asan test-exhaustive test-aarch64 bench docs deps-build deps-test deps-bench deps-docs \
+        deps-aarch64 clean
 
 define install_missing
 	@missing=""; for p in $(1); do \
@@ -37,6 +43,8 @@ deps-bench:
 	$(call install_missing,$(BENCH_DEPS))
 deps-docs:
 	$(call install_missing,$(DOCS_DEPS))
+deps-aarch64:
+	$(call install_missing,$(AARCH64_DEPS))
 
 demo: deps-test
 	cmake --preset release >/dev/null
@@ -59,6 +67,25 @@ test-exhaustive: deps-test
 	cmake --preset release >/dev/null
 	cmake --build build/release --target lowp_exhaustive -j $(JOBS)
 	./build/release/tests/lowp_exhaustive
+
+test-aarch64: deps-test deps-aarch64
+	cmake -S . -B build/aarch64 -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
+	  -DCMAKE_BUILD_TYPE=Release -DLOWP_BUILD_BENCH=OFF -DLOWP_BUILD_EXAMPLES=OFF >/dev/null
+	cmake --build build/aarch64 -j $(JOBS)
+	@for entry in $(AARCH64_CPUS); do \
+	  cpu=$${entry%%:*}; level=$${entry##*:}; \
+	  echo "lowp: aarch64 tests on qemu -cpu $$cpu (expects level $$level)"; \
+	  log=build/aarch64/ctest-$$cpu.log; \
+	  QEMU_CPU=$$cpu LOWP_EXPECT_CPU_ISA=$$level ctest --test-dir build/aarch64 --output-on-failure -j $(JOBS) > $$log 2>&1 \
+	    || { grep -v "^ *Start\|Passed" $$log | tail -80; exit 1; }; \
+	  tail -3 $$log | head -1; \
+	done
+	cmake --preset release >/dev/null
+	cmake --build build/release --target lowp_bits_default -j $(JOBS)
+	./build/release/tests/lowp_bits_default > build/aarch64/digest-x86-64.txt
+	QEMU_CPU=max qemu-aarch64 -L /usr/aarch64-linux-gnu build/aarch64/tests/lowp_bits_default > build/aarch64/digest-aarch64.txt
+	cmp build/aarch64/digest-x86-64.txt build/aarch64/digest-aarch64.txt
+	@echo "lowp: aarch64 digest = x86-64 digest ($$(wc -l < build/aarch64/digest-x86-64.txt) lines)"
 
 bench: deps-bench
 	cmake --preset bench >/dev/null

@@ -1,0 +1,11 @@
+# Cross build for aarch64 Linux with Debian's g++-aarch64-linux-gnu; tests run under qemu-aarch64
+# (Debian qemu-user; choose the emulated CPU with QEMU_CPU). Used by `make test-aarch64`.
+set(CMAKE_SYSTEM_NAME Linux)
+set(CMAKE_SYSTEM_PROCESSOR aarch64)
+set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/aarch64-linux-gnu)
+# Eigen, xsimd and Catch2 are header-only and found on the build machine: Debian installs xsimd's
+# CMake config under the x86-64 library directory.
+if(NOT xsimd_DIR AND EXISTS /usr/lib/x86_64-linux-gnu/cmake/xsimd)
+  set(xsimd_DIR /usr/lib/x86_64-linux-gnu/cmake/xsimd)
+endif()
