@@ -70,7 +70,7 @@ test-exhaustive: deps-test
 
 test-aarch64: deps-test deps-aarch64
 	cmake -S . -B build/aarch64 -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
-	  -DCMAKE_BUILD_TYPE=Release -DLOWP_BUILD_BENCH=OFF -DLOWP_BUILD_EXAMPLES=OFF >/dev/null
+	  -DCMAKE_BUILD_TYPE=Release -DLOWP_BUILD_BENCH=OFF -DLOWP_BUILD_EXAMPLES=ON >/dev/null
 	cmake --build build/aarch64 -j $(JOBS)
 	@for entry in $(AARCH64_CPUS); do \
 	  cpu=$${entry%%:*}; level=$${entry##*:}; \

@@ -75,26 +75,33 @@ inline std::vector<std::uint64_t> sign_bits(const std::int8_t* v, std::size_t ro
   return b;
 }
 
-/// Σ_{k ∈ [c0, c1)} a_k·b_k for ±1 vectors as bits: (c1 − c0) − 2 · popcount(a XOR b) (XNOR-Net),
-/// with the POPCNT instruction where the dispatcher allows it.
-template <bool HW>
-#if LOWP_HAVE_RUNTIME_X86
-__attribute__((target("popcnt")))
-#endif
-inline std::int32_t
-xnor_dot(const std::uint64_t* a, const std::uint64_t* b, std::size_t c0, std::size_t c1) {
+/// Σ_{k ∈ [c0, c1)} a_k·b_k for ±1 vectors as bits: (c1 − c0) − 2 · popcount(a XOR b) (XNOR-Net).
+__attribute__((always_inline)) inline std::int32_t xnor_words(const std::uint64_t* a, const std::uint64_t* b,
+                                                               std::size_t c0, std::size_t c1) {
   std::int32_t d = 0;
   for (std::size_t w = c0 / 64; w * 64 < c1; ++w) {
     std::uint64_t m = ~std::uint64_t(0);
     if (w * 64 < c0) m &= ~std::uint64_t(0) << (c0 - w * 64);
     if ((w + 1) * 64 > c1) m &= ~std::uint64_t(0) >> ((w + 1) * 64 - c1);
-    const std::uint64_t v = (a[w] ^ b[w]) & m;
-    if constexpr (HW)
-      d += __builtin_popcountll(v);
-    else
-      d += std::popcount(v);
+    d += std::popcount((a[w] ^ b[w]) & m);
   }
   return std::int32_t(c1 - c0) - 2 * d;
+}
+#if LOWP_HAVE_RUNTIME_X86
+/// xnor_words compiled with the POPCNT instruction (only where the CPU has it: kernels().popcount).
+__attribute__((target("popcnt"))) inline std::int32_t xnor_words_popcnt(const std::uint64_t* a,
+                                                                         const std::uint64_t* b, std::size_t c0,
+                                                                         std::size_t c1) {
+  return xnor_words(a, b, c0, c1);
+}
+#endif
+/// HW: through the POPCNT instruction (x86); otherwise portable code for any CPU.
+template <bool HW>
+inline std::int32_t xnor_dot(const std::uint64_t* a, const std::uint64_t* b, std::size_t c0, std::size_t c1) {
+#if LOWP_HAVE_RUNTIME_X86
+  if constexpr (HW) return xnor_words_popcnt(a, b, c0, c1);
+#endif
+  return xnor_words(a, b, c0, c1);
 }
 
 /// The zero point of tile t of q as matmul sees it: on the int8 values (format_traits<T>::int8_shift
