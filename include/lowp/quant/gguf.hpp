@@ -130,17 +130,9 @@ inline scale_fit quantize_block(const float* x, std::uint8_t* y, q8_0) {
     for (std::size_t j = 0; j < 32; ++j) y[2 + j] = std::uint8_t(std::int8_t(std::roundf(x[j] * id)));
   return put_f16(y, d);
 }
-/// Codes of value 0 in a block whose d is ±Inf decode to 0 · Inf: the positive quiet NaN on every
-/// CPU (x86 would give its negative default NaN, AArch64 the positive one; spec §8).
-inline void zero_times_inf(float* x, std::size_t n, float d) {
-  if (std::isinf(d))
-    for (std::size_t j = 0; j < n; ++j)
-      if (std::isnan(x[j])) x[j] = std::numeric_limits<float>::quiet_NaN();
-}
 inline void dequantize_block(const std::uint8_t* y, float* x, q8_0) {
   const float d = get_f16(y);
   for (int j = 0; j < 32; ++j) x[j] = float(std::int8_t(y[2 + j])) * d;
-  zero_times_inf(x, 32, d);
 }
 
 inline scale_fit quantize_block(const float* x, std::uint8_t* y, q4_0) {
@@ -173,7 +165,6 @@ inline void dequantize_block(const std::uint8_t* y, float* x, q4_0) {
     x[j] = float((y[2 + j] & 0x0F) - 8) * d;
     x[j + 16] = float((y[2 + j] >> 4) - 8) * d;
   }
-  zero_times_inf(x, 32, d);
 }
 
 /// The ternary codes t + 1 of a block of 256 at scale d = amax: llama.cpp's lroundf(x · id) + 1.
@@ -206,7 +197,6 @@ inline void dequantize_block(const std::uint8_t* y, float* x, tq2_0) {
   for (int j = 0; j < 64; j += 32)
     for (int l = 0; l < 4; ++l)
       for (int m = 0; m < 32; ++m) *x++ = float(int((y[j + m] >> (2 * l)) & 3) - 1) * d;
-  zero_times_inf(x - 256, 256, d);  // x ran past the block
 }
 
 inline scale_fit quantize_block(const float* x, std::uint8_t* y, tq1_0) {
@@ -243,7 +233,17 @@ inline void dequantize_block(const std::uint8_t* y, float* x, tq1_0) {
     for (int m = 0; m < 16; ++m) *x++ = val(y[32 + m], n);
   for (int n = 0; n < 4; ++n)
     for (int j = 0; j < 4; ++j) *x++ = val(y[48 + j], n);
-  zero_times_inf(x - 256, 256, d);  // x ran past the block
+}
+
+/// One block of S decoded as llama.cpp does, except that codes of value 0 under d = ±Inf give
+/// 0 · Inf as the positive quiet NaN on every CPU (x86 would give its negative default NaN, AArch64
+/// the positive one; spec §8).
+template <class S>
+void decode_block(const std::uint8_t* y, float* x) {
+  dequantize_block(y, x, S{});
+  if (std::isinf(get_f16(y + S::d_offset)))
+    for (std::size_t j = 0; j < S::block; ++j)
+      if (std::isnan(x[j])) x[j] = std::numeric_limits<float>::quiet_NaN();
 }
 
 /// Quantizes one block (NaN / Inf: the NaN block; the row driver has refused them already under
@@ -338,7 +338,7 @@ requires detail::gguf_scheme<S> matrix<float> dequantize(const quantized<S>& q) 
   matrix<float> out(q.rows(), q.cols());
   for (std::size_t r = 0; r < q.rows(); ++r)
     for (std::size_t b = 0; b < q.cols() / S::block; ++b)
-      detail::dequantize_block(q.row_data(r) + b * S::block_bytes, out.data() + r * q.cols() + b * S::block, S{});
+      detail::decode_block<S>(q.row_data(r) + b * S::block_bytes, out.data() + r * q.cols() + b * S::block);
   return out;
 }
 
@@ -353,7 +353,7 @@ requires detail::gguf_scheme<S> matrix<float> fake_quantize(const Eigen::MatrixB
                        "fake_quantize", [&](std::size_t r, const float* row) {
                          for (std::size_t b = 0; b < x.cols() / S::block; ++b) {
                            detail::quantize_any_block<S>(row + b * S::block, blk, nf, r, b, "fake_quantize");
-                           detail::dequantize_block(blk, out.data() + r * x.cols() + b * S::block, S{});
+                           detail::decode_block<S>(blk, out.data() + r * x.cols() + b * S::block);
                          }
                        });
   return out;

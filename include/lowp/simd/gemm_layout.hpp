@@ -97,7 +97,9 @@ struct x_rows {
   /// rows built per call: docs/performance.md). Computed, not stored, so a copy stays right.
   std::size_t first() const { return std::size_t(-reinterpret_cast<std::uintptr_t>(data.data()) & 63); }
   const std::int8_t* row(std::size_t r) const { return data.data() + first() + r * ld; }
-  std::int32_t sum(std::size_t r, std::size_t s) const { return sums[r * segments + s]; }
+  /// Row r's Σx, one per segment.
+  const std::int32_t* row_sums(std::size_t r) const { return sums.data() + r * segments; }
+  std::int32_t sum(std::size_t r, std::size_t s) const { return row_sums(r)[s]; }
 };
 
 /// Signed int8 weights for the scalar and AVX2 kernels: panel p holds columns 16p … 16p + 15, one

@@ -180,7 +180,7 @@ __attribute__((target(LOWP_TARGET_VNNI))) inline void gemv_tile(const vnni_panel
   const float* sxr[MR];
   for (std::size_t r = 0; r < MR; ++r) {
     xr[r] = x.row(r0 + r);
-    xsum[r] = x.sums.data() + (r0 + r) * x.segments;
+    xsum[r] = x.row_sums(r0 + r);
     sxr[r] = sx + (r0 + r) * S;
   }
   __m512 f[MR][2];
