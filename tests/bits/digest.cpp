@@ -126,8 +126,8 @@ template <class T>
 void add_packing(cases& out, const char* name) {
   out.emplace_back(std::string("pack ") + name, [](digest& d) {
     const std::vector<float> in = conversion_inputs();
-    const auto p = lowp::pack<T>(std::span<const float>(in), lowp::rounding::stochastic{3, 0},
-                                 lowp::overflow::saturate{});
+    const auto p =
+        lowp::pack<T>(std::span<const float>(in), lowp::rounding::stochastic{3, 0}, lowp::overflow::saturate{});
     d.bytes(p.data(), p.bytes());
     std::vector<float> back(p.size(), 0.f);
     lowp::unpack(p, std::span<float>(back));

@@ -87,12 +87,10 @@ TEST_CASE("a double-double sum is held exactly or rounded to odd", "[convert][lo
   CHECK(detail::convert_unpacked<std::int8_t>(down, rne{}, sat{}, 0) == 2);
   CHECK(float(float8_e4m3fn::from_unpacked(detail::sum_to_odd(unpack(1.0625), unpack(-0x1p-900)), rne{},
                                            overflow::propagate{})) == 1.0f);
-  CHECK(detail::convert_unpacked<float>(detail::sum_to_odd(unpack(1.0), unpack(0x1p-1000)),
-                                        rounding::toward_positive{}, overflow::propagate{},
-                                        0) == std::nextafter(1.f, 2.f));
-  CHECK(detail::convert_unpacked<float>(detail::sum_to_odd(unpack(1.0), unpack(-0x1p-1000)),
-                                        rounding::toward_zero{}, overflow::propagate{},
-                                        0) == std::nextafter(1.f, 0.f));
+  CHECK(detail::convert_unpacked<float>(detail::sum_to_odd(unpack(1.0), unpack(0x1p-1000)), rounding::toward_positive{},
+                                        overflow::propagate{}, 0) == std::nextafter(1.f, 2.f));
+  CHECK(detail::convert_unpacked<float>(detail::sum_to_odd(unpack(1.0), unpack(-0x1p-1000)), rounding::toward_zero{},
+                                        overflow::propagate{}, 0) == std::nextafter(1.f, 0.f));
   // where the sum fits 128 bits it is exact: against integer arithmetic on the two magnitudes, for
   // pairs of the double-double form (|lo| at most a quarter of hi's last unit here)
   std::mt19937_64 g(7);
@@ -114,16 +112,16 @@ TEST_CASE("a double-double sum is held exactly or rounded to odd", "[convert][lo
 
 TEST_CASE("long double converts with one rounding, whatever its layout", "[convert][long double]") {
   // the last bit of each layout's significand at 1 (2^-63 x87, 2^-112 binary128, 2^-105 double-double)
-  constexpr long double last = LDBL_MANT_DIG == 53 ? 0x1p-52L : LDBL_MANT_DIG == 64 ? 0x1p-63L
-                                                    : LDBL_MANT_DIG == 113       ? 0x1p-112L
-                                                                                 : 0x1p-105L;
+  constexpr long double last = LDBL_MANT_DIG == 53    ? 0x1p-52L
+                               : LDBL_MANT_DIG == 64  ? 0x1p-63L
+                               : LDBL_MANT_DIG == 113 ? 0x1p-112L
+                                                      : 0x1p-105L;
   if (LDBL_MANT_DIG > 53) {
     CHECK(float(float8_e4m3fn(1.0625L + last)) == 1.125f);
     CHECK(float(float8_e4m3fn(1.0625L - last)) == 1.0f);
     CHECK(convert<int8>(2.5L + 2 * last, rne{}, sat{}).value() == 3);
     CHECK(convert<int8>(2.5L - 2 * last, rne{}, sat{}).value() == 2);
-    CHECK(convert<float>(1.0L + last, rounding::toward_positive{}, overflow::propagate{}) ==
-          std::nextafter(1.f, 2.f));
+    CHECK(convert<float>(1.0L + last, rounding::toward_positive{}, overflow::propagate{}) == std::nextafter(1.f, 2.f));
   }
   if (LDBL_MANT_DIG > 64) {  // the issue's two cases: rounding through 64 bits gave 1 and 2
     CHECK(float(float8_e4m3fn(1.0625L + 0x1p-80L)) == 1.125f);

@@ -5,8 +5,8 @@
 // a conversion rounds exactly once, whatever the source type (spec §1, "rounds once").
 #pragma once
 #include <bit>
-#include <climits>
 #include <cfloat>
+#include <climits>
 #include <cmath>
 #include <concepts>
 #include <cstdint>

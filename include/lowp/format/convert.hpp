@@ -24,7 +24,8 @@ constexpr T convert_unpacked(const unpacked<U>& u, const R& r, O o, std::uint64_
     return T::from_unpacked(u, r, o, index);
   } else if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
     using B = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
-    if (u.is_nan()) return u.neg ? -std::numeric_limits<T>::quiet_NaN() : std::numeric_limits<T>::quiet_NaN();  // as decode_to
+    if (u.is_nan())
+      return u.neg ? -std::numeric_limits<T>::quiet_NaN() : std::numeric_limits<T>::quiet_NaN();  // as decode_to
     return std::bit_cast<T>(B(encode(native_spec<T>, u, r, o, index)));
   } else {
     static_assert(std::is_integral_v<T>, "lowp::convert: the target must be a lowp type, float, double or an integer");

@@ -140,8 +140,9 @@ constexpr std::uint64_t encode(const float_spec& s, const unpacked<U>& u, const 
   }
   const int q = (k < emin ? emin : k) - s.M;  // quantum: the ulp at x (subnormal ulp below emin)
   const auto f = detail::truncate(u.mag, u.exp, q);
-  const std::uint64_t lo =
-      k < emin ? std::uint64_t(f.t) : (std::uint64_t(k + s.bias) << s.M) + std::uint64_t(f.t) - (std::uint64_t{1} << s.M);
+  const std::uint64_t lo = k < emin
+                               ? std::uint64_t(f.t)
+                               : (std::uint64_t(k + s.bias) << s.M) + std::uint64_t(f.t) - (std::uint64_t{1} << s.M);
   if (lo > s.max_mag()) {
     return detail::toward_zero_for<R>(neg) ? max : detail::overflowed(s, neg, o);
   }

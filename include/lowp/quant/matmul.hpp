@@ -77,7 +77,7 @@ inline std::vector<std::uint64_t> sign_bits(const std::int8_t* v, std::size_t ro
 
 /// Σ_{k ∈ [c0, c1)} a_k·b_k for ±1 vectors as bits: (c1 − c0) − 2 · popcount(a XOR b) (XNOR-Net).
 __attribute__((always_inline)) inline std::int32_t xnor_words(const std::uint64_t* a, const std::uint64_t* b,
-                                                               std::size_t c0, std::size_t c1) {
+                                                              std::size_t c0, std::size_t c1) {
   std::int32_t d = 0;
   for (std::size_t w = c0 / 64; w * 64 < c1; ++w) {
     std::uint64_t m = ~std::uint64_t(0);
@@ -89,9 +89,8 @@ __attribute__((always_inline)) inline std::int32_t xnor_words(const std::uint64_
 }
 #if LOWP_HAVE_RUNTIME_X86
 /// xnor_words compiled with the POPCNT instruction (only where the CPU has it: kernels().popcount).
-__attribute__((target("popcnt"))) inline std::int32_t xnor_words_popcnt(const std::uint64_t* a,
-                                                                         const std::uint64_t* b, std::size_t c0,
-                                                                         std::size_t c1) {
+__attribute__((target("popcnt"))) inline std::int32_t xnor_words_popcnt(const std::uint64_t* a, const std::uint64_t* b,
+                                                                        std::size_t c0, std::size_t c1) {
   return xnor_words(a, b, c0, c1);
 }
 #endif

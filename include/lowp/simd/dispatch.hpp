@@ -102,10 +102,10 @@ inline constexpr isa compiled_isa =
 /// What this CPU (and OS) offers, probed once: the one CPU probe of lowp. __builtin_cpu_supports
 /// also checks that the OS saves the AVX and AVX-512 register state.
 struct cpu_features {
-  bool avx2 = false;    // AVX2 with FMA, BMI1/2, POPCNT, F16C: the features of LOWP_TARGET_AVX2
-  bool avx512 = false;  // AVX-512 F, BW, DQ, VL, CD: LOWP_TARGET_AVX512
-  bool vnni = false;    // AVX-512 VNNI (vpdpbusd), on top of avx512
-  bool popcnt = false;  // the POPCNT instruction
+  bool avx2 = false;     // AVX2 with FMA, BMI1/2, POPCNT, F16C: the features of LOWP_TARGET_AVX2
+  bool avx512 = false;   // AVX-512 F, BW, DQ, VL, CD: LOWP_TARGET_AVX512
+  bool vnni = false;     // AVX-512 VNNI (vpdpbusd), on top of avx512
+  bool popcnt = false;   // the POPCNT instruction
   bool dotprod = false;  // aarch64 FEAT_DotProd (sdot, udot)
   bool i8mm = false;     // aarch64 FEAT_I8MM (smmla, usdot)
 };
@@ -136,8 +136,8 @@ inline const cpu_features& cpu() {
     f.vnni = f.avx512 && __builtin_cpu_supports("avx512vnni");
 #elif defined(__aarch64__) && defined(__linux__)
     const unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
-    f.dotprod = (hw & (1ul << 20)) != 0;                // HWCAP_ASIMDDP (Linux arch/arm64 hwcap.h)
-    f.i8mm = f.dotprod && (hw2 & (1ul << 13)) != 0;   // HWCAP2_I8MM
+    f.dotprod = (hw & (1ul << 20)) != 0;             // HWCAP_ASIMDDP (Linux arch/arm64 hwcap.h)
+    f.i8mm = f.dotprod && (hw2 & (1ul << 13)) != 0;  // HWCAP2_I8MM
 #elif defined(__aarch64__) && defined(__APPLE__)
     const auto has = [](const char* name) {
       int v = 0;
