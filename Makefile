@@ -5,6 +5,8 @@
 #   make test-exhaustive  all 2^32 float bit patterns for every 8/6/4-bit format (a few minutes)
 #   make test-aarch64     the suite cross-built for aarch64, run under qemu-aarch64 as three CPUs
 #                         (i8mm, sdot only, neither), and the digest compared with the x86-64 one
+#   make test-i686        the suite cross-built for 32-bit x86 (portable 128-bit integers, SSE2 math),
+#                         run natively (or under qemu-i386), and its digest compared with x86-64's
 #   make bench            the Google Benchmark programs of bench/, -march=native
 #   make docs             the API reference from the headers' comments (Doxygen): build/docs/html
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -14,11 +16,12 @@ TEST_DEPS := $(BUILD_DEPS) catch2 clang
 BENCH_DEPS := $(BUILD_DEPS) libbenchmark-dev libdnnl-dev libfixmath-dev
 DOCS_DEPS := doxygen
 AARCH64_DEPS := g++-aarch64-linux-gnu qemu-user
+I686_DEPS := g++-i686-linux-gnu qemu-user
 # qemu CPU model : the level lowp must detect on it
 AARCH64_CPUS := max:i8mm neoverse-n1:sdot cortex-a53:neon
 
-.PHONY: demo test test-release test-asan test-exhaustive test-aarch64 bench docs deps-build deps-test deps-bench deps-docs \
-        deps-aarch64 clean
+.PHONY: demo test test-release test-asan test-exhaustive test-aarch64 test-i686 bench docs deps-build deps-test deps-bench deps-docs \
+        deps-aarch64 deps-i686 clean
 
 define install_missing
 	@missing=""; for p in $(1); do \
@@ -45,6 +48,8 @@ deps-docs:
 	$(call install_missing,$(DOCS_DEPS))
 deps-aarch64:
 	$(call install_missing,$(AARCH64_DEPS))
+deps-i686:
+	$(call install_missing,$(I686_DEPS))
 
 demo: deps-test
 	cmake --preset release >/dev/null
@@ -86,6 +91,23 @@ test-aarch64: deps-test deps-aarch64
 	QEMU_CPU=max qemu-aarch64 -L /usr/aarch64-linux-gnu build/aarch64/tests/lowp_bits_default > build/aarch64/digest-aarch64.txt
 	cmp build/aarch64/digest-x86-64.txt build/aarch64/digest-aarch64.txt
 	@echo "lowp: aarch64 digest = x86-64 digest ($$(wc -l < build/aarch64/digest-x86-64.txt) lines)"
+
+test-i686: deps-test deps-i686
+	cmake -S . -B build/i686 -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/i686-linux-gnu.cmake \
+	  -DCMAKE_BUILD_TYPE=Release -DLOWP_BUILD_BENCH=OFF -DLOWP_BUILD_EXAMPLES=OFF >/dev/null
+	cmake --build build/i686 -j $(JOBS)
+	ctest --test-dir build/i686 --output-on-failure -j $(JOBS) > build/i686/ctest.log 2>&1 \
+	  || { grep -v "^ *Start\|Passed" build/i686/ctest.log | tail -80; exit 1; }
+	@tail -3 build/i686/ctest.log | head -1
+	cmake --preset release >/dev/null
+	cmake --build build/release --target lowp_bits_default -j $(JOBS)
+	./build/release/tests/lowp_bits_default > build/i686/digest-x86-64.txt
+	run="qemu-i386 -L /usr/i686-linux-gnu"; \
+	  /usr/i686-linux-gnu/lib/ld-linux.so.2 --version >/dev/null 2>&1 \
+	    && run="/usr/i686-linux-gnu/lib/ld-linux.so.2 --library-path /usr/i686-linux-gnu/lib"; \
+	  $$run build/i686/tests/lowp_bits_default > build/i686/digest-i686.txt
+	cmp build/i686/digest-x86-64.txt build/i686/digest-i686.txt
+	@echo "lowp: i686 digest = x86-64 digest ($$(wc -l < build/i686/digest-x86-64.txt) lines)"
 
 bench: deps-bench
 	cmake --preset bench >/dev/null

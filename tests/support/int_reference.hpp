@@ -6,10 +6,19 @@
 
 #include "reference.hpp"
 
+#if !defined(__SIZEOF_INT128__)
+#include <lowp/core/int128.hpp>
+#endif
+
 namespace ref {
 
-__extension__ typedef __int128 i128;
+#if defined(__SIZEOF_INT128__)
+__extension__ typedef __int128 i128;  // the compiler's: independent of lowp's portable type
 __extension__ typedef unsigned __int128 u128;
+#else
+using i128 = lowp::int128;  // 32-bit targets: lowp's portable type (tests/core/int128_test.cpp checks it)
+using u128 = lowp::uint128;
+#endif
 
 enum class iovf { saturate, saturate_symmetric, saturate_zero, wrap, propagate };
 inline const char* name(iovf o) {

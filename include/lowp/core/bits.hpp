@@ -14,11 +14,9 @@
 #include <type_traits>
 
 #include "lowp/core/fp.hpp"
+#include "lowp/core/int128.hpp"
 
 namespace lowp {
-
-__extension__ typedef unsigned __int128 uint128;  // GCC and clang on x86-64
-__extension__ typedef __int128 int128;
 
 namespace detail {
 

@@ -10,8 +10,18 @@
 //  - -ffast-math and its parts (reassociation, reciprocals, "no NaN, no Inf", no signed zeros),
 //    which change results and drop NaN handling altogether. lowp refuses them at compile time
 //    below; LOWP_ACCEPT_FAST_MATH lets a program include lowp anyway, with no promise on the bits.
+//  - x87 arithmetic (FLT_EVAL_METHOD 1 or 2: i686's default flags, -mfpmath=387), which keeps
+//    intermediates in 80-bit registers and rounds them twice. Refused below: build for 32-bit x86
+//    with -msse2 -mfpmath=sse (docs/building.md).
 #pragma once
+#include <cfloat>
 #include <cstddef>
+
+// C++ [cfloat.syn] / C11 5.2.4.2.2: FLT_EVAL_METHOD 0 = each operation rounded to its type.
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD > 0 && !defined(LOWP_ACCEPT_EXCESS_PRECISION)
+#error \
+    "lowp: FLT_EVAL_METHOD != 0 (x87 excess precision, the default on 32-bit x86) rounds float expressions twice and changes lowp's bit-exact results; build with -msse2 -mfpmath=sse (docs/building.md), or define LOWP_ACCEPT_EXCESS_PRECISION to give up those promises"
+#endif
 
 #if !defined(LOWP_ACCEPT_FAST_MATH)
 #if defined(__FAST_MATH__) || (defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__) || \

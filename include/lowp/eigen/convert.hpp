@@ -11,6 +11,8 @@
 // unless the expression is row-major), so the same seed gives the same codes for the same matrix.
 // Rank-2 Eigen::Tensor / TensorMap: lowp/eigen/tensor.hpp.
 #pragma once
+#include "lowp/core/eigen_abi.hpp"  // before Eigen: one alignment under every -march
+
 #include <Eigen/Core>
 #include <span>
 

@@ -9,6 +9,8 @@
 // translation unit (simd::default_arch: Packet4f / 8f / 16f with SSE2 / AVX2 / AVX-512 flags) the
 // kernels of simd/convert.hpp run on it directly, bit-identical to the scalar operator().
 #pragma once
+#include "lowp/core/eigen_abi.hpp"  // before Eigen: one alignment under every -march
+
 #include <Eigen/Core>
 #include <cstddef>
 #include <type_traits>

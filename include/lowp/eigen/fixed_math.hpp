@@ -10,6 +10,8 @@
 #include <span>
 #include <type_traits>
 
+#include "lowp/core/eigen_abi.hpp"  // before Eigen: one alignment under every -march
+
 #include <Eigen/Core>
 
 #include "lowp/eigen/numtraits.hpp"

@@ -4,6 +4,8 @@
 // Note (docs/building.md §5): A * B on matrices of a lowp type compiles but rounds to that type after
 // every multiply-add (slow and inexact). Use A.cast<float>() * B.cast<float>() or lowp::matmul.
 #pragma once
+#include "lowp/core/eigen_abi.hpp"  // before Eigen: one alignment under every -march
+
 #include <Eigen/Core>
 #include <limits>
 

@@ -5,6 +5,8 @@
 //   the tensor is read in place as the matrix of its layout (rows = dimension 0), no copy when it
 //   is row-major.
 #pragma once
+#include "lowp/core/eigen_abi.hpp"  // before Eigen: one alignment under every -march
+
 #include <span>
 #include <type_traits>
 #include <unsupported/Eigen/CXX11/Tensor>

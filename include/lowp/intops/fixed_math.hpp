@@ -31,6 +31,8 @@
 #include <string>
 #include <type_traits>
 
+#include "lowp/core/eigen_abi.hpp"  // before Eigen: one alignment under every -march
+
 #include <Eigen/Core>
 
 #include "lowp/core/error.hpp"
@@ -343,7 +345,8 @@ LOWP_INLINE_BODY inline T div_fast(T x, T y) {
   const double v = (t + (up ? 1.0 : 0.0)) * (neg ? -1.0 : 1.0);
   static_assert(!std::is_same_v<O, overflow::wrap>, "div_fast: no wrap");
   double out = 0;
-  lowp::detail::overflow_rule<O>(out, v, double(T::range.lo), double(T::range.hi), T::bit_width, T::is_signed);
+  lowp::detail::overflow_rule<O>(out, v, double(std::int64_t(T::range.lo)), double(std::int64_t(T::range.hi)),
+                                 T::bit_width, T::is_signed);
   return T::from_bits(typename T::raw_type(out));
 }
 

@@ -44,6 +44,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "lowp/core/eigen_abi.hpp"  // before Eigen: one alignment under every -march
+
 #include <Eigen/Core>
 
 #include "lowp/core/error.hpp"

@@ -1,6 +1,8 @@
 // lowp/quant/matrix.hpp: lowp::matrix<T> (the row-major Eigen matrix lowp returns) and read access
 // to the rows of any Eigen float expression without copying when it is already row-major.
 #pragma once
+#include "lowp/core/eigen_abi.hpp"  // before Eigen: one alignment under every -march
+
 #include <Eigen/Core>
 #include <cstddef>
 #include <type_traits>

@@ -2,7 +2,11 @@
 // (any Eigen expressions of the same shape; computed in double).
 //   mse = Σ (a − b)² / n;  sqnr_db = 10 · log10(Σ a² / Σ (a − b)²) (+Inf when equal);
 //   max_abs_error = max |a − b|;  row_report: the three per row.
+// The sums are bit-identical on every platform; sqnr_db's last bit is the C library's log10 (glibc's
+// i686 log10 differs from its x86-64 and aarch64 one in the last place for some inputs).
 #pragma once
+#include "lowp/core/eigen_abi.hpp"  // before Eigen: one alignment under every -march
+
 #include <Eigen/Core>
 #include <cmath>
 #include <cstddef>

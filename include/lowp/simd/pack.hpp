@@ -26,7 +26,7 @@ inline constexpr std::size_t pack_step = 1000;
 /// The rounding mode for elements starting `by` places later: a stochastic stream advanced by `by`
 /// draws (so element i draws index i wherever a block starts), every other mode unchanged.
 template <class R>
-R offset_by(const R& r, std::size_t by) {
+R offset_by(const R& r, std::uint64_t by) {
   if constexpr (std::is_same_v<R, rounding::stochastic>)
     return rounding::stochastic{r.seed, r.offset + by};
   else
