@@ -11,8 +11,9 @@
 #   make docs             the API reference from the headers' comments (Doxygen): build/docs/html
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD_DEPS := cmake ninja-build g++ pkg-config libeigen3-dev libxsimd-dev
-# clang: the suite also compiles lowp with clang++ (strict warnings; bits independent of the compiler)
-TEST_DEPS := $(BUILD_DEPS) catch2 clang
+# clang: the suite also compiles lowp with clang++ (strict warnings; bits independent of the compiler),
+# with libstdc++ and with LLVM's libc++
+TEST_DEPS := $(BUILD_DEPS) catch2 clang libc++-14-dev libc++abi-14-dev
 BENCH_DEPS := $(BUILD_DEPS) libbenchmark-dev libdnnl-dev libfixmath-dev
 DOCS_DEPS := doxygen
 AARCH64_DEPS := g++-aarch64-linux-gnu qemu-user

@@ -1,4 +1,4 @@
-// lowp/core/eigen_abi.hpp: one Eigen memory layout whatever the -march flags (docs/building.md §7).
+// lowp/core/eigen_abi.hpp: one Eigen memory layout whatever the -march flags (docs/building.md §7.2).
 //
 // Eigen sizes its alignment from the target ISA: 16 bytes under SSE, 32 under AVX, 64 under
 // AVX-512. A dynamic matrix takes plain malloc when malloc's alignment is enough and an offset
