@@ -18,6 +18,8 @@ BENCH_DEPS := $(BUILD_DEPS) libbenchmark-dev libdnnl-dev libfixmath-dev
 DOCS_DEPS := doxygen
 AARCH64_DEPS := g++-aarch64-linux-gnu qemu-user
 I686_DEPS := g++-i686-linux-gnu qemu-user
+# the strict warnings of the test suite (tests/CMakeLists.txt), for the builds the Makefile runs itself
+STRICT := -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow -Wdouble-promotion -Werror
 # qemu CPU model : the level lowp must detect on it
 AARCH64_CPUS := max:i8mm neoverse-n1:sdot cortex-a53:neon
 
@@ -92,6 +94,12 @@ test-aarch64: deps-test deps-aarch64
 	QEMU_CPU=max qemu-aarch64 -L /usr/aarch64-linux-gnu build/aarch64/tests/lowp_bits_default > build/aarch64/digest-aarch64.txt
 	cmp build/aarch64/digest-x86-64.txt build/aarch64/digest-aarch64.txt
 	@echo "lowp: aarch64 digest = x86-64 digest ($$(wc -l < build/aarch64/digest-x86-64.txt) lines)"
+	mkdir -p build/aarch64/clang-inc && ln -sfn /usr/include/xsimd build/aarch64/clang-inc/xsimd
+	clang++ --target=aarch64-linux-gnu -std=c++20 -O2 $(STRICT) -Iinclude -isystem /usr/include/eigen3 \
+	  -isystem build/aarch64/clang-inc tests/bits/digest.cpp -o build/aarch64/digest-clang -static
+	QEMU_CPU=max qemu-aarch64 build/aarch64/digest-clang > build/aarch64/digest-aarch64-clang.txt
+	cmp build/aarch64/digest-x86-64.txt build/aarch64/digest-aarch64-clang.txt
+	@echo "lowp: aarch64 digest built by clang++ (SDOT and SMMLA through inline assembly) = x86-64 digest"
 
 test-i686: deps-test deps-i686
 	cmake -S . -B build/i686 -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/i686-linux-gnu.cmake \

@@ -235,6 +235,32 @@ TEST_CASE("integer GEMM plans: exact on every kernel, extremes, narrow fields, r
   CHECK(std::string(lowp::simd::name_of(lowp::simd::kernels().gemm)).size() > 0);
 }
 
+TEST_CASE("the integer GEMM kernel follows the level: VNNI / AVX2 on x86-64, SMMLA / SDOT on aarch64",
+          "[matmul][simd]") {
+  using lowp::simd::gemm_kernel;
+  using lowp::simd::isa;
+  for_each_level([&](isa l) {
+    const gemm_kernel k = lowp::simd::kernels().gemm;
+    INFO("level " << lowp::simd::name_of(l) << ", kernel " << lowp::simd::name_of(k));
+    switch (l) {
+      case isa::avx512:
+        CHECK((k == gemm_kernel::vnni) == lowp::simd::cpu().vnni);
+        break;
+      case isa::avx2:
+        CHECK(k == gemm_kernel::avx2);
+        break;
+      case isa::i8mm:
+        CHECK(k == gemm_kernel::i8mm);
+        break;
+      case isa::sdot:
+        CHECK(k == gemm_kernel::sdot);
+        break;
+      default:
+        CHECK(k == gemm_kernel::scalar);
+    }
+  });
+}
+
 TEST_CASE("integer GEMM plans: zero points of both operands, exact as Jacob et al.'s expansion", "[matmul][simd]") {
   std::mt19937 rng(2);
   for (int trial = 0; trial < 12; ++trial) {

@@ -240,7 +240,7 @@ inline isa active_isa() {
 }
 
 /// The integer GEMM kernels: exact int32 dot products of int8 rows and weight panels.
-enum class gemm_kernel : int { scalar = 0, avx2 = 1, vnni = 2 };
+enum class gemm_kernel : int { scalar = 0, avx2 = 1, vnni = 2, sdot = 3, i8mm = 4 };
 
 constexpr const char* name_of(gemm_kernel k) {
   switch (k) {
@@ -248,6 +248,10 @@ constexpr const char* name_of(gemm_kernel k) {
       return "scalar";
     case gemm_kernel::avx2:
       return "avx2";
+    case gemm_kernel::sdot:
+      return "sdot";
+    case gemm_kernel::i8mm:
+      return "i8mm";
     default:
       return "vnni";
   }
@@ -257,7 +261,8 @@ constexpr const char* name_of(gemm_kernel k) {
 /// CPU's features and the cap (set_max_isa / LOWP_MAX_ISA). Families read it at each call.
 struct kernel_choice {
   isa level;                // conversion kernels and the per-ISA elementwise loops (simd/loop.hpp)
-  gemm_kernel gemm;         // integer GEMM: VNNI needs the avx512 level and AVX-512 VNNI, AVX2 the avx2 level
+  gemm_kernel gemm;         // integer GEMM: VNNI needs the avx512 level and AVX-512 VNNI, AVX2 the avx2 level;
+                            // on aarch64 SDOT the sdot level, SMMLA the i8mm level
   bool popcount;            // binary × binary through the POPCNT instruction (not at the scalar level)
   bool block_float_avx512;  // the block-float GEMM's register tiles (the avx512 level)
 };
@@ -272,6 +277,11 @@ inline kernel_choice kernels() {
     k.gemm = gemm_kernel::avx2;
   k.popcount = cpu().popcnt && level != isa::scalar;
   k.block_float_avx512 = level == isa::avx512;
+#elif defined(__aarch64__)
+  if (level == isa::i8mm)
+    k.gemm = gemm_kernel::i8mm;
+  else if (level == isa::sdot)
+    k.gemm = gemm_kernel::sdot;
 #endif
   return k;
 }

@@ -11,7 +11,8 @@
 // kernel the cap no longer allows is read by the scalar kernel, with the same bits (the sums are
 // exact and the float epilogue is the same sequence of operations).
 // Kernel families, one header each: gemm_scalar.hpp, gemm_avx2.hpp, gemm_vnni.hpp (the many-row
-// kernel and the fused GEMV kernel); block-float elements: gemm_blockfloat.hpp; threads: threads.hpp.
+// kernel and the fused GEMV kernel), gemm_arm.hpp (SDOT and SMMLA on aarch64); block-float elements:
+// gemm_blockfloat.hpp; threads: threads.hpp.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +23,7 @@
 #include "lowp/core/error.hpp"
 #include "lowp/core/fp.hpp"
 #include "lowp/simd/dispatch.hpp"
+#include "lowp/simd/gemm_arm.hpp"
 #include "lowp/simd/gemm_avx2.hpp"
 #include "lowp/simd/gemm_blockfloat.hpp"
 #include "lowp/simd/gemm_layout.hpp"
@@ -95,7 +97,8 @@ namespace detail {
 /// long (docs/performance.md gives the measurements behind both).
 inline constexpr std::size_t gemv_rows = 16, gemv_segment = 128;
 
-/// The exact sums of segment s for the pairs [p0, p1) with the kernel the cap allows on this layout.
+/// The exact sums of segment s for the pairs [p0, p1) with the kernel the cap allows on this layout
+/// (int8 panels: AVX2 on x86, SMMLA or SDOT on aarch64, else scalar).
 inline void segment_dots(const gemm_plan& w, gemm_kernel k, const x_rows& x, std::size_t s, std::int32_t* d,
                          std::size_t ldd, std::size_t p0, std::size_t p1) {
   if (const auto* v = std::get_if<vnni_panels>(&w.layout)) {
@@ -107,6 +110,9 @@ inline void segment_dots(const gemm_plan& w, gemm_kernel k, const x_rows& x, std
   const auto& p = std::get<int8_panels>(w.layout);
 #if LOWP_HAVE_RUNTIME_X86
   if (k != gemm_kernel::scalar) return dot_avx2(p, x, s, d, ldd, p0, p1);
+#elif LOWP_HAVE_RUNTIME_ARM
+  if (k == gemm_kernel::i8mm) return dot_i8mm(p, x, s, d, ldd, p0, p1);
+  if (k == gemm_kernel::sdot) return dot_sdot(p, x, s, d, ldd, p0, p1);
 #endif
   (void)k;
   dot_scalar(p, x, s, d, ldd, p0, p1);
