@@ -54,7 +54,7 @@ __attribute__((target(LOWP_TARGET_DOTPROD), always_inline)) inline void sdot_til
                                                                                   const std::int8_t* w, std::size_t q0,
                                                                                   std::size_t q1, std::int32_t* c,
                                                                                   std::size_t ldc) {
-  int32x4_t a[MR][4];
+  int32x4_t a[std::size_t(MR)][4];
   for (int r = 0; r < MR; ++r)
     for (int j = 0; j < 4; ++j) a[r][j] = vdupq_n_s32(0);
   for (std::size_t q = q0; q < q1; ++q) {
