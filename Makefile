@@ -13,7 +13,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD_DEPS := cmake ninja-build g++ pkg-config libeigen3-dev libxsimd-dev
 # clang: the suite also compiles lowp with clang++ (strict warnings; bits independent of the compiler),
 # with libstdc++ and with LLVM's libc++
-TEST_DEPS := $(BUILD_DEPS) catch2 clang libc++-14-dev libc++abi-14-dev
+TEST_DEPS := $(BUILD_DEPS) catch2 clang libc++-14-dev libc++abi-14-dev nlohmann-json3-dev python3-numpy
 BENCH_DEPS := $(BUILD_DEPS) libbenchmark-dev libdnnl-dev libfixmath-dev
 DOCS_DEPS := doxygen
 AARCH64_DEPS := g++-aarch64-linux-gnu qemu-user
@@ -23,7 +23,7 @@ STRICT := -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow -Wdou
 # qemu CPU model : the level lowp must detect on it
 AARCH64_CPUS := max:i8mm neoverse-n1:sdot cortex-a53:neon
 
-.PHONY: demo test test-release test-asan test-exhaustive test-aarch64 test-i686 bench docs deps-build deps-test deps-bench deps-docs \
+.PHONY: demo test test-release test-asan test-exhaustive digest-x86-64 test-aarch64 test-i686 bench docs deps-build deps-test deps-bench deps-docs \
         deps-aarch64 deps-i686 clean
 
 define install_missing
@@ -76,7 +76,13 @@ test-exhaustive: deps-test
 	cmake --build build/release --target lowp_exhaustive -j $(JOBS)
 	./build/release/tests/lowp_exhaustive
 
-test-aarch64: deps-test deps-aarch64
+# the reference digest of the cross builds: the x86-64 release build's, written once
+digest-x86-64: deps-test
+	cmake --preset release >/dev/null
+	cmake --build build/release --target lowp_bits_default -j $(JOBS)
+	./build/release/tests/lowp_bits_default > build/digest-x86-64.txt
+
+test-aarch64: deps-test deps-aarch64 digest-x86-64
 	cmake -S . -B build/aarch64 -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
 	  -DCMAKE_BUILD_TYPE=Release -DLOWP_BUILD_BENCH=OFF -DLOWP_BUILD_EXAMPLES=ON >/dev/null
 	cmake --build build/aarch64 -j $(JOBS)
@@ -88,35 +94,29 @@ test-aarch64: deps-test deps-aarch64
 	    || { grep -v "^ *Start\|Passed" $$log | tail -80; exit 1; }; \
 	  tail -3 $$log | head -1; \
 	done
-	cmake --preset release >/dev/null
-	cmake --build build/release --target lowp_bits_default -j $(JOBS)
-	./build/release/tests/lowp_bits_default > build/aarch64/digest-x86-64.txt
 	QEMU_CPU=max qemu-aarch64 -L /usr/aarch64-linux-gnu build/aarch64/tests/lowp_bits_default > build/aarch64/digest-aarch64.txt
-	cmp build/aarch64/digest-x86-64.txt build/aarch64/digest-aarch64.txt
-	@echo "lowp: aarch64 digest = x86-64 digest ($$(wc -l < build/aarch64/digest-x86-64.txt) lines)"
+	cmp build/digest-x86-64.txt build/aarch64/digest-aarch64.txt
+	@echo "lowp: aarch64 digest = x86-64 digest ($$(wc -l < build/digest-x86-64.txt) lines)"
 	mkdir -p build/aarch64/clang-inc && ln -sfn /usr/include/xsimd build/aarch64/clang-inc/xsimd
 	clang++ --target=aarch64-linux-gnu -std=c++20 -O2 $(STRICT) -Iinclude -isystem /usr/include/eigen3 \
 	  -isystem build/aarch64/clang-inc tests/bits/digest.cpp -o build/aarch64/digest-clang -static
 	QEMU_CPU=max qemu-aarch64 build/aarch64/digest-clang > build/aarch64/digest-aarch64-clang.txt
-	cmp build/aarch64/digest-x86-64.txt build/aarch64/digest-aarch64-clang.txt
+	cmp build/digest-x86-64.txt build/aarch64/digest-aarch64-clang.txt
 	@echo "lowp: aarch64 digest built by clang++ (SDOT and SMMLA through inline assembly) = x86-64 digest"
 
-test-i686: deps-test deps-i686
+test-i686: deps-test deps-i686 digest-x86-64
 	cmake -S . -B build/i686 -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/i686-linux-gnu.cmake \
 	  -DCMAKE_BUILD_TYPE=Release -DLOWP_BUILD_BENCH=OFF -DLOWP_BUILD_EXAMPLES=OFF >/dev/null
 	cmake --build build/i686 -j $(JOBS)
 	ctest --test-dir build/i686 --output-on-failure -j $(JOBS) > build/i686/ctest.log 2>&1 \
 	  || { grep -v "^ *Start\|Passed" build/i686/ctest.log | tail -80; exit 1; }
 	@tail -3 build/i686/ctest.log | head -1
-	cmake --preset release >/dev/null
-	cmake --build build/release --target lowp_bits_default -j $(JOBS)
-	./build/release/tests/lowp_bits_default > build/i686/digest-x86-64.txt
 	run="qemu-i386 -L /usr/i686-linux-gnu"; \
 	  /usr/i686-linux-gnu/lib/ld-linux.so.2 --version >/dev/null 2>&1 \
 	    && run="/usr/i686-linux-gnu/lib/ld-linux.so.2 --library-path /usr/i686-linux-gnu/lib"; \
 	  $$run build/i686/tests/lowp_bits_default > build/i686/digest-i686.txt
-	cmp build/i686/digest-x86-64.txt build/i686/digest-i686.txt
-	@echo "lowp: i686 digest = x86-64 digest ($$(wc -l < build/i686/digest-x86-64.txt) lines)"
+	cmp build/digest-x86-64.txt build/i686/digest-i686.txt
+	@echo "lowp: i686 digest = x86-64 digest ($$(wc -l < build/digest-x86-64.txt) lines)"
 
 bench: deps-bench
 	cmake --preset bench >/dev/null

@@ -16,6 +16,22 @@
 #include <immintrin.h>
 #endif
 
+// Which run-time-dispatched kernel families this compiler and target can build (GNU attribute
+// syntax: target functions and inline assembly). x86: the rt::avx2 / rt::avx512 paths and the
+// VNNI / AVX2 GEMM kernels (simd/x86.hpp, simd/gemm_vnni.hpp, simd/gemm_avx2.hpp); aarch64: the
+// SDOT / SMMLA GEMM kernels (simd/gemm_arm.hpp). The dispatcher offers a kernel only where its
+// macro is 1.
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define LOWP_HAVE_RUNTIME_X86 1
+#else
+#define LOWP_HAVE_RUNTIME_X86 0
+#endif
+#if defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__))
+#define LOWP_HAVE_RUNTIME_ARM 1
+#else
+#define LOWP_HAVE_RUNTIME_ARM 0
+#endif
+
 namespace lowp::simd {
 
 using default_arch = xsimd::default_arch;

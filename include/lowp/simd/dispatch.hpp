@@ -277,7 +277,7 @@ inline kernel_choice kernels() {
     k.gemm = gemm_kernel::avx2;
   k.popcount = cpu().popcnt && level != isa::scalar;
   k.block_float_avx512 = level == isa::avx512;
-#elif defined(__aarch64__)
+#elif LOWP_HAVE_RUNTIME_ARM  // the kernels of simd/gemm_arm.hpp exist
   if (level == isa::i8mm)
     k.gemm = gemm_kernel::i8mm;
   else if (level == isa::sdot)

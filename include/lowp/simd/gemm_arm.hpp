@@ -15,10 +15,10 @@
 #include <cstdint>
 #include <cstring>
 
+#include "lowp/simd/arch.hpp"
 #include "lowp/simd/gemm_layout.hpp"
 
-#if defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__))
-#define LOWP_HAVE_RUNTIME_ARM 1
+#if LOWP_HAVE_RUNTIME_ARM  // simd/arch.hpp
 #include <arm_neon.h>
 #if defined(__clang__)
 #define LOWP_TARGET_DOTPROD "dotprod"
@@ -27,8 +27,6 @@
 #define LOWP_TARGET_DOTPROD "arch=armv8.2-a+dotprod"
 #define LOWP_TARGET_I8MM "arch=armv8.6-a+i8mm"
 #endif
-#else
-#define LOWP_HAVE_RUNTIME_ARM 0
 #endif
 
 #if LOWP_HAVE_RUNTIME_ARM

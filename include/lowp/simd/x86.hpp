@@ -17,11 +17,8 @@
 
 #include "lowp/simd/arch.hpp"
 
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#define LOWP_HAVE_RUNTIME_X86 1
+#if LOWP_HAVE_RUNTIME_X86  // simd/arch.hpp
 #include <immintrin.h>
-#else
-#define LOWP_HAVE_RUNTIME_X86 0
 #endif
 
 namespace lowp::simd::rt {
