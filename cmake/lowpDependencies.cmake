@@ -6,3 +6,6 @@ if(NOT TARGET xtl)
   add_library(xtl INTERFACE IMPORTED)
 endif()
 find_package(xsimd 8 REQUIRED)
+# The file layer (include/lowp/io.hpp, target lowp::io) parses JSON with nlohmann-json (Debian
+# nlohmann-json3-dev, header-only); the rest of lowp does not need it.
+find_package(nlohmann_json 3.10 QUIET)
