@@ -18,13 +18,17 @@ BENCH_DEPS := $(BUILD_DEPS) libbenchmark-dev libdnnl-dev libfixmath-dev
 DOCS_DEPS := doxygen
 AARCH64_DEPS := g++-aarch64-linux-gnu qemu-user
 I686_DEPS := g++-i686-linux-gnu qemu-user
+FUZZ_DEPS := clang libclang-rt-14-dev nlohmann-json3-dev libeigen3-dev libxsimd-dev
+# seconds each fuzz target runs in `make fuzz` (CI passes a shorter time)
+FUZZ_TIME ?= 60
+FUZZ_TARGETS := npy safetensors
 # the strict warnings of the test suite (tests/CMakeLists.txt), for the builds the Makefile runs itself
 STRICT := -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow -Wdouble-promotion -Werror
 # qemu CPU model : the level lowp must detect on it
 AARCH64_CPUS := max:i8mm neoverse-n1:sdot cortex-a53:neon
 
 .PHONY: demo test test-release test-asan test-exhaustive digest-x86-64 test-aarch64 test-i686 bench docs deps-build deps-test deps-bench deps-docs \
-        deps-aarch64 deps-i686 clean
+        deps-aarch64 deps-i686 deps-fuzz fuzz clean
 
 define install_missing
 	@missing=""; for p in $(1); do \
@@ -53,6 +57,8 @@ deps-aarch64:
 	$(call install_missing,$(AARCH64_DEPS))
 deps-i686:
 	$(call install_missing,$(I686_DEPS))
+deps-fuzz:
+	$(call install_missing,$(FUZZ_DEPS))
 
 demo: deps-test
 	cmake --preset release >/dev/null
@@ -117,6 +123,22 @@ test-i686: deps-test deps-i686 digest-x86-64
 	  $$run build/i686/tests/lowp_bits_default > build/i686/digest-i686.txt
 	cmp build/digest-x86-64.txt build/i686/digest-i686.txt
 	@echo "lowp: i686 digest = x86-64 digest ($$(wc -l < build/digest-x86-64.txt) lines)"
+
+# libFuzzer on every reader of the file layer, from the kept corpus (tests/fuzz/corpus/<target>);
+# new inputs land in build/fuzz/<target>; a crash leaves crash-* there: add it to the corpus
+# (it then replays in every `make test`) once fixed.
+fuzz: deps-fuzz
+	mkdir -p build/fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	  clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    -Iinclude -isystem /usr/include/eigen3 tests/fuzz/fuzz_$$t.cpp -o build/fuzz/fuzz_$$t || exit 1; \
+	  mkdir -p build/fuzz/$$t; \
+	  echo "lowp: fuzzing $$t for $(FUZZ_TIME) s"; \
+	  (cd build/fuzz && ./fuzz_$$t -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 -malloc_limit_mb=512 \
+	    -print_final_stats=1 $$t ../../tests/fuzz/corpus/$$t > $$t.log 2>&1) \
+	    || { tail -60 build/fuzz/$$t.log; exit 1; }; \
+	  grep -E "stat::number_of_executed_units|stat::peak_rss_mb|INITED|DONE" build/fuzz/$$t.log | tr '\n' ' '; echo; \
+	done
 
 bench: deps-bench
 	cmake --preset bench >/dev/null

@@ -164,7 +164,7 @@ TEST_CASE("npy: malformed files give lowp::error naming the byte") {
   bad(npy_v1("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", "12345678"), "dtype '<c8'");
   bad(npy_v1("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", "1234"), "structured dtypes");
   bad(npy_v1("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", ""), "non-negative integer");
-  bad(npy_v1("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }", ""), "overflows");
+  bad(npy_v1("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }", ""), "overflow");
   bad(npy_v1("{'descr': '<f4', 'fortran_order': False, 'shape': (1), }", "1234"), "trailing comma");
   bad(npy_v1("{'descr': '<f4', 'fortran_order': 0, 'shape': (1,), }", "1234"), "True or False");
   bad(npy_v1("{'descr': '<f4', 'shape': (1,), }", "1234"), "needs 'descr', 'fortran_order' and 'shape'");

@@ -216,6 +216,7 @@ inline npy_array parse_npy(std::span<const std::byte> bytes, std::string_view fi
   }
   if (!t) r.fail_at(hbase, "dtype '" + d + "' is not one lowp reads (bool, 8-64-bit integers, float16/32/64)");
 
+  if (!shape_fits(*shape)) r.fail_at(hbase, "header: the shape's dimensions overflow an index");
   npy_array a;
   a.type = *t;
   a.shape = *shape;

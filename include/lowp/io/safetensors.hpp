@@ -118,6 +118,8 @@ class safetensors_file {
       j = nlohmann::json::parse(h, h + n, guard);
     } catch (const nlohmann::json::parse_error& e) {
       r.fail_at(8 + (e.byte > 0 ? e.byte - 1 : 0), std::string("the header is not valid JSON: ") + e.what());
+    } catch (const nlohmann::json::exception& e) {  // e.g. a number beyond double's range (found by fuzzing)
+      r.fail_at(8, std::string("the header is not valid JSON: ") + e.what());
     }
     if (!j.is_object()) r.fail_at(8, "the header must be a JSON object");
 
@@ -160,6 +162,7 @@ class safetensors_file {
           r.fail_at(8, where + "the element count overflows");
         e.t.shape.push_back(std::int64_t(dim));
       }
+      if (!shape_fits(e.t.shape)) r.fail_at(8, where + "the shape's dimensions overflow an index");
       std::uint64_t nbits = 0;
       if (detail::mul_overflows(count, bits(e.t.type), nbits)) r.fail_at(8, where + "the byte size overflows");
       if (nbits % 8 != 0)
@@ -224,6 +227,7 @@ class safetensors_writer {
     for (auto d : t.shape)
       if (d < 0 || detail::mul_overflows(n, std::uint64_t(d), n))
         throw error("io::safetensors_writer: tensor '" + t.name + "' has a bad shape");
+    if (!shape_fits(t.shape)) throw error("io::safetensors_writer: tensor '" + t.name + "' has a bad shape");
     if (storage_bytes(t.type, n) != t.bytes.size())
       throw error("io::safetensors_writer: tensor '" + t.name + "' (" + std::string(name(t.type)) + ", " +
                   std::to_string(n) + " elements) has " + std::to_string(t.bytes.size()) + " bytes");

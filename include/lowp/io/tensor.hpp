@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
@@ -83,6 +84,18 @@ inline std::uint64_t storage_bytes(dtype t, std::uint64_t n) {
   std::uint64_t b = 0;
   if (detail::mul_overflows(n, bits(t), b)) throw error("io: " + std::to_string(n) + " elements overflow a size");
   return b / 8 + (b % 8 != 0);
+}
+
+/// Whether a shape can be seen as a matrix here: every dimension non-negative and the product of
+/// the nonzero ones within Eigen::Index (so rows(), cols() and the element count never overflow,
+/// even for a shape holding a 0).
+inline bool shape_fits(std::span<const std::int64_t> shape) {
+  std::uint64_t p = 1;
+  for (auto d : shape) {
+    if (d < 0) return false;
+    if (d > 0 && detail::mul_overflows(p, std::uint64_t(d), p)) return false;
+  }
+  return p <= std::uint64_t(std::numeric_limits<Eigen::Index>::max());
 }
 
 /// The dtype that stores C++ type T (a compile-time error names the type family otherwise).
