@@ -21,6 +21,8 @@ I686_DEPS := g++-i686-linux-gnu qemu-user
 FUZZ_DEPS := clang libclang-rt-14-dev nlohmann-json3-dev libeigen3-dev libxsimd-dev
 # seconds each fuzz target runs in `make fuzz` (CI passes a shorter time)
 FUZZ_TIME ?= 60
+# libFuzzer's seed (0: a fresh one each run; CI fixes one so its run is repeatable)
+FUZZ_SEED ?= 0
 FUZZ_TARGETS := npy safetensors
 # the strict warnings of the test suite (tests/CMakeLists.txt), for the builds the Makefile runs itself
 STRICT := -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow -Wdouble-promotion -Werror
@@ -134,7 +136,7 @@ fuzz: deps-fuzz
 	    -Iinclude -isystem /usr/include/eigen3 tests/fuzz/fuzz_$$t.cpp -o build/fuzz/fuzz_$$t || exit 1; \
 	  mkdir -p build/fuzz/$$t; \
 	  echo "lowp: fuzzing $$t for $(FUZZ_TIME) s"; \
-	  (cd build/fuzz && ./fuzz_$$t -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 -malloc_limit_mb=512 \
+	  (cd build/fuzz && ./fuzz_$$t -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 -malloc_limit_mb=512 -seed=$(FUZZ_SEED) \
 	    -print_final_stats=1 $$t ../../tests/fuzz/corpus/$$t > $$t.log 2>&1) \
 	    || { tail -60 build/fuzz/$$t.log; exit 1; }; \
 	  grep -E "stat::number_of_executed_units|stat::peak_rss_mb|INITED|DONE" build/fuzz/$$t.log | tr '\n' ' '; echo; \

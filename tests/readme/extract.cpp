@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
   }
   std::ostringstream out;
   out << "// Generated from " << argv[1] << " by tests/readme/extract.cpp: do not edit.\n"
-      << "#include <lowp/eigen/tensor.hpp>\n#include <lowp/lowp.hpp>\n\n"
+      << "#include <lowp/eigen/tensor.hpp>\n#include <lowp/io.hpp>\n#include <lowp/lowp.hpp>\n\n"
       << "#include <Eigen/Dense>\n#include <cstdint>\n#include <cstdio>\n#include <span>\n#include <vector>\n\n"
       << "namespace readme {\n";
   for (std::size_t i = 0; i < snippets.size(); ++i) {
