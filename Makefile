@@ -23,14 +23,14 @@ FUZZ_DEPS := clang libclang-rt-14-dev nlohmann-json3-dev libeigen3-dev libxsimd-
 FUZZ_TIME ?= 60
 # libFuzzer's seed (0: a fresh one each run; CI fixes one so its run is repeatable)
 FUZZ_SEED ?= 0
-FUZZ_TARGETS := npy safetensors
+FUZZ_TARGETS := npy safetensors gguf
 # the strict warnings of the test suite (tests/CMakeLists.txt), for the builds the Makefile runs itself
 STRICT := -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow -Wdouble-promotion -Werror
 # qemu CPU model : the level lowp must detect on it
 AARCH64_CPUS := max:i8mm neoverse-n1:sdot cortex-a53:neon
 
 .PHONY: demo test test-release test-asan test-exhaustive digest-x86-64 test-aarch64 test-i686 bench docs deps-build deps-test deps-bench deps-docs \
-        deps-aarch64 deps-i686 deps-fuzz fuzz clean
+        deps-aarch64 deps-i686 deps-fuzz deps-npm fuzz clean
 
 define install_missing
 	@missing=""; for p in $(1); do \
@@ -61,6 +61,15 @@ deps-i686:
 	$(call install_missing,$(I686_DEPS))
 deps-fuzz:
 	$(call install_missing,$(FUZZ_DEPS))
+# the npm GGUF parser the interop test compares with (an independent implementation; node is on the
+# machine): installed once into build/npm at a pinned version; without node or the registry the
+# test is left out (CMake says so)
+NPM_GGUF := @huggingface/gguf@0.4.6
+deps-npm:
+	@if command -v npm >/dev/null 2>&1 && [ ! -f build/npm/node_modules/@huggingface/gguf/package.json ]; then \
+	  mkdir -p build/npm && (cd build/npm && npm install --silent --no-audit --no-fund --prefix . $(NPM_GGUF)) \
+	    || echo "lowp: could not install $(NPM_GGUF): the npm GGUF interop test will be skipped"; \
+	fi
 
 demo: deps-test
 	cmake --preset release >/dev/null
@@ -69,12 +78,12 @@ demo: deps-test
 
 test: test-release test-asan
 
-test-release: deps-test
+test-release: deps-test deps-npm
 	cmake --preset release >/dev/null
 	cmake --build build/release -j $(JOBS)
 	ctest --test-dir build/release --output-on-failure -j $(JOBS)
 
-test-asan: deps-test
+test-asan: deps-test deps-npm
 	cmake --preset asan >/dev/null
 	cmake --build build/asan -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build/asan --output-on-failure -j $(JOBS)

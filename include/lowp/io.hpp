@@ -1,4 +1,4 @@
-// lowp/io.hpp: the file layer: .npy, safetensors (and the tensor views they share). Not part of
+// lowp/io.hpp: the file layer: .npy, safetensors, GGUF (and the tensor views they share). Not part of
 // lowp.hpp, so a program that reads no files does not pay for the JSON library these headers use.
 //
 //   #include <lowp/io.hpp>
@@ -6,6 +6,7 @@
 //   lowp::matrix<float> w = f["layer.0.weight"].to_float();
 #pragma once
 #include "lowp/io/file.hpp"
+#include "lowp/io/gguf.hpp"
 #include "lowp/io/npy.hpp"
 #include "lowp/io/safetensors.hpp"
 #include "lowp/io/tensor.hpp"

@@ -1,6 +1,6 @@
-// tests/strict/io_instantiate.cpp: the file layer (lowp/io.hpp) and its templates for every file
-// type under the strict warnings, built by g++ and checked by clang++ like strict/instantiate.cpp.
-// Run, it writes and reads back one file of each kind and returns nonzero if a value differs.
+// tests/strict/io_instantiate.cpp: the file layer (lowp/io.hpp: .npy, safetensors, GGUF) and its
+// templates for every file type under the strict warnings, built by g++ and checked by clang++ like
+// strict/instantiate.cpp. Run, it writes and reads back one file of each kind and returns nonzero if a value differs.
 #include <lowp/io.hpp>
 
 #include <cstdint>
@@ -38,6 +38,23 @@ bool through_files(const std::filesystem::path& dir, const char* name) {
   return ok;
 }
 
+template <class S>
+bool through_gguf(const std::filesystem::path& dir, const lowp::matrix<float>& x, const char* name) {
+  lowp::io::gguf_writer w;
+  w.set("general.architecture", "llama");
+  w.set("k.u16", std::uint16_t(3));
+  w.set("k.list", lowp::io::gguf_value::array(lowp::io::gguf_type::f64, {lowp::io::gguf_value(0.5)}));
+  const auto q = lowp::quantize(x, S{});
+  w.add(name, q);
+  w.add("f16", x.cast<lowp::float16>());
+  const auto p = dir / (std::string(name) + ".gguf");
+  w.write(p);
+  const auto f = lowp::io::read_gguf(p);
+  return f[name].template as_quantized<S>().rows() == q.rows() && f[name].to_float().cols() == x.cols() &&
+         f.metadata("k.u16").template as<std::uint16_t>() == 3 &&
+         f["f16"].view().template map<lowp::float16>().rows() == x.rows();
+}
+
 }  // namespace
 
 int main() {
@@ -54,7 +71,11 @@ int main() {
             through_files<lowp::float8_e5m2fnuz>(dir, "e5m2fnuz") && through_files<lowp::float8_e8m0fnu>(dir, "e8m0") &&
             through_files<lowp::float6_e2m3fn>(dir, "f6a") && through_files<lowp::float6_e3m2fn>(dir, "f6b") &&
             through_files<lowp::float4_e2m1fn>(dir, "f4");
+  const lowp::matrix<float> x = lowp::matrix<float>::Random(2, 256);
+  ok = ok && through_gguf<lowp::q8_0>(dir, x, "q8_0") && through_gguf<lowp::q4_0>(dir, x, "q4_0") &&
+       through_gguf<lowp::tq1_0>(dir, x, "tq1_0") && through_gguf<lowp::tq2_0>(dir, x, "tq2_0") &&
+       through_gguf<lowp::mxfp4>(dir, x, "mxfp4");
   std::filesystem::remove_all(dir);
-  std::puts(ok ? "io: every file type through safetensors and .npy" : "io: a value differs");
+  std::puts(ok ? "io: every file type through safetensors, .npy and GGUF" : "io: a value differs");
   return ok ? 0 : 1;
 }
