@@ -158,6 +158,7 @@ bench: deps-bench
 	./build/bench/bench/bench_quantize
 	./build/bench/bench/bench_matmul
 	./build/bench/bench/bench_intops
+	./build/bench/bench/bench_io
 
 docs: deps-docs
 	mkdir -p build/docs
