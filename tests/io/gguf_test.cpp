@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "lowp/io/gguf.hpp"
+#include "lowp/quant/matmul.hpp"
 
 namespace {
 
@@ -217,6 +218,27 @@ TEST_CASE("gguf: the writer round-trips metadata, plain tensors and lowp's quant
   CHECK(lowp::dequantize(mx2) == lowp::dequantize(mx));
   CHECK(mx2.storage().codes == mx.storage().codes);
   CHECK_THROWS_WITH(f["q8"].as_quantized<lowp::q4_0>(), Catch::Contains("is Q8_0, not Q4_0"));
+  // zero-copy views of the mapped blocks, and lowp's kernels on them
+  const auto v8 = f["q8"].quantized_view<lowp::q8_0>();
+  CHECK(v8.is_view());
+  CHECK(reinterpret_cast<const std::byte*>(v8.raw().data()) == f["q8"].bytes.data());
+  CHECK(lowp::dequantize(v8) == lowp::dequantize(q8));
+  CHECK(v8.overflowed_scales() == 0);
+  const auto v4 = f["q4"].quantized_view<lowp::q4_0>();
+  const auto vt = f["tq2"].quantized_view<lowp::tq2_0>();
+  const auto vt1 = f["tq1"].quantized_view<lowp::tq1_0>();
+  CHECK(lowp::dequantize(lowp::as_uniform(v8)) == lowp::dequantize(q8));
+  CHECK(lowp::dequantize(lowp::as_uniform(v4)) == lowp::dequantize(q4));
+  CHECK(lowp::dequantize(lowp::as_uniform(vt)) == lowp::dequantize(t2));
+  CHECK(lowp::dequantize(lowp::as_uniform(vt1)) == lowp::dequantize(t1));
+  // matmul on the llama.cpp blocks through lowp's kernels equals the float product of the decoded
+  // weights with the same quantized activations, to float rounding
+  const lowp::matrix<float> xa = lowp::matrix<float>::Random(3, 64);
+  const auto qx = lowp::quantize<lowp::int8>(xa, lowp::per_token{});
+  const lowp::matrix<float> y = lowp::matmul(qx, lowp::prepack(lowp::as_uniform(v4)));
+  const lowp::matrix<float> ref = lowp::dequantize(qx) * lowp::dequantize(q4).transpose();
+  CHECK((y - ref).cwiseAbs().maxCoeff() <= 1e-4f * ref.cwiseAbs().maxCoeff());
+  CHECK_THROWS_WITH(f["q8"].quantized_view<lowp::q4_0>(), Catch::Contains("is Q8_0, not Q4_0"));
   CHECK_THROWS_WITH(f["q8"].view(), Catch::Contains("a block type"));
   // every tensor starts at a multiple of the alignment
   for (const auto& t : f.tensors()) CHECK(t.offset % 32 == 0);

@@ -5,7 +5,8 @@
 //   std::string arch = f.metadata("general.architecture").as_string();
 //   const lowp::io::gguf_tensor& t = f["blk.0.attn_q.weight"];   // type, dimensions, bytes: a view
 //   lowp::matrix<float> w = t.to_float();       // every type llama.cpp models publish (see below)
-//   auto q = t.as_quantized<lowp::q4_0>();      // lowp's own object over the same bytes (a copy)
+//   auto q = t.quantized_view<lowp::q4_0>();    // lowp's object over the mapped blocks: no copy
+//   auto pw = lowp::prepack(lowp::as_uniform(q));   // lowp's GEMM kernels on them
 //
 //   lowp::io::gguf_writer out;
 //   out.copy_metadata(f);                       // every key, in order, with its type
@@ -642,6 +643,33 @@ struct gguf_tensor {
       detail::decode_block(type, bytes.data() + b * ti.bytes, out.data() + b * ti.block);
     return out;
   }
+  /// The tensor's blocks as lowp's quantized object without a copy (q8_0, q4_0, tq1_0, tq2_0:
+  /// llama.cpp's bytes are lowp's): valid while the file is open. dequantize() reads it;
+  /// prepack(as_uniform(v)) gives lowp's GEMM kernels the same values.
+  template <class S>
+  requires ::lowp::detail::gguf_scheme<S> quantized<S> quantized_view()
+  const {
+    need(ggml_type_for<S>());
+    return quantized<S>::view(
+        std::size_t(rows()), std::size_t(cols()),
+        std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+  }
+  /// The ggml type of a llama.cpp scheme of lowp.
+  template <class S>
+  static constexpr ggml_type ggml_type_for() {
+    if constexpr (std::is_same_v<S, q8_0>)
+      return ggml_type::q8_0;
+    else if constexpr (std::is_same_v<S, q4_0>)
+      return ggml_type::q4_0;
+    else if constexpr (std::is_same_v<S, tq1_0>)
+      return ggml_type::tq1_0;
+    else if constexpr (std::is_same_v<S, tq2_0>)
+      return ggml_type::tq2_0;
+    else if constexpr (std::is_same_v<S, mxfp4>)
+      return ggml_type::mxfp4;
+    else
+      static_assert(sizeof(S) == 0, "lowp::io: GGUF holds lowp's q8_0, q4_0, tq1_0, tq2_0 and mxfp4");
+  }
   /// The tensor as lowp's quantized object of a llama.cpp scheme (q8_0, q4_0, tq1_0, tq2_0: the
   /// same bytes, copied) or MXFP4 (lowp::mxfp4: codes and E8M0 scales rearranged, values equal).
   template <class S>
@@ -650,11 +678,11 @@ struct gguf_tensor {
       need(ggml_type::mxfp4);
       quantized<mxfp4> q(std::size_t(rows()), std::size_t(cols()), mxfp4{});
       auto& st = q.storage();
-      const std::size_t per_row = std::size_t(cols()) / 32;
+      const std::size_t blocks_per_row = std::size_t(cols()) / 32;
       for (std::size_t r = 0; r < std::size_t(rows()); ++r)
-        for (std::size_t b = 0; b < per_row; ++b) {
-          const std::byte* blk = bytes.data() + (r * per_row + b) * 17;
-          st.scales[r * per_row + b] = float8_e8m0fnu::from_bits(detail::u8_at(blk));
+        for (std::size_t b = 0; b < blocks_per_row; ++b) {
+          const std::byte* blk = bytes.data() + (r * blocks_per_row + b) * 17;
+          st.scales[r * blocks_per_row + b] = float8_e8m0fnu::from_bits(detail::u8_at(blk));
           std::uint8_t* out = st.codes.data() + r * st.row_bytes + b * 16;
           // llama.cpp: byte j holds element j (low nibble) and j + 16 (high); lowp: 2i and 2i + 1
           for (int i = 0; i < 16; ++i) {
@@ -667,16 +695,7 @@ struct gguf_tensor {
         }
       return q;
     } else {
-      if constexpr (std::is_same_v<S, q8_0>)
-        need(ggml_type::q8_0);
-      else if constexpr (std::is_same_v<S, q4_0>)
-        need(ggml_type::q4_0);
-      else if constexpr (std::is_same_v<S, tq1_0>)
-        need(ggml_type::tq1_0);
-      else if constexpr (std::is_same_v<S, tq2_0>)
-        need(ggml_type::tq2_0);
-      else
-        static_assert(sizeof(S) == 0, "lowp::io::gguf_tensor::as_quantized<S>: S is q8_0, q4_0, tq1_0, tq2_0 or mxfp4");
+      need(ggml_type_for<S>());
       return quantized<S>::from_raw(
           std::size_t(rows()), std::size_t(cols()),
           std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
@@ -954,30 +973,19 @@ class gguf_writer {
         throw error("io::gguf_writer: MXFP4 tensor '" + tensor_name +
                     "' needs rows of whole 32-element blocks (not padded)");
       const auto& st = q.storage();
-      const std::size_t per_row = q.cols() / 32;
-      std::vector<std::byte> b(q.rows() * per_row * 17);
+      const std::size_t blocks_per_row = q.cols() / 32;
+      std::vector<std::byte> b(q.rows() * blocks_per_row * 17);
       for (std::size_t r = 0; r < q.rows(); ++r)
-        for (std::size_t k = 0; k < per_row; ++k) {
-          std::byte* blk = b.data() + (r * per_row + k) * 17;
-          blk[0] = std::byte(st.scales[r * per_row + k].bits());
+        for (std::size_t k = 0; k < blocks_per_row; ++k) {
+          std::byte* blk = b.data() + (r * blocks_per_row + k) * 17;
+          blk[0] = std::byte(st.scales[r * blocks_per_row + k].bits());
           const std::uint8_t* c = st.codes.data() + r * st.row_bytes + k * 16;
           auto code = [&](std::size_t e) { return std::uint8_t(e % 2 == 0 ? c[e / 2] & 0xF : c[e / 2] >> 4); };
           for (std::size_t j = 0; j < 16; ++j) blk[1 + j] = std::byte(code(j) | (code(j + 16) << 4));
         }
       add(std::move(tensor_name), ggml_type::mxfp4, ne, std::move(b));
     } else {
-      ggml_type t;
-      if constexpr (std::is_same_v<S, q8_0>)
-        t = ggml_type::q8_0;
-      else if constexpr (std::is_same_v<S, q4_0>)
-        t = ggml_type::q4_0;
-      else if constexpr (std::is_same_v<S, tq1_0>)
-        t = ggml_type::tq1_0;
-      else if constexpr (std::is_same_v<S, tq2_0>)
-        t = ggml_type::tq2_0;
-      else
-        static_assert(sizeof(S) == 0,
-                      "lowp::io::gguf_writer::add: GGUF holds q8_0, q4_0, tq1_0, tq2_0 and mxfp4 from lowp");
+      const ggml_type t = gguf_tensor::ggml_type_for<S>();
       const auto raw = q.raw();
       std::vector<std::byte> b(raw.size());
       std::memcpy(b.data(), raw.data(), raw.size());

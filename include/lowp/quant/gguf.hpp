@@ -4,6 +4,8 @@
 //   auto q = lowp::quantize(W, lowp::q4_0{});        // rows of 18-byte blocks, as llama.cpp stores them
 //   std::span<const std::uint8_t> raw = q.raw();     // hand to llama.cpp, or write to a GGUF tensor
 //   auto back = lowp::quantized<lowp::q4_0>::from_raw(rows, cols, bytes);   // take from llama.cpp
+//   auto view = lowp::quantized<lowp::q4_0>::view(rows, cols, bytes);       // the same, no copy
+//   auto pw = lowp::prepack(lowp::as_uniform(q));   // lowp's GEMM kernels on llama.cpp's blocks
 //
 // Layouts and float expressions (spec §5): d is computed in float32, id = d ? 1.0f / d : 0.0f,
 // every element is scaled as x * id with the unrounded d, and only the stored d is rounded to
@@ -42,7 +44,10 @@
 #include "lowp/core/fp.hpp"
 #include "lowp/core/tags.hpp"
 #include "lowp/format/convert.hpp"
+#include "lowp/format/intn.hpp"
 #include "lowp/format/minifloat.hpp"
+#include "lowp/format/ternary.hpp"
+#include "lowp/pack/packed.hpp"
 #include "lowp/quant/granularity.hpp"
 #include "lowp/quant/matrix.hpp"
 #include "lowp/quant/rows.hpp"
@@ -130,9 +135,9 @@ inline scale_fit quantize_block(const float* x, std::uint8_t* y, q8_0) {
     for (std::size_t j = 0; j < 32; ++j) y[2 + j] = std::uint8_t(std::int8_t(std::roundf(x[j] * id)));
   return put_f16(y, d);
 }
-inline void dequantize_block(const std::uint8_t* y, float* x, q8_0) {
-  const float d = get_f16(y);
-  for (int j = 0; j < 32; ++j) x[j] = float(std::int8_t(y[2 + j])) * d;
+/// The signed integer codes of a block in element order (value = code · d, spec §5).
+inline void block_codes(const std::uint8_t* y, int* c, q8_0) {
+  for (int j = 0; j < 32; ++j) c[j] = std::int8_t(y[2 + j]);
 }
 
 inline scale_fit quantize_block(const float* x, std::uint8_t* y, q4_0) {
@@ -159,11 +164,10 @@ inline scale_fit quantize_block(const float* x, std::uint8_t* y, q4_0) {
   for (std::size_t j = 0; j < 16; ++j) y[2 + j] = std::uint8_t(q[j] | (q[j + 16] << 4));
   return put_f16(y, d);
 }
-inline void dequantize_block(const std::uint8_t* y, float* x, q4_0) {
-  const float d = get_f16(y);
+inline void block_codes(const std::uint8_t* y, int* c, q4_0) {
   for (int j = 0; j < 16; ++j) {
-    x[j] = float((y[2 + j] & 0x0F) - 8) * d;
-    x[j + 16] = float((y[2 + j] >> 4) - 8) * d;
+    c[j] = (y[2 + j] & 0x0F) - 8;
+    c[j + 16] = (y[2 + j] >> 4) - 8;
   }
 }
 
@@ -192,11 +196,10 @@ inline scale_fit quantize_block(const float* x, std::uint8_t* y, tq2_0) {
     }
   return put_f16(y + 64, d);
 }
-inline void dequantize_block(const std::uint8_t* y, float* x, tq2_0) {
-  const float d = get_f16(y + 64);
+inline void block_codes(const std::uint8_t* y, int* c, tq2_0) {
   for (int j = 0; j < 64; j += 32)
     for (int l = 0; l < 4; ++l)
-      for (int m = 0; m < 32; ++m) *x++ = float(int((y[j + m] >> (2 * l)) & 3) - 1) * d;
+      for (int m = 0; m < 32; ++m) *c++ = int((y[j + m] >> (2 * l)) & 3) - 1;
 }
 
 inline scale_fit quantize_block(const float* x, std::uint8_t* y, tq1_0) {
@@ -221,18 +224,25 @@ inline scale_fit quantize_block(const float* x, std::uint8_t* y, tq1_0) {
   }
   return put_f16(y + 52, d);
 }
-inline void dequantize_block(const std::uint8_t* y, float* x, tq1_0) {
-  const float d = get_f16(y + 52);
+inline void block_codes(const std::uint8_t* y, int* c, tq1_0) {
   auto val = [&](std::uint8_t b, int n) {
     const std::uint8_t q = std::uint8_t(b * detail::pow3[n]);  // wraps in 8 bits, as ggml's uint8_t
-    return float(int((unsigned(q) * 3) >> 8) - 1) * d;
+    return int((unsigned(q) * 3) >> 8) - 1;
   };
   for (int n = 0; n < 5; ++n)
-    for (int m = 0; m < 32; ++m) *x++ = val(y[m], n);
+    for (int m = 0; m < 32; ++m) *c++ = val(y[m], n);
   for (int n = 0; n < 5; ++n)
-    for (int m = 0; m < 16; ++m) *x++ = val(y[32 + m], n);
+    for (int m = 0; m < 16; ++m) *c++ = val(y[32 + m], n);
   for (int n = 0; n < 4; ++n)
-    for (int j = 0; j < 4; ++j) *x++ = val(y[48 + j], n);
+    for (int j = 0; j < 4; ++j) *c++ = val(y[48 + j], n);
+}
+/// A block decoded: float(code) · d, d the block's float16 (ggml-quants.c dequantize_row_*).
+template <class S>
+void dequantize_block(const std::uint8_t* y, float* x, S) {
+  int c[S::block];
+  block_codes(y, c, S{});
+  const float d = get_f16(y + S::d_offset);
+  for (std::size_t j = 0; j < S::block; ++j) x[j] = float(c[j]) * d;
 }
 
 /// One block of S decoded as llama.cpp does, except that codes of value 0 under d = ±Inf give
@@ -284,17 +294,43 @@ class quantized<S> {
       q.overflowed_ += std::isinf(detail::get_f16(q.bytes_.data() + b * S::block_bytes + S::d_offset));
     return q;
   }
+  /// A view of llama.cpp blocks held elsewhere (a memory-mapped GGUF tensor, io/gguf.hpp): no copy.
+  /// The bytes must outlive the view and its copies; a view is read-only (quantize writes only
+  /// objects that own their bytes).
+  static quantized view(std::size_t rows, std::size_t cols, std::span<const std::uint8_t> bytes) {
+    check(rows, cols);
+    quantized q;
+    q.rows_ = rows;
+    q.cols_ = cols;
+    if (bytes.size() != rows * q.row_bytes())
+      throw error(S{}.name() + ": " + std::to_string(rows) + " x " + std::to_string(cols) + " needs " +
+                  std::to_string(rows * q.row_bytes()) + " bytes, got " + std::to_string(bytes.size()));
+    q.view_ = bytes;
+    q.is_view_ = true;
+    q.overflowed_ = not_counted;  // counted when asked: a view does not read its blocks up front
+    return q;
+  }
   std::size_t rows() const { return rows_; }
   std::size_t cols() const { return cols_; }
   S scheme() const { return S{}; }
   std::size_t row_bytes() const { return cols_ / S::block * S::block_bytes; }
-  std::size_t bytes() const { return bytes_.size(); }
+  std::size_t bytes() const { return raw().size(); }
   double bits_per_value() const { return 8.0 * double(bytes()) / double(rows_ * cols_); }
   /// The blocks, row after row, exactly as llama.cpp lays them out.
-  std::span<const std::uint8_t> raw() const { return bytes_; }
+  std::span<const std::uint8_t> raw() const { return is_view_ ? view_ : std::span<const std::uint8_t>(bytes_); }
+  /// Whether the object views bytes it does not own (quantized::view).
+  bool is_view() const { return is_view_; }
   /// Blocks whose d exceeded float16's 65504 and is stored as ±Inf, as llama.cpp stores it (the
-  /// block decodes to Inf / NaN); 0 for every matrix whose scales fit. (from_raw: blocks whose d is ±Inf.)
-  std::size_t overflowed_scales() const { return overflowed_; }
+  /// block decodes to Inf / NaN); 0 for every matrix whose scales fit. (from_raw, view: blocks whose d is ±Inf.)
+  std::size_t overflowed_scales() const {
+    if (overflowed_ == not_counted) {
+      std::size_t n = 0;
+      for (std::size_t b = 0; b < rows_ * (cols_ / S::block); ++b)
+        n += std::isinf(detail::get_f16(raw().data() + b * S::block_bytes + S::d_offset));
+      return n;
+    }
+    return overflowed_;
+  }
   /// Blocks whose nonzero d fell below float16's smallest subnormal and is stored as 0 (the block
   /// decodes to zeros, as in llama.cpp).
   std::size_t underflowed_scales() const { return underflowed_; }
@@ -303,16 +339,22 @@ class quantized<S> {
     overflowed_ += f == detail::scale_fit::overflow;
     underflowed_ += f == detail::scale_fit::underflow;
   }
-  std::uint8_t* row_data(std::size_t r) { return bytes_.data() + r * row_bytes(); }
-  const std::uint8_t* row_data(std::size_t r) const { return bytes_.data() + r * row_bytes(); }
+  std::uint8_t* row_data(std::size_t r) {
+    if (is_view_) throw error(S{}.name() + ": a view of another object's bytes is read-only");
+    return bytes_.data() + r * row_bytes();
+  }
+  const std::uint8_t* row_data(std::size_t r) const { return raw().data() + r * row_bytes(); }
 
   static void check(std::size_t rows, std::size_t cols) {
     detail::check_row_blocks(S{}.name(), rows, cols, S::block, "block size", detail::block_fit::must_divide);
   }
 
  private:
+  static constexpr std::size_t not_counted = std::size_t(-1);
   std::size_t rows_ = 0, cols_ = 0;
   std::vector<std::uint8_t> bytes_;
+  std::span<const std::uint8_t> view_;
+  bool is_view_ = false;
   std::size_t overflowed_ = 0, underflowed_ = 0;
 };
 
@@ -340,6 +382,56 @@ requires detail::gguf_scheme<S> matrix<float> dequantize(const quantized<S>& q) 
     for (std::size_t b = 0; b < q.cols() / S::block; ++b)
       detail::decode_block<S>(q.row_data(r) + b * S::block_bytes, out.data() + r * q.cols() + b * S::block);
   return out;
+}
+
+namespace detail {
+template <class S>
+struct uniform_of;  // the uniform scheme with the same values as a llama.cpp scheme
+template <>
+struct uniform_of<q8_0> {
+  using type = uniform<int8, float16>;
+};
+template <>
+struct uniform_of<q4_0> {
+  using type = uniform<int4, float16>;
+};
+template <>
+struct uniform_of<tq1_0> {
+  using type = uniform<trit, float16>;
+};
+template <>
+struct uniform_of<tq2_0> {
+  using type = uniform<trit, float16>;
+};
+}  // namespace detail
+
+/// The same values in lowp's uniform scheme, so lowp's kernels (prepack, matmul) take llama.cpp
+/// blocks: q8_0 → int8 codes, q4_0 → int4 codes q − 8, tq1_0 / tq2_0 → trits, each block's float16
+/// d the scale of its group (per_group{32} or {256}, symmetric). dequantize(as_uniform(q)) ==
+/// dequantize(q) element for element (both compute float(code) · d).
+template <class S>
+requires detail::gguf_scheme<S> quantized<typename detail::uniform_of<S>::type> as_uniform(const quantized<S>& q) {
+  using U = typename detail::uniform_of<S>::type;
+  using T = typename U::element_type;
+  quantized<U> u(q.rows(), q.cols(), U(per_group{S::block}));
+  const std::size_t blocks = q.cols() / S::block;
+  std::vector<std::uint8_t> codes(q.cols());
+  int c[S::block];
+  for (std::size_t r = 0; r < q.rows(); ++r) {
+    for (std::size_t b = 0; b < blocks; ++b) {
+      const std::uint8_t* blk = q.row_data(r) + b * S::block_bytes;
+      detail::block_codes(blk, c, S{});
+      for (std::size_t j = 0; j < S::block; ++j) codes[b * S::block + j] = std::uint8_t(T(c[j]).bits());
+      std::uint16_t h;
+      std::memcpy(&h, blk + S::d_offset, 2);
+      u.scales()[r * blocks + b] = float16::from_bits(h);
+    }
+    if constexpr (detail::sub_byte<T>)
+      pack_codes<T>(codes.data(), q.cols(), u.row_codes(r));
+    else
+      std::memcpy(u.row_codes(r), codes.data(), q.cols());
+  }
+  return u;
 }
 
 template <class S, class... NotDeduced, class Derived>  // NotDeduced: see quantize above
