@@ -15,7 +15,7 @@ using lowp::io::dtype;
 
 std::vector<std::byte> bytes_of(const std::string& s) {
   std::vector<std::byte> b(s.size());
-  std::memcpy(b.data(), s.data(), s.size());
+  if (!s.empty()) std::memcpy(b.data(), s.data(), s.size());  // (memcpy of nothing from null is UB)
   return b;
 }
 std::string le64(std::uint64_t v) {

@@ -988,7 +988,7 @@ class gguf_writer {
       const ggml_type t = gguf_tensor::ggml_type_for<S>();
       const auto raw = q.raw();
       std::vector<std::byte> b(raw.size());
-      std::memcpy(b.data(), raw.data(), raw.size());
+      if (!raw.empty()) std::memcpy(b.data(), raw.data(), raw.size());
       add(std::move(tensor_name), t, ne, std::move(b));
     }
   }
