@@ -11,10 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "io_fixtures.hpp"
 #include "lowp/io/gguf.hpp"
 #include "lowp/quant/matmul.hpp"
 
 namespace {
+
+using io_fixtures::bytes_of;
+using io_fixtures::temp_file;
 
 using lowp::io::ggml_type;
 using lowp::io::gguf_type;
@@ -47,10 +51,6 @@ struct bytes_out {
 
 // f16 codes of exact powers of two
 constexpr unsigned h_quarter = 0x3400, h_half = 0x3800, h_one = 0x3C00, h_two = 0x4000;
-
-std::filesystem::path temp_file(const std::string& name) {
-  return std::filesystem::temp_directory_path() / ("lowp_io_test_" + name);
-}
 
 // A one-tensor file of type t, dimensions ne, data bytes.
 std::vector<std::byte> one_tensor_file(ggml_type t, std::vector<std::uint64_t> ne,

@@ -7,17 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "io_fixtures.hpp"
 #include "lowp/io/npy.hpp"
 
 namespace {
 
-using lowp::io::dtype;
+using io_fixtures::bytes_of;
+using io_fixtures::temp_file;
 
-std::vector<std::byte> bytes_of(const std::string& s) {
-  std::vector<std::byte> b(s.size());
-  if (!s.empty()) std::memcpy(b.data(), s.data(), s.size());  // (memcpy of nothing from null is UB)
-  return b;
-}
+using lowp::io::dtype;
 
 // A version-1.0 file: magic, version, uint16 header length, the dict padded to a multiple of 64
 // with spaces and a newline, then the data.
@@ -32,10 +30,6 @@ std::string npy_v1(const std::string& dict, const std::string& data) {
 }
 
 std::string le32(std::uint32_t v) { return std::string{char(v), char(v >> 8), char(v >> 16), char(v >> 24)}; }
-
-std::filesystem::path temp_file(const std::string& name) {
-  return std::filesystem::temp_directory_path() / ("lowp_io_test_" + name);
-}
 
 }  // namespace
 

@@ -7,17 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "io_fixtures.hpp"
 #include "lowp/io/safetensors.hpp"
 
 namespace {
 
+using io_fixtures::bytes_of;
+using io_fixtures::temp_file;
+
 using lowp::io::dtype;
 
-std::vector<std::byte> bytes_of(const std::string& s) {
-  std::vector<std::byte> b(s.size());
-  if (!s.empty()) std::memcpy(b.data(), s.data(), s.size());  // (memcpy of nothing from null is UB)
-  return b;
-}
 std::string le64(std::uint64_t v) {
   std::string s(8, '\0');
   for (int i = 0; i < 8; ++i) s[std::size_t(i)] = char(v >> (8 * i));
@@ -33,9 +32,6 @@ std::string f32s(std::initializer_list<float> v) {
   std::string s;
   for (float x : v) s.append(reinterpret_cast<const char*>(&x), 4);  // the test host is little-endian
   return s;
-}
-std::filesystem::path temp_file(const std::string& name) {
-  return std::filesystem::temp_directory_path() / ("lowp_io_test_" + name);
 }
 
 }  // namespace

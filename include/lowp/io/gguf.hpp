@@ -961,7 +961,8 @@ class gguf_writer {
     constexpr dtype d = io::dtype_of<T>();
     const auto gt = ggml_type_of(d);
     if (!gt) throw error("io::gguf_writer: GGUF has no plain type for " + std::string(io::name(d)));
-    safetensors_like_bytes<T>(std::move(tensor_name), *gt, m);
+    const matrix<T> rm = m.derived();
+    add(std::move(tensor_name), *gt, {std::uint64_t(rm.cols()), std::uint64_t(rm.rows())}, detail::stored_bytes(rm));
   }
   /// lowp's quantized objects of the llama.cpp schemes (their bytes are llama.cpp's) and MXFP4
   /// (rearranged into llama.cpp's block: E8M0 byte, then element j | element j + 16 << 4).
@@ -1058,23 +1059,6 @@ class gguf_writer {
   }
 
  private:
-  template <class T, class Derived>
-  void safetensors_like_bytes(std::string n, ggml_type gt, const Eigen::DenseBase<Derived>& m) {
-    const matrix<T> rm = m.derived();
-    std::vector<std::byte> b(std::size_t(rm.size()) * sizeof(T));
-    for (Eigen::Index i = 0; i < rm.size(); ++i) {
-      if constexpr (std::is_arithmetic_v<T>) {
-        using U =
-            std::conditional_t<sizeof(T) == 1, std::uint8_t,
-                               std::conditional_t<sizeof(T) == 2, std::uint16_t,
-                                                  std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>>;
-        detail::store_le(b.data() + std::size_t(i) * sizeof(T), std::bit_cast<U>(rm.data()[i]));
-      } else {
-        detail::store_le(b.data() + std::size_t(i) * sizeof(T), rm.data()[i].bits());
-      }
-    }
-    add(std::move(n), gt, {std::uint64_t(rm.cols()), std::uint64_t(rm.rows())}, std::move(b));
-  }
   void push(std::string n, ggml_type t, std::vector<std::uint64_t> ne, std::span<const std::byte> bytes) {
     if (n.size() >= 64)
       throw error("io::gguf_writer: tensor name '" + n + "' has " + std::to_string(n.size()) +

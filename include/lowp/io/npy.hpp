@@ -321,20 +321,7 @@ void write_npy(const std::filesystem::path& path, const Eigen::DenseBase<Derived
   constexpr dtype t = dtype_of<T>();
   static_assert(bits(t) >= 8, "lowp::io::write_npy: NumPy has no dtype for sub-byte codes");
   const matrix<T> rm = m.derived();  // row-major, evaluated
-  std::vector<std::byte> b(std::size_t(rm.size()) * sizeof(T));
-  for (Eigen::Index i = 0; i < rm.size(); ++i) {
-    if constexpr (std::is_same_v<T, bool>)
-      b[std::size_t(i)] = std::byte(rm.data()[i] ? 1 : 0);
-    else if constexpr (std::is_arithmetic_v<T>) {
-      using U =
-          std::conditional_t<sizeof(T) == 1, std::uint8_t,
-                             std::conditional_t<sizeof(T) == 2, std::uint16_t,
-                                                std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>>;
-      detail::store_le(b.data() + std::size_t(i) * sizeof(T), std::bit_cast<U>(rm.data()[i]));
-    } else {
-      detail::store_le(b.data() + std::size_t(i) * sizeof(T), rm.data()[i].bits());
-    }
-  }
+  const std::vector<std::byte> b = detail::stored_bytes(rm);
   write_npy(path, tensor_view{"", t, {std::int64_t(rm.rows()), std::int64_t(rm.cols())}, b});
 }
 

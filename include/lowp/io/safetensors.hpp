@@ -248,27 +248,7 @@ class safetensors_writer {
     using T = typename Derived::Scalar;
     constexpr dtype t = dtype_of<T>();
     const matrix<T> rm = m.derived();
-    const std::size_t n = std::size_t(rm.size());
-    std::vector<std::byte> b(std::size_t(storage_bytes(t, n)));
-    if constexpr (bits(t) < 8) {
-      std::vector<std::uint8_t> codes(n);
-      for (std::size_t i = 0; i < n; ++i) codes[i] = std::uint8_t(rm.data()[i].bits());
-      pack_codes<T>(codes.data(), n, reinterpret_cast<std::uint8_t*>(b.data()));
-    } else {
-      for (std::size_t i = 0; i < n; ++i) {
-        if constexpr (std::is_same_v<T, bool>)
-          b[i] = std::byte(rm.data()[i] ? 1 : 0);
-        else if constexpr (std::is_arithmetic_v<T>) {
-          using U =
-              std::conditional_t<sizeof(T) == 1, std::uint8_t,
-                                 std::conditional_t<sizeof(T) == 2, std::uint16_t,
-                                                    std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>>;
-          detail::store_le(b.data() + i * sizeof(T), std::bit_cast<U>(rm.data()[i]));
-        } else {
-          detail::store_le(b.data() + i * sizeof(T), rm.data()[i].bits());
-        }
-      }
-    }
+    std::vector<std::byte> b = detail::stored_bytes(rm);
     add(std::move(tensor_name), t, {std::int64_t(rm.rows()), std::int64_t(rm.cols())}, std::move(b));
   }
   void metadata(std::string key, std::string value) { meta_[std::move(key)] = std::move(value); }

@@ -207,20 +207,48 @@ decltype(auto) visit_dtype(dtype t, F&& f) {
   throw error("io: dtype C64 (complex) has no real-valued lowp type: read its bytes instead");
 }
 
+/// The unsigned integer of T's size (the bits of an arithmetic T).
+template <class T>
+using uint_of =
+    std::conditional_t<sizeof(T) == 1, std::uint8_t,
+                       std::conditional_t<sizeof(T) == 2, std::uint16_t,
+                                          std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>>;
+
 /// Element i of n (little-endian storage) as T.
 template <class T>
 T element(const std::byte* p, std::size_t i) {
   if constexpr (std::is_same_v<T, bool>) {
     return p[i] != std::byte{0};
   } else if constexpr (std::is_arithmetic_v<T>) {
-    using U = std::conditional_t<sizeof(T) == 1, std::uint8_t,
-                                 std::conditional_t<sizeof(T) == 2, std::uint16_t,
-                                                    std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>>;
-    return std::bit_cast<T>(load_le<U>(p + i * sizeof(T)));
+    return std::bit_cast<T>(load_le<uint_of<T>>(p + i * sizeof(T)));
   } else {
     using S = typename T::storage_type;
     return T::from_bits(load_le<S>(p + i * sizeof(S)));
   }
+}
+
+/// A matrix's elements as files store them: row-major, little-endian, sub-byte codes packed
+/// (pack/packed.hpp's order), bool as one byte 0 / 1.
+template <class T>
+std::vector<std::byte> stored_bytes(const matrix<T>& m) {
+  constexpr dtype t = dtype_of<T>();
+  const std::size_t n = std::size_t(m.size());
+  std::vector<std::byte> b(std::size_t(storage_bytes(t, n)));
+  if constexpr (bits(t) < 8) {
+    std::vector<std::uint8_t> codes(n);
+    for (std::size_t i = 0; i < n; ++i) codes[i] = std::uint8_t(m.data()[i].bits());
+    pack_codes<T>(codes.data(), n, reinterpret_cast<std::uint8_t*>(b.data()));
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      if constexpr (std::is_same_v<T, bool>)
+        b[i] = std::byte(m.data()[i] ? 1 : 0);
+      else if constexpr (std::is_arithmetic_v<T>)
+        store_le(b.data() + i * sizeof(T), std::bit_cast<uint_of<T>>(m.data()[i]));
+      else
+        store_le(b.data() + i * sizeof(T), m.data()[i].bits());
+    }
+  }
+  return b;
 }
 
 }  // namespace detail
