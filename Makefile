@@ -16,7 +16,7 @@ BUILD_DEPS := cmake ninja-build g++ pkg-config libeigen3-dev libxsimd-dev
 TEST_DEPS := $(BUILD_DEPS) catch2 clang libc++-14-dev libc++abi-14-dev nlohmann-json3-dev python3-numpy
 BENCH_DEPS := $(BUILD_DEPS) libbenchmark-dev libdnnl-dev libfixmath-dev
 DOCS_DEPS := doxygen
-AARCH64_DEPS := g++-aarch64-linux-gnu qemu-user
+AARCH64_DEPS := g++-aarch64-linux-gnu qemu-user libbenchmark-dev nlohmann-json3-dev
 I686_DEPS := g++-i686-linux-gnu qemu-user
 FUZZ_DEPS := clang libclang-rt-14-dev nlohmann-json3-dev libeigen3-dev libxsimd-dev
 # seconds each fuzz target runs in `make fuzz` (CI passes a shorter time)
@@ -30,7 +30,7 @@ STRICT := -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow -Wdou
 AARCH64_CPUS := max:i8mm neoverse-n1:sdot cortex-a53:neon
 
 .PHONY: demo test test-release test-asan test-exhaustive digest-x86-64 test-aarch64 test-i686 bench docs deps-build deps-test deps-bench deps-docs \
-        deps-aarch64 deps-i686 deps-fuzz deps-npm fuzz clean
+        deps-aarch64 deps-i686 deps-fuzz deps-npm fuzz bench-aarch64 clean
 
 define install_missing
 	@missing=""; for p in $(1); do \
@@ -120,6 +120,13 @@ test-aarch64: deps-test deps-aarch64 digest-x86-64
 	QEMU_CPU=max qemu-aarch64 build/aarch64/digest-clang > build/aarch64/digest-aarch64-clang.txt
 	cmp build/digest-x86-64.txt build/aarch64/digest-aarch64-clang.txt
 	@echo "lowp: aarch64 digest built by clang++ (SDOT and SMMLA through inline assembly) = x86-64 digest"
+	mkdir -p build/aarch64/bench-inc && ln -sfn /usr/include/benchmark build/aarch64/bench-inc/benchmark \
+	  && ln -sfn /usr/include/xsimd build/aarch64/bench-inc/xsimd && ln -sfn /usr/include/nlohmann build/aarch64/bench-inc/nlohmann
+	@for f in bench/*.cpp; do \
+	  aarch64-linux-gnu-g++ -std=c++20 -fsyntax-only -Iinclude -isystem /usr/include/eigen3 \
+	    -isystem build/aarch64/bench-inc $$f || exit 1; \
+	done
+	@echo "lowp: every benchmark compiles for aarch64 (make bench-aarch64 builds and starts them)"
 
 test-i686: deps-test deps-i686 digest-x86-64
 	cmake -S . -B build/i686 -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/i686-linux-gnu.cmake \
@@ -150,6 +157,27 @@ fuzz: deps-fuzz
 	    || { tail -60 build/fuzz/$$t.log; exit 1; }; \
 	  grep -E "stat::number_of_executed_units|stat::peak_rss_mb|INITED|DONE" build/fuzz/$$t.log | tr '\n' ' '; echo; \
 	done
+
+# The benchmarks cross-built for aarch64 and started under qemu (each lists its cases, the conversion
+# bench runs its L1-sized cases): they build and run there; qemu's timings mean nothing, figures
+# need an aarch64 machine. Needs Debian's arm64 Google Benchmark beside the amd64 one (multiarch:
+# the target adds the arm64 architecture to dpkg when run as root).
+bench-aarch64: deps-aarch64
+	@if ! dpkg --print-foreign-architectures | grep -qx arm64; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "lowp: adding the arm64 architecture to dpkg"; \
+	    dpkg --add-architecture arm64 && apt-get update -qq || exit 1; \
+	  else echo "run: sudo dpkg --add-architecture arm64 && sudo apt-get update"; exit 1; fi; \
+	fi
+	$(call install_missing,libbenchmark-dev:arm64 nlohmann-json3-dev)
+	cmake -S . -B build/bench-aarch64 -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
+	  -DCMAKE_BUILD_TYPE=Release -DLOWP_BUILD_TESTS=OFF -DLOWP_BUILD_EXAMPLES=OFF -DLOWP_BUILD_BENCH=ON >/dev/null
+	cmake --build build/bench-aarch64 -j $(JOBS)
+	@for b in convert quantize matmul intops io; do \
+	  out=$$(QEMU_CPU=max qemu-aarch64 -L /usr/aarch64-linux-gnu build/bench-aarch64/bench/bench_$$b --benchmark_list_tests) \
+	    || exit 1; echo "lowp: bench_$$b (aarch64) lists $$(echo "$$out" | wc -l) cases"; \
+	done
+	QEMU_CPU=max qemu-aarch64 -L /usr/aarch64-linux-gnu build/bench-aarch64/bench/bench_convert \
+	  --benchmark_filter='e4m3fn/.*/16KiB' --benchmark_min_time=0.01
 
 bench: deps-bench
 	cmake --preset bench >/dev/null

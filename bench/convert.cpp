@@ -156,10 +156,17 @@ void register_format(const char* name) {
 #if defined(__AVX2__)
     add("avx2", encode<T, xsimd::avx2>, decode<T, xsimd::avx2>);
 #endif
+#if defined(__SSE2__)
     add("sse2", encode<T, xsimd::sse2>, decode<T, xsimd::sse2>);
+#endif
+#if LOWP_HAVE_RUNTIME_X86
     // the run-time paths a default-flags build dispatches to (simd/x86.hpp)
     add("rt-avx512", encode<T, lowp::simd::rt::avx512>, decode<T, lowp::simd::rt::avx512>);
     add("rt-avx2", encode<T, lowp::simd::rt::avx2>, decode<T, lowp::simd::rt::avx2>);
+#endif
+#if defined(__aarch64__)
+    add("neon64", encode<T, xsimd::neon64>, decode<T, xsimd::neon64>);
+#endif
   }
   benchmark::RegisterBenchmark((std::string("encode/") + name + "/scalar/16KiB").c_str(), scalar_encode<T>);
   benchmark::RegisterBenchmark((std::string("decode/") + name + "/scalar/16KiB").c_str(), scalar_decode<T>);

@@ -9,3 +9,8 @@ set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/aarch64-linux-gnu)
 if(NOT xsimd_DIR AND EXISTS /usr/lib/x86_64-linux-gnu/cmake/xsimd)
   set(xsimd_DIR /usr/lib/x86_64-linux-gnu/cmake/xsimd)
 endif()
+# Google Benchmark for make bench-aarch64: Debian's arm64 package, installed beside the amd64 one
+# (multiarch; the Makefile adds the architecture)
+if(NOT benchmark_DIR AND EXISTS /usr/lib/aarch64-linux-gnu/cmake/benchmark)
+  set(benchmark_DIR /usr/lib/aarch64-linux-gnu/cmake/benchmark)
+endif()

@@ -263,7 +263,9 @@ inline std::string npy_preamble(dtype t, std::span<const std::int64_t> shape) {
   if (descr.empty())
     throw error("io::write_npy: NumPy has no dtype for " + std::string(name(t)) +
                 " (convert to float first, or write safetensors)");
-  std::string dict = "{'descr': '" + std::string(descr) + "', 'fortran_order': False, 'shape': (";
+  std::string dict = "{'descr': '";  // (appended piece by piece: g++ 12's -Wrestrict misfires on a + b + c here)
+  dict += descr;
+  dict += "', 'fortran_order': False, 'shape': (";
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] < 0) throw error("io::write_npy: dimension " + std::to_string(i) + " is negative");
     dict += std::to_string(shape[i]);
