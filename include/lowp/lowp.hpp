@@ -21,6 +21,7 @@
 #include "lowp/intops/fixed_math.hpp"
 #include "lowp/intops/nonlinear.hpp"
 #include "lowp/pack/packed.hpp"
+#include "lowp/quant/allocation.hpp"
 #include "lowp/quant/quantize.hpp"
 #include "lowp/simd/arch.hpp"
 #include "lowp/simd/convert.hpp"
