@@ -465,6 +465,12 @@ TEST_CASE("gguf: malformed files give lowp::error naming the byte") {
     o.str("k"), o.u32(7), o.u8(2);
     bad(o.b, "not 0 or 1");
   }
+  {  // 9 M one-byte elements: within the file's size, beyond the in-memory limit
+    auto o = head(3, 0, 1);
+    o.str("k"), o.u32(9), o.u32(0), o.u64(9u << 20);
+    o.b.resize(o.b.size() + (9u << 20));
+    bad(o.b, "more than 8388608 values");
+  }
   {
     auto o = head(3, 0, 1);
     o.str("k"), o.u32(9);                             // an array

@@ -183,6 +183,15 @@ TEST_CASE("safetensors: malformed files give lowp::error naming the byte") {
   bad(file_of(R"({"t":{"dtype":"F4","shape":[3],"data_offsets":[0,2]}})", "12"), "not a whole number of bytes");
   bad(file_of(R"({"t":{"dtype":"U8","shape":[4294967296,4294967296],"data_offsets":[0,0]}})", ""), "overflow");
   bad(file_of(R"({"__metadata__":{"a":1}})", ""), "is not a string");
+  {  // limits on what the parse allocates: array elements, keys
+    std::string shape = "[1";
+    for (int i = 0; i < 64; ++i) shape += ",1";
+    bad(file_of(R"({"t":{"dtype":"U8","shape":)" + shape + R"(],"data_offsets":[0,1]}})", "1"),
+        "more than 64 elements");
+    std::string many = R"({"__metadata__":{)";
+    for (int i = 0; i <= (1 << 20); ++i) many += (i ? ",\"" : "\"") + std::to_string(i) + "\":\"\"";
+    bad(file_of(many + "}}", ""), "more than 1048576 keys");
+  }
   bad(file_of(
           R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"b":{"dtype":"U8","shape":[2],"data_offsets":[1,3]}})",
           "123"),

@@ -730,6 +730,10 @@ inline std::uint64_t ggml_nbytes(ggml_type t, std::span<const std::uint64_t> ne,
 inline constexpr std::uint32_t gguf_default_alignment = 32;
 inline constexpr std::uint32_t gguf_max_dims = 4;  // GGML_MAX_DIMS
 inline constexpr int gguf_max_nesting = 8;         // arrays of arrays of ... (the format allows any)
+/// Array elements of all metadata together: a value in memory takes ~72 bytes for a file's 1 (a
+/// UINT8), so a file's arrays are bounded in count, not only by its size (8 M ≈ 600 MB; the largest
+/// tokenizers hold under 1 M values).
+inline constexpr std::uint64_t gguf_max_array_values = std::uint64_t(1) << 23;
 
 /// A GGUF file, memory-mapped and validated: metadata in file order, tensors as views.
 class gguf_file {
@@ -799,6 +803,10 @@ class gguf_file {
     if (detail::mul_overflows(n, least, need) || need > r.remaining())
       r.fail_at(at, "an array of " + std::to_string(n) + " " + std::string(name(et)) +
                         " elements needs more bytes than the file has");
+    values_ += n;
+    if (values_ > gguf_max_array_values)
+      r.fail_at(at, "the metadata arrays hold more than " + std::to_string(gguf_max_array_values) +
+                        " values together (lowp's limit: each takes ~72 bytes in memory)");
     std::vector<gguf_value> items;
     items.reserve(std::size_t(n));
     for (std::uint64_t i = 0; i < n; ++i) items.push_back(read_value(r, et, depth + 1));
@@ -913,6 +921,7 @@ class gguf_file {
   std::vector<gguf_tensor> tensors_;
   std::map<std::string, std::size_t, std::less<>> t_index_;
   std::uint64_t data_offset_ = 0;
+  std::uint64_t values_ = 0;  // array elements read so far
 };
 
 /// Opens and validates a GGUF file (memory-mapped: no tensor is copied).

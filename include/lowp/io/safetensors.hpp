@@ -48,6 +48,9 @@ namespace lowp::io {
 /// Limits of the reader (the reference implementation's header limit; a rank no model uses).
 inline constexpr std::uint64_t safetensors_max_header = 100'000'000;
 inline constexpr std::size_t max_rank = 64;
+/// Keys of a safetensors header in all (tensors, their fields, metadata): bounds the parse's memory
+/// (~0.5 KB a tensor entry); real checkpoints hold a few thousand tensors.
+inline constexpr std::size_t safetensors_max_keys = std::size_t(1) << 20;
 
 /// The dtype a safetensors name stands for, or lowp::error naming it.
 inline dtype dtype_from_name(std::string_view n) {
@@ -99,17 +102,29 @@ class safetensors_file {
     const char* h = reinterpret_cast<const char*>(hb.data());
 
     // duplicate keys and depth, during the parse (nlohmann would keep the last of two keys silently)
+    // and bounds on what the parse allocates (a JSON value costs several times its bytes in memory):
+    // at most safetensors_max_keys keys in all, at most max_rank elements in an array
     std::vector<std::set<std::string>> open;
+    std::size_t keys = 0, array_items = 0;
+    bool in_array = false;
     auto guard = [&](int depth, nlohmann::json::parse_event_t ev, nlohmann::json& v) {
       using E = nlohmann::json::parse_event_t;
       if (ev == E::object_start || ev == E::array_start) {
-        if (depth >= 3) r.fail_at(8, "the header nests deeper than the format's objects and shape arrays");
+        if (depth >= 3 || in_array) r.fail_at(8, "the header nests deeper than the format's objects and shape arrays");
         if (ev == E::object_start) open.emplace_back();
+        in_array = ev == E::array_start;
+        array_items = 0;
       } else if (ev == E::object_end) {
         open.pop_back();
+      } else if (ev == E::array_end) {
+        in_array = false;
       } else if (ev == E::key) {
+        if (++keys > safetensors_max_keys)
+          r.fail_at(8, "the header has more than " + std::to_string(safetensors_max_keys) + " keys (lowp's limit)");
         if (!open.back().insert(v.get<std::string>()).second)
           r.fail_at(8, "the header has the key '" + v.get<std::string>() + "' twice in one object");
+      } else if (ev == E::value && in_array && ++array_items > max_rank) {
+        r.fail_at(8, "an array of the header has more than " + std::to_string(max_rank) + " elements");
       }
       return true;
     };
