@@ -26,6 +26,9 @@ FUZZ_SEED ?= 0
 FUZZ_TARGETS := npy safetensors gguf
 # the strict warnings of the test suite (tests/CMakeLists.txt), for the builds the Makefile runs itself
 STRICT := -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow -Wdouble-promotion -Werror
+# qemu for the aarch64 programs: the cross toolchain's C library first (cmake/aarch64-linux-gnu.cmake
+# says why)
+QEMU_AARCH64 := qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib:/usr/lib/aarch64-linux-gnu
 # qemu CPU model : the level lowp must detect on it
 AARCH64_CPUS := max:i8mm neoverse-n1:sdot cortex-a53:neon
 
@@ -111,7 +114,7 @@ test-aarch64: deps-test deps-aarch64 digest-x86-64
 	    || { grep -v "^ *Start\|Passed" $$log | tail -80; exit 1; }; \
 	  tail -3 $$log | head -1; \
 	done
-	QEMU_CPU=max qemu-aarch64 -L /usr/aarch64-linux-gnu build/aarch64/tests/lowp_bits_default > build/aarch64/digest-aarch64.txt
+	QEMU_CPU=max $(QEMU_AARCH64) build/aarch64/tests/lowp_bits_default > build/aarch64/digest-aarch64.txt
 	cmp build/digest-x86-64.txt build/aarch64/digest-aarch64.txt
 	@echo "lowp: aarch64 digest = x86-64 digest ($$(wc -l < build/digest-x86-64.txt) lines)"
 	mkdir -p build/aarch64/clang-inc && ln -sfn /usr/include/xsimd build/aarch64/clang-inc/xsimd
@@ -173,10 +176,10 @@ bench-aarch64: deps-aarch64
 	  -DCMAKE_BUILD_TYPE=Release -DLOWP_BUILD_TESTS=OFF -DLOWP_BUILD_EXAMPLES=OFF -DLOWP_BUILD_BENCH=ON >/dev/null
 	cmake --build build/bench-aarch64 -j $(JOBS)
 	@for b in convert quantize matmul intops io; do \
-	  out=$$(QEMU_CPU=max qemu-aarch64 -L /usr/aarch64-linux-gnu build/bench-aarch64/bench/bench_$$b --benchmark_list_tests) \
+	  out=$$(QEMU_CPU=max $(QEMU_AARCH64) build/bench-aarch64/bench/bench_$$b --benchmark_list_tests) \
 	    || exit 1; echo "lowp: bench_$$b (aarch64) lists $$(echo "$$out" | wc -l) cases"; \
 	done
-	QEMU_CPU=max qemu-aarch64 -L /usr/aarch64-linux-gnu build/bench-aarch64/bench/bench_convert \
+	QEMU_CPU=max $(QEMU_AARCH64) build/bench-aarch64/bench/bench_convert \
 	  --benchmark_filter='e4m3fn/.*/16KiB' --benchmark_min_time=0.01
 
 bench: deps-bench
