@@ -2,8 +2,8 @@
 // each SIMD ISA this CPU has (xsimd's at the build's flags, and the run-time paths rt-avx512 and
 // rt-avx2 that a default-flags build dispatches to), at an L1-resident size (16 KiB of floats) and at 64 MiB, in GB/s
 // of float traffic and as a ratio to a plain float → uint8 cast loop measured in the same process at the same size
-// (docs/performance.md: the memory limit). Targets (docs/performance.md): 64 MiB e4m3fn encode and decode ≥ 0.85 of the cast loop, every other
-// format ≥ 0.60; every conversion at 16 KiB ≥ 0.50.
+// (docs/performance.md: the memory limit). Targets (docs/performance.md): 64 MiB e4m3fn encode and decode ≥ 0.85 of the
+// cast loop, every other format ≥ 0.60; every conversion at 16 KiB ≥ 0.50.
 //
 //   ./bench_convert --benchmark_filter=64MiB     the memory-speed table
 #include <lowp/lowp.hpp>

@@ -326,14 +326,9 @@ struct tensor_view {
   }
   template <class O, class S>
   static O convert_one(S v) {
-    if constexpr (std::is_same_v<O, S>)
-      return v;
-    else if constexpr (std::is_same_v<S, bool>)
-      return O(v ? 1 : 0);
-    else if constexpr (std::is_arithmetic_v<S>)
-      return O(v);  // C++ conversion: integers and double round to nearest (even) under the default mode
-    else
-      return O(v);  // lowp value types: exact to float / double (format/minifloat.hpp)
+    // C++'s conversion: bool gives 0 / 1, integers and double round to nearest even (default
+    // mode); lowp's value types convert exactly to float / double (format/minifloat.hpp)
+    return O(v);
   }
 };
 
