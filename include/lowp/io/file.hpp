@@ -148,6 +148,21 @@ class mapped_file {
   const std::string& name() const { return name_; }
   /// True when the bytes are a memory mapping of the file (no copy was made).
   bool is_mapped() const { return mapped_; }
+  /// Tells the system that the pages of `range` (bytes of this file) are done with: a mapped file
+  /// gives them back (they leave the process's resident memory and are read again if touched), so a
+  /// pass over a large file tensor by tensor stays at about one tensor of memory. Views stay valid.
+  void release(std::span<const std::byte> range) const {
+#if LOWP_IO_HAVE_MMAP
+    if (!mapped_ || range.empty() || range.data() < data_ || range.data() + range.size() > data_ + size_) return;
+    const std::size_t page = std::size_t(::sysconf(_SC_PAGESIZE));
+    // whole pages inside the range only: a page shared with a neighbouring tensor stays
+    const std::size_t from = std::size_t(range.data() - data_), to = from + range.size();
+    const std::size_t a = (from + page - 1) / page * page, b = to / page * page;
+    if (b > a) ::madvise(const_cast<std::byte*>(data_) + a, b - a, MADV_DONTNEED);
+#else
+    (void)range;
+#endif
+  }
 
  private:
   void swap(mapped_file& o) noexcept {

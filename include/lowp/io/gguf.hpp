@@ -41,6 +41,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -977,7 +978,20 @@ class gguf_writer {
   /// (rearranged into llama.cpp's block: E8M0 byte, then element j | element j + 16 << 4).
   template <class S>
   void add(std::string tensor_name, const quantized<S>& q) {
-    const std::vector<std::uint64_t> ne{q.cols(), q.rows()};
+    std::vector<std::byte> b = ggml_bytes(q, tensor_name);
+    add(std::move(tensor_name), ggml_type_for_scheme<S>(), {q.cols(), q.rows()}, std::move(b));
+  }
+  /// The ggml type that holds lowp's scheme S (q8_0, q4_0, tq1_0, tq2_0, mxfp4).
+  template <class S>
+  static constexpr ggml_type ggml_type_for_scheme() {
+    if constexpr (std::is_same_v<S, mxfp4>)
+      return ggml_type::mxfp4;
+    else
+      return gguf_tensor::ggml_type_for<S>();
+  }
+  /// The bytes llama.cpp stores for q (what add() writes).
+  template <class S>
+  static std::vector<std::byte> ggml_bytes(const quantized<S>& q, const std::string& tensor_name = "") {
     if constexpr (std::is_same_v<S, mxfp4>) {
       if (q.cols() % 32 != 0)
         throw error("io::gguf_writer: MXFP4 tensor '" + tensor_name +
@@ -993,17 +1007,26 @@ class gguf_writer {
           auto code = [&](std::size_t e) { return std::uint8_t(e % 2 == 0 ? c[e / 2] & 0xF : c[e / 2] >> 4); };
           for (std::size_t j = 0; j < 16; ++j) blk[1 + j] = std::byte(code(j) | (code(j + 16) << 4));
         }
-      add(std::move(tensor_name), ggml_type::mxfp4, ne, std::move(b));
+      return b;
     } else {
-      const ggml_type t = gguf_tensor::ggml_type_for<S>();
       const auto raw = q.raw();
       std::vector<std::byte> b(raw.size());
       if (!raw.empty()) std::memcpy(b.data(), raw.data(), raw.size());
-      add(std::move(tensor_name), t, ne, std::move(b));
+      return b;
     }
   }
 
   /// The bytes before the data section: header, metadata, tensor infos, padding.
+  /// A tensor whose bytes `produce` returns when write() reaches it (then they are written and
+  /// freed): a whole model re-quantized in one pass holds one tensor's bytes at a time. The header
+  /// needs the size up front, so `produce` must return exactly what the type and dimensions need.
+  void add_deferred(std::string tensor_name, ggml_type t, std::vector<std::uint64_t> ne,
+                    std::function<std::vector<std::byte>()> produce) {
+    const std::uint64_t n = ggml_nbytes(t, ne, "io::gguf_writer: tensor '" + tensor_name + "'");
+    push(std::move(tensor_name), t, std::move(ne), {}, n);
+    producers_.back() = std::move(produce);
+  }
+
   std::vector<std::byte> header() const {
     std::vector<std::byte> out;
     auto put = [&](const void* p, std::size_t n) {
@@ -1045,13 +1068,14 @@ class gguf_writer {
       value(value, v);
     }
     std::uint64_t at = 0;
+    std::size_t i = 0;
     for (const auto& t : t_) {
       str(t.name);
       u32(std::uint32_t(t.ne.size()));
       for (auto d : t.ne) u64(d);
       u32(std::uint32_t(t.type));
       u64(at);
-      at = (at + t.bytes.size() + alignment_ - 1) / alignment_ * alignment_;
+      at = (at + size_of(i++) + alignment_ - 1) / alignment_ * alignment_;
     }
     out.resize((out.size() + alignment_ - 1) / alignment_ * alignment_, std::byte{0});
     return out;
@@ -1060,15 +1084,25 @@ class gguf_writer {
     const auto h = header();
     file_writer w(path);
     w.write(h);
-    for (const auto& t : t_) {
-      w.write(t.bytes);
-      w.zeros((alignment_ - t.bytes.size() % alignment_) % alignment_);
+    for (std::size_t i = 0; i < t_.size(); ++i) {
+      if (producers_[i]) {
+        const std::vector<std::byte> b = producers_[i]();
+        if (b.size() != sizes_[i])
+          throw error("io::gguf_writer: tensor '" + t_[i].name + "' produced " + std::to_string(b.size()) +
+                      " bytes, its type and dimensions need " + std::to_string(sizes_[i]));
+        w.write(b);
+      } else {
+        w.write(t_[i].bytes);
+      }
+      w.zeros((alignment_ - sizes_[i] % alignment_) % alignment_);
     }
     w.commit();
   }
 
  private:
-  void push(std::string n, ggml_type t, std::vector<std::uint64_t> ne, std::span<const std::byte> bytes) {
+  std::uint64_t size_of(std::size_t i) const { return sizes_[i]; }
+  void push(std::string n, ggml_type t, std::vector<std::uint64_t> ne, std::span<const std::byte> bytes,
+            std::optional<std::uint64_t> deferred = std::nullopt) {
     if (n.size() >= 64)
       throw error("io::gguf_writer: tensor name '" + n + "' has " + std::to_string(n.size()) +
                   " bytes; llama.cpp takes at most 63 (GGML_MAX_NAME)");
@@ -1076,14 +1110,19 @@ class gguf_writer {
       if (e.name == n) throw error("io::gguf_writer: tensor '" + n + "' added twice");
     if (ne.empty() || ne.size() > gguf_max_dims)
       throw error("io::gguf_writer: tensor '" + n + "' needs 1 to 4 dimensions");
-    if (ggml_nbytes(t, ne, "io::gguf_writer: tensor '" + n + "'") != bytes.size())
+    const std::uint64_t need = ggml_nbytes(t, ne, "io::gguf_writer: tensor '" + n + "'");
+    if (!deferred && need != bytes.size())
       throw error("io::gguf_writer: tensor '" + n + "' has " + std::to_string(bytes.size()) +
                   " bytes, its type and dimensions need " + std::to_string(ggml_nbytes(t, ne, n)));
     t_.push_back(gguf_tensor{std::move(n), t, std::move(ne), 0, bytes});
+    sizes_.push_back(need);
+    producers_.emplace_back();
   }
   std::uint32_t alignment_ = gguf_default_alignment;
   std::vector<std::pair<std::string, gguf_value>> kv_;
   std::vector<gguf_tensor> t_;
+  std::vector<std::uint64_t> sizes_;                                // bytes of each tensor
+  std::vector<std::function<std::vector<std::byte>()>> producers_;  // set for deferred tensors
   std::vector<std::unique_ptr<std::vector<std::byte>>> owned_;
 };
 

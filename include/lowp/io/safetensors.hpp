@@ -30,6 +30,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -250,6 +251,25 @@ class safetensors_writer {
       throw error("io::safetensors_writer: tensor '" + t.name + "': " + std::to_string(n) + " elements of " +
                   std::string(name(t.type)) + " are not a whole number of bytes (the format requires it)");
     items_.push_back(t);
+    sizes_.push_back(t.bytes.size());
+    producers_.emplace_back();
+  }
+  /// A tensor whose bytes `produce` returns when write() reaches it (then written and freed): a
+  /// model re-quantized in one pass holds one tensor's bytes at a time. `produce` must return
+  /// exactly the bytes the dtype and shape need.
+  void add_deferred(std::string tensor_name, dtype type, std::vector<std::int64_t> shape,
+                    std::function<std::vector<std::byte>()> produce) {
+    check_new(tensor_name);
+    std::uint64_t n = 1;
+    for (auto d : shape)
+      if (d < 0 || detail::mul_overflows(n, std::uint64_t(d), n) || shape.size() > max_rank || !shape_fits(shape))
+        throw error("io::safetensors_writer: tensor '" + tensor_name + "' has a bad shape");
+    if ((n * bits(type)) % 8 != 0)
+      throw error("io::safetensors_writer: tensor '" + tensor_name + "': " + std::to_string(n) + " elements of " +
+                  std::string(name(type)) + " are not a whole number of bytes (the format requires it)");
+    items_.push_back(tensor_view{std::move(tensor_name), type, std::move(shape), {}});
+    sizes_.push_back(storage_bytes(type, n));
+    producers_.push_back(std::move(produce));
   }
   /// A tensor given as bytes the writer keeps (moved in).
   void add(std::string tensor_name, dtype type, std::vector<std::int64_t> shape, std::vector<std::byte> bytes) {
@@ -281,8 +301,9 @@ class safetensors_writer {
       nlohmann::ordered_json e = nlohmann::ordered_json::object();
       e["dtype"] = std::string(name(t->type));
       e["shape"] = t->shape;
-      e["data_offsets"] = {at, at + t->bytes.size()};
-      at += t->bytes.size();
+      const std::uint64_t n = sizes_[std::size_t(t - items_.data())];
+      e["data_offsets"] = {at, at + n};
+      at += n;
       j[t->name] = std::move(e);
     }
     std::string s;
@@ -300,7 +321,18 @@ class safetensors_writer {
     const std::string h = header();
     file_writer w(path);
     w.write(h);
-    for (const tensor_view* t : order()) w.write(t->bytes);
+    for (const tensor_view* t : order()) {
+      const std::size_t i = std::size_t(t - items_.data());
+      if (producers_[i]) {
+        const std::vector<std::byte> b = producers_[i]();
+        if (b.size() != sizes_[i])
+          throw error("io::safetensors_writer: tensor '" + t->name + "' produced " + std::to_string(b.size()) +
+                      " bytes, its dtype and shape need " + std::to_string(sizes_[i]));
+        w.write(b);
+      } else {
+        w.write(t->bytes);
+      }
+    }
     w.commit();
   }
 
@@ -320,6 +352,8 @@ class safetensors_writer {
     return o;
   }
   std::vector<tensor_view> items_;
+  std::vector<std::uint64_t> sizes_;                                // bytes of each tensor
+  std::vector<std::function<std::vector<std::byte>()>> producers_;  // set for deferred tensors
   std::vector<std::unique_ptr<std::vector<std::byte>>> owned_;
   std::map<std::string, std::string> meta_;
 };
