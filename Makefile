@@ -1,6 +1,9 @@
 # lowp: the commands of the README. Each installs the Debian packages it lacks (as root; otherwise
 # it prints the one command to run and stops), configures, builds and runs.
-#   make demo             the format explorer (examples/explore.cpp): table + SVG charts in build/demo/
+#   make demo             the format explorer (examples/explore.cpp: table + SVG charts) and the model
+#                         explorer on a real model (examples/digits.cpp: an MLP trained on scikit-learn's
+#                         digits, optimal allocations and their test accuracy, report and re-quantized
+#                         files), all in build/demo/
 #   make test             the test suite twice: a -O3 build and an ASan + UBSan build
 #   make test-exhaustive  all 2^32 float bit patterns for every 8/6/4-bit format (a few minutes)
 #   make test-aarch64     the suite cross-built for aarch64, run under qemu-aarch64 as three CPUs
@@ -16,6 +19,9 @@ BUILD_DEPS := cmake ninja-build g++ pkg-config libeigen3-dev libxsimd-dev
 TEST_DEPS := $(BUILD_DEPS) catch2 clang libc++-14-dev libc++abi-14-dev nlohmann-json3-dev python3-numpy
 BENCH_DEPS := $(BUILD_DEPS) libbenchmark-dev libdnnl-dev libfixmath-dev
 DOCS_DEPS := doxygen
+# the model demo's data: scikit-learn's handwritten digits (digits.csv.gz ships in python3-sklearn)
+DEMO_DEPS := $(TEST_DEPS) python3-sklearn
+DIGITS_CSV := /usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz
 AARCH64_DEPS := g++-aarch64-linux-gnu qemu-user libbenchmark-dev nlohmann-json3-dev
 I686_DEPS := g++-i686-linux-gnu qemu-user
 FUZZ_DEPS := clang libclang-rt-14-dev nlohmann-json3-dev libeigen3-dev libxsimd-dev
@@ -32,7 +38,7 @@ QEMU_AARCH64 := qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=/usr/a
 # qemu CPU model : the level lowp must detect on it
 AARCH64_CPUS := max:i8mm neoverse-n1:sdot cortex-a53:neon
 
-.PHONY: demo test test-release test-asan test-exhaustive digest-x86-64 test-aarch64 test-i686 bench docs deps-build deps-test deps-bench deps-docs \
+.PHONY: deps-demo demo test test-release test-asan test-exhaustive digest-x86-64 test-aarch64 test-i686 bench docs deps-build deps-test deps-bench deps-docs \
         deps-aarch64 deps-i686 deps-fuzz deps-npm fuzz bench-aarch64 clean
 
 define install_missing
@@ -58,6 +64,8 @@ deps-bench:
 	$(call install_missing,$(BENCH_DEPS))
 deps-docs:
 	$(call install_missing,$(DOCS_DEPS))
+deps-demo:
+	$(call install_missing,$(DEMO_DEPS))
 deps-aarch64:
 	$(call install_missing,$(AARCH64_DEPS))
 deps-i686:
@@ -74,10 +82,16 @@ deps-npm:
 	    || echo "lowp: could not install $(NPM_GGUF): the npm GGUF interop test will be skipped"; \
 	fi
 
-demo: deps-test
+demo: deps-demo
 	cmake --preset release >/dev/null
-	cmake --build build/release --target explore -j $(JOBS)
+	cmake --build build/release --target explore digits lowp-explore -j $(JOBS)
 	mkdir -p build/demo && cd build/demo && ../release/examples/explore
+	zcat $(DIGITS_CSV) > build/demo/digits.csv
+	@echo; echo "== the model explorer on a real model: an MLP trained on scikit-learn's digits =="
+	cd build/demo && ../release/examples/digits digits.csv
+	@echo; echo "== the same model through the command-line tool (lowp-explore) =="
+	cd build/demo && ../release/tools/lowp-explore digits_mlp.safetensors --imatrix digits_mlp.imatrix.gguf \
+	  --budget 4.5 --out digits_mlp-4.5bit.safetensors --report digits_mlp.cli-report.html | tail -12
 
 test: test-release test-asan
 

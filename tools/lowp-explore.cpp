@@ -15,6 +15,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -49,10 +50,20 @@ double number_arg(const std::string& opt, const std::string& v) {
     throw lowp::error("lowp-explore: " + opt + " needs a positive number of bits per weight, got '" + v + "'");
   return d;
 }
+// The process's peak resident memory in MiB: Linux's VmHWM (this program's own; getrusage's maxrss
+// keeps the parent's figure across exec), else getrusage.
 double peak_mib() {
+  if (std::FILE* f = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    double kb = -1;
+    while (std::fgets(line, sizeof line, f))
+      if (std::strncmp(line, "VmHWM:", 6) == 0) kb = std::strtod(line + 6, nullptr);
+    std::fclose(f);
+    if (kb >= 0) return kb / 1024.0;
+  }
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
-  return double(u.ru_maxrss) / 1024.0;  // Linux: kilobytes
+  return double(u.ru_maxrss) / 1024.0;  // kilobytes on Linux
 }
 
 void progress_bar(std::size_t done, std::size_t total, const std::string& name) {

@@ -7,6 +7,8 @@
 #pragma once
 #include "lowp/io/file.hpp"
 #include "lowp/io/gguf.hpp"
+#include "lowp/io/model.hpp"
 #include "lowp/io/npy.hpp"
+#include "lowp/io/report.hpp"
 #include "lowp/io/safetensors.hpp"
 #include "lowp/io/tensor.hpp"

@@ -4,13 +4,16 @@
 //      and value, and every tensor's name, dimensions, type and offset must equal what lowp reads.
 //   2. The npm package's header writer (serializeGgufMetadata) writes a header of every value type;
 //      lowp must read it to the same keys, types and values.
-// Usage: node gguf_npm.mjs GGUF_TOOL WORKDIR NODE_MODULES
+//   3. lowp-explore re-quantizes the sample (q8_0 / q4_0 / MXFP4 / ... as its allocation chooses);
+//      the npm parser must read the result to the same keys, types and values as the input, and
+//      the same tensor names, order and dimensions.
+// Usage: node gguf_npm.mjs GGUF_TOOL WORKDIR NODE_MODULES LOWP_EXPLORE
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 
-const [tool, work, modules] = process.argv.slice(2);
+const [tool, work, modules, explorer] = process.argv.slice(2);
 const require = createRequire(path.join(path.resolve(modules), "noop.js"));
 const { gguf, serializeGgufMetadata, GGUFValueType } = require("@huggingface/gguf");
 mkdirSync(work, { recursive: true });
@@ -106,6 +109,31 @@ back.metadata.forEach((e, i) => {
   expect(a === b, `npm header: ${e.key} lowp ${a} vs npm ${b}`);
 });
 console.log(`lowp read the npm package's header: ${back.metadata.length} keys of every value type agree`);
+// 3. the sample re-quantized by the model explorer, read by the npm parser
+const requant = path.join(work, "lowp-sample-requant.gguf");
+execFileSync(explorer, [sample, "--llama-cpp", "--budget", "5", "--out", requant, "--quiet",
+  "--report", path.join(work, "requant.html")]);
+const rq = await gguf(requant, { allowLocalFile: true, typedMetadata: true });
+const keysIn = Object.keys(tm), keysOut = Object.keys(rq.typedMetadata);
+expect(JSON.stringify(keysIn) === JSON.stringify(keysOut), `re-quantized keys ${keysOut} vs ${keysIn}`);
+for (const k of keysIn) {
+  const a = tm[k], b = rq.typedMetadata[k];
+  if (!b) continue;
+  expect(a.type === b.type && a.subType === b.subType, `re-quantized ${k}: type`);
+  expect(JSON.stringify(canon(a.value, a.type, a.subType)) === JSON.stringify(canon(b.value, b.type, b.subType)),
+    `re-quantized ${k}: value`);
+}
+expect(rq.tensorInfos.length === theirs.tensorInfos.length, "re-quantized tensor count");
+let changed = 0;
+theirs.tensorInfos.forEach((ti, i) => {
+  const o = rq.tensorInfos[i];
+  expect(o && o.name === ti.name, `re-quantized tensor ${i}: name`);
+  expect(o && JSON.stringify(o.shape.map(String)) === JSON.stringify(ti.shape.map(String)), `${ti.name}: shape`);
+  if (o && o.dtype !== ti.dtype) changed++;
+});
+expect(changed > 0, "the explorer changed no tensor type");
+console.log(`npm @huggingface/gguf read the re-quantized file: ${keysOut.length} keys (the input's), ` +
+  `${rq.tensorInfos.length} tensors in order and shape, ${changed} of them in a new type`);
 if (failures > 0) {
   console.error(`${failures} mismatches`);
   process.exit(1);

@@ -5,8 +5,10 @@
 //                         type, element type and value (integers as decimal strings, floats with
 //                         17 digits), every tensor's name, type, dimensions and offset
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -96,12 +98,28 @@ int write(const char* path) {
   return 0;
 }
 
+// n tensors of 1024 x 1024 float32 (4 MiB each) and a 1-D one: the model explorer's memory test
+int big(const char* path, int n) {
+  lowp::io::gguf_writer w;
+  w.set("general.architecture", "llama");
+  std::vector<lowp::matrix<float>> ts;
+  for (int i = 0; i < n; ++i) {
+    ts.push_back(lowp::matrix<float>::Random(1024, 1024));
+    w.add("blk." + std::to_string(i) + ".weight", ts.back());
+    ts.clear();  // the writer holds its copy
+  }
+  w.add("norm", lowp::matrix<float>::Ones(1, 1024));
+  w.write(path);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
     if (argc == 3 && std::string(argv[1]) == "dump") return dump(argv[2]);
     if (argc == 3 && std::string(argv[1]) == "write") return write(argv[2]);
+    if (argc == 4 && std::string(argv[1]) == "big") return big(argv[2], std::atoi(argv[3]));
     std::fprintf(stderr, "usage: gguf_tool dump IN | gguf_tool write OUT\n");
     return 2;
   } catch (const std::exception& e) {

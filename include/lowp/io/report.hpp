@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -170,7 +171,7 @@ inline void write_report_html(const std::filesystem::path& path, const model_rep
     for (const auto& s : t.schemes)
       if (s.skipped.empty()) front.emplace_back(s.bits_per_weight, s.error);
     std::sort(front.begin(), front.end());
-    double best = INFINITY;
+    double best = std::numeric_limits<double>::infinity();
     std::vector<double> on_front;
     for (const auto& [b, e] : front)
       if (e < best) best = e, on_front.push_back(b);
