@@ -28,6 +28,7 @@ const char* usage =
     "  --imatrix FILE      a llama.cpp importance matrix (GGUF or the older .dat) weighting columns\n"
     "  --hessian FILE      per-tensor Hessian traces (lines '<tensor> <trace>') weighting tensors\n"
     "  --budget B          bits per weight (scales included) of the allocation written out\n"
+    "  --budget-bytes N    the same budget as the weights' total stored bytes\n"
     "  --curve B1,B2,...   budgets of the report's rate-distortion curve (default 2,3,4,5,6,8,16)\n"
     "  --out FILE          write the model re-quantized at --budget (.gguf or .safetensors)\n"
     "  --report FILE       the HTML report (default: MODEL's name + .report.html)\n"
@@ -47,7 +48,7 @@ double number_arg(const std::string& opt, const std::string& v) {
   char* end = nullptr;
   const double d = std::strtod(v.c_str(), &end);
   if (v.empty() || end != v.c_str() + v.size() || !std::isfinite(d) || d <= 0)
-    throw lowp::error("lowp-explore: " + opt + " needs a positive number of bits per weight, got '" + v + "'");
+    throw lowp::error("lowp-explore: " + opt + " needs a positive number, got '" + v + "'");
   return d;
 }
 // The process's peak resident memory in MiB: Linux's VmHWM (this program's own; getrusage's maxrss
@@ -79,7 +80,7 @@ int run(int argc, char** argv) {
   using namespace lowp::io;
   std::string model, imatrix, hessian, out, report, schemes;
   std::vector<double> curve{2, 3, 4, 5, 6, 8, 16};
-  double budget = 0;
+  double budget = 0, budget_bytes = 0;
   bool llama = false, quiet = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -105,6 +106,8 @@ int run(int argc, char** argv) {
       hessian = value();
     } else if (a == "--budget") {
       budget = number_arg(a, value());
+    } else if (a == "--budget-bytes") {
+      budget_bytes = number_arg(a, value());
     } else if (a == "--curve") {
       curve.clear();
       for (const auto& b : split(value())) curve.push_back(number_arg(a, b));
@@ -123,7 +126,8 @@ int run(int argc, char** argv) {
     }
   }
   if (model.empty()) throw lowp::error(std::string("lowp-explore: no model file\n") + usage);
-  if (!out.empty() && budget == 0) throw lowp::error("lowp-explore: --out needs --budget (bits per weight)");
+  if (!out.empty() && budget == 0 && budget_bytes == 0)
+    throw lowp::error("lowp-explore: --out needs --budget (bits per weight) or --budget-bytes");
   if (report.empty()) report = std::filesystem::path(model).filename().string() + ".report.html";
 
   const double base_mib = peak_mib();
@@ -138,6 +142,11 @@ int run(int argc, char** argv) {
   o.weights = weighted ? &sens : nullptr;
   if (!quiet && isatty(2)) o.progress = progress_bar;
   const model_report r = explore(m, o);
+  if (budget_bytes > 0) {
+    if (budget > 0) throw lowp::error("lowp-explore: give --budget or --budget-bytes, not both");
+    if (r.weights == 0) throw lowp::error("lowp-explore: '" + model + "' has no weight to allocate bytes to");
+    budget = 8.0 * budget_bytes / double(r.weights);
+  }
 
   double largest = 0;
   for (const auto& t : r.tensors) largest = std::max(largest, double(t.rows * t.cols) * 4 / 1048576.0);

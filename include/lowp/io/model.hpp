@@ -764,6 +764,15 @@ inline model_allocation allocate(const model_report& r, double bits_per_weight) 
   return out;
 }
 
+/// The same with the budget as the weights' total stored bytes (the tensors kept as they are not
+/// counted).
+inline model_allocation allocate_bytes(const model_report& r, double bytes) {
+  if (!(bytes > 0) || !std::isfinite(bytes) || r.weights == 0)
+    throw error("io::allocate_bytes: the budget must be a positive number of bytes, got " +
+                ::lowp::detail::number(bytes));
+  return allocate(r, 8.0 * bytes / double(r.weights));
+}
+
 // ---------------------------------------------------------------------------------------------
 // re-quantized files
 
