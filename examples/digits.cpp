@@ -223,9 +223,13 @@ int main(int argc, char** argv) try {
     }
 
   // accuracy of the model with each weight stored as chosen
-  auto quantized_accuracy = [&](const std::vector<std::string>& schemes) {
+  // (with the importance matrix, q4_0 quantizes as llama.cpp does under an imatrix)
+  auto quantized_accuracy = [&](const std::vector<std::string>& schemes, const sensitivity* s = nullptr) {
     model q = net;
-    for (std::size_t k = 0; k < 3; ++k) q.w[k] = model_scheme_named(schemes[k]).encode(net.w[k]).values();
+    for (std::size_t k = 0; k < 3; ++k)
+      q.w[k] = model_scheme_named(schemes[k])
+                   .encode(net.w[k], s ? std::span<const float>(s->columns.at(net.names[k])) : std::span<const float>())
+                   .values();
     return accuracy(q, xte, yte);
   };
   std::vector<double> budgets{16, 8, 6, 5, 4, 3, 2.5, 2};
@@ -243,7 +247,8 @@ int main(int argc, char** argv) try {
       try {
         const model_allocation a = allocate(*r, b);
         std::printf("%-7.3g %-8s %7.3f %10.4g %7.2f   %s / %s / %s\n", b, kind, a.bits_per_weight, a.result.error,
-                    quantized_accuracy(a.scheme), a.scheme[0].c_str(), a.scheme[1].c_str(), a.scheme[2].c_str());
+                    quantized_accuracy(a.scheme, r == &weighted ? &imat : nullptr), a.scheme[0].c_str(),
+                    a.scheme[1].c_str(), a.scheme[2].c_str());
         if (r == &weighted) report_allocs.push_back(a);
       } catch (const lowp::error& e) {
         std::printf("%-7.3g %-8s %s\n", b, kind, e.what());
@@ -260,14 +265,16 @@ int main(int argc, char** argv) try {
     }
     std::printf("  %-14s %6.3f bits/w  accuracy %6.2f %%\n", s, bits / n, quantized_accuracy({s, s, s}));
   }
+  std::printf("  %-14s %6.3f bits/w  accuracy %6.2f %%   (llama.cpp's Q4_0 quantizer under the importance matrix)\n",
+              "q4_0 imatrix", 4.5, quantized_accuracy({"q4_0", "q4_0", "q4_0"}, &imat));
 
   // the report and the model re-quantized at 4 bits per weight (importance-weighted), read back
   write_report_html("digits_mlp.report.html", weighted, report_allocs,
                     {"digits MLP trained by lowp's demo; errors weighted by its importance matrix",
                      "float32 test accuracy " + lowp::detail::number(acc32) + " %"});
   const model_allocation a4 = allocate(weighted, 4.0);
-  const requantize_result rg = write_requantized(mf, weighted, a4, "digits_mlp-4bit.gguf");
-  const requantize_result rs = write_requantized(mf, weighted, a4, "digits_mlp-4bit.safetensors");
+  const requantize_result rg = write_requantized(mf, weighted, a4, "digits_mlp-4bit.gguf", &imat);
+  const requantize_result rs = write_requantized(mf, weighted, a4, "digits_mlp-4bit.safetensors", &imat);
   model from_gguf = net, from_st = net;
   const gguf_file g4 = read_gguf("digits_mlp-4bit.gguf");
   const quantized_model q4("digits_mlp-4bit.safetensors");
@@ -286,9 +293,12 @@ int main(int argc, char** argv) try {
       accuracy(from_gguf, xte, yte));
   std::printf(
       "  digits_mlp-4bit.safetensors (schema %s): %zu tensors; accuracy read back %.2f %% (in memory %.2f %%)\n",
-      quantized_schema, rs.quantized, accuracy(from_st, xte, yte), quantized_accuracy(a4.scheme));
+      quantized_schema, rs.quantized, accuracy(from_st, xte, yte), quantized_accuracy(a4.scheme, &imat));
   std::printf("report: digits_mlp.report.html\n");
-  return accuracy(from_st, xte, yte) == quantized_accuracy(a4.scheme) ? 0 : 1;
+  return accuracy(from_st, xte, yte) == quantized_accuracy(a4.scheme, &imat) &&
+                 accuracy(from_gguf, xte, yte) == quantized_accuracy(a4.scheme, &imat)
+             ? 0
+             : 1;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "%s\n", e.what());
   return 1;

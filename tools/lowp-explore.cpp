@@ -208,7 +208,7 @@ int run(int argc, char** argv) {
   if (budget > 0 && !out.empty()) {
     const auto a = std::find_if(allocs.begin(), allocs.end(),
                                 [&](const model_allocation& x) { return x.budget_bits_per_weight == budget; });
-    const requantize_result w = write_requantized(m, r, *a, out);
+    const requantize_result w = write_requantized(m, r, *a, out, o.weights);
     std::printf("\nwrote %s: %zu tensors re-quantized, %zu kept%s\n", out.c_str(), w.quantized, w.kept,
                 w.sidecar ? (", " + std::to_string(w.sidecar) + " in lowp's schemes in " + w.safetensors.string() +
                              " (no GGUF type; the GGUF keeps their original bytes)")

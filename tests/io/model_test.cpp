@@ -106,7 +106,7 @@ TEST_CASE("explore: figures equal an independent computation; importance weights
   for (const auto& sr : r.tensors[1].schemes) {
     INFO(sr.scheme);
     REQUIRE(sr.skipped.empty());
-    const encoded_tensor e = model_scheme_named(sr.scheme).encode(x);
+    const encoded_tensor e = model_scheme_named(sr.scheme).encode(x, imp);  // (q4_0 uses it, as llama.cpp does)
     const matrix<float> y = e.values();
     double sse = 0, wsse = 0, sig = 0, mx = 0;
     for (Eigen::Index i = 0; i < x.rows(); ++i)
@@ -136,6 +136,27 @@ TEST_CASE("explore: figures equal an independent computation; importance weights
   CHECK(bits("mxfp4") == 4.25);
   CHECK(bits("f16") == 16);
   CHECK(bits("f32") == 32);
+  // under the importance matrix, q4_0 is llama.cpp's weighted quantizer: less weighted error than the
+  // unweighted one, and the re-quantized file holds exactly its bytes
+  const matrix<float> plain_q4 = model_scheme_named("q4_0").encode(x).values();
+  double plain_err = 0;
+  for (Eigen::Index i = 0; i < x.rows(); ++i)
+    for (Eigen::Index j = 0; j < x.cols(); ++j)
+      plain_err += double(imp[std::size_t(j)]) * std::pow(double(x(i, j)) - double(plain_q4(i, j)), 2);
+  double q4_err = -1;
+  for (const auto& sr : r.tensors[1].schemes)
+    if (sr.scheme == "q4_0") q4_err = sr.error;
+  CHECK(q4_err < plain_err);
+  model_allocation a;
+  a.scheme = {"f16", "q4_0", "f16"};
+  const auto out = temp_file("explore-q4.gguf");
+  write_requantized(m, r, a, out, &s);
+  const gguf_file g(out);
+  const auto q4 = lowp::quantize(x, lowp::q4_0{}, imp);
+  const auto want = q4.raw();
+  const auto got = g["blk.0.ffn_up.weight"].bytes;
+  CHECK(std::equal(want.begin(), want.end(), reinterpret_cast<const std::uint8_t*>(got.data())));
+  std::filesystem::remove(out);
   std::filesystem::remove(path);
 }
 

@@ -5,11 +5,13 @@
 #include <lowp/lowp.hpp>
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cfloat>
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -672,4 +674,111 @@ TEST_CASE("llama.cpp blocks: tiny blocks are defined, scales beyond float16 are 
     }
     CHECK(nans > 0);
   }
+}
+
+namespace {
+// llama.cpp's Q4_0 quantizer under an importance vector, written here from its description in
+// ggml-quants.c (quantize_row_q4_0_impl, make_qx_quants with rmse_type 1), every float operation
+// through a volatile so nothing is contracted: the test's independent reference.
+float volat(float v) {
+  volatile float t = v;
+  return t;
+}
+int round_half_even(float f) { return int(std::nearbyint(f)); }  // the default rounding mode
+std::vector<std::uint8_t> q4_0_imatrix_reference(const std::vector<float>& row, const std::vector<float>& qw) {
+  const std::size_t n = row.size();
+  float sum_x2 = 0;
+  for (float v : row) sum_x2 = volat(sum_x2 + volat(v * v));
+  const float sigma2 = volat(sum_x2 / float(n));
+  std::vector<std::uint8_t> out;
+  for (std::size_t b = 0; b < n / 32; ++b) {
+    const float* x = row.data() + 32 * b;
+    float w[32];
+    for (int j = 0; j < 32; ++j)
+      w[j] = volat(qw[32 * b + std::size_t(j)] * std::sqrt(volat(sigma2 + volat(x[j] * x[j]))));
+    float mx = 0, amax = 0;
+    for (int j = 0; j < 32; ++j)
+      if (std::fabs(x[j]) > amax) amax = std::fabs(x[j]), mx = x[j];
+    int best_l[32] = {};
+    float scale = 0;
+    if (amax >= 1e-15f) {
+      // candidate inverse scales: is = 0 first, then -9..9; keep the first that beats the best
+      double best = -1;
+      for (int k = 0; k < 19; ++k) {
+        const int is = k == 0 ? 0 : (k <= 9 ? k - 10 : k - 9);
+        const float iscale = is == 0 ? volat(-8.f / mx) : volat(-volat(8.f + volat(0.1f * float(is))) / mx);
+        int l[32];
+        float slx = 0, sl2 = 0;
+        for (int j = 0; j < 32; ++j) {
+          l[j] = std::clamp(round_half_even(volat(iscale * x[j])), -8, 7);
+          slx = volat(slx + volat(volat(w[j] * x[j]) * float(l[j])));
+          sl2 = volat(sl2 + volat(volat(w[j] * float(l[j])) * float(l[j])));
+        }
+        const float s = sl2 != 0 ? volat(slx / sl2) : 0.f;
+        const bool better = k == 0 || (sl2 > 0 && volat(slx * slx) > volat(float(best) * sl2));
+        if (better) {
+          std::copy(l, l + 32, best_l);
+          scale = s;
+          best = double(volat(s * slx));
+        }
+      }
+    }
+    const std::uint16_t d = lowp::float16(scale).bits();  // nearest even, GGML_FP32_TO_FP16
+    out.push_back(std::uint8_t(d & 0xFF));
+    out.push_back(std::uint8_t(d >> 8));
+    for (int j = 0; j < 16; ++j) out.push_back(std::uint8_t((best_l[j] + 8) | ((best_l[j + 16] + 8) << 4)));
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("q4_0 under an importance matrix: llama.cpp's weighted scale search", "[quant][gguf]") {
+  // a block on a grid of 0.1 (max -0.8): the first candidate, 1 / iscale = 0.1, fits every value exactly,
+  // so the codes are the grid's and d is float16(Σ w x l / Σ w l²) ≈ 0.1
+  lowp::matrix<float> x(1, 32);
+  for (int j = 0; j < 32; ++j) x(0, j) = float(j % 16 - 8) / 10.f;
+  std::vector<float> ones(32, 1.f);
+  const auto q = lowp::quantize(x, lowp::q4_0{}, ones);
+  const auto raw = q.raw();
+  for (int j = 0; j < 16; ++j) CHECK(raw[2 + std::size_t(j)] == std::uint8_t(j | (j << 4)));
+  CHECK(float(lowp::float16::from_bits(std::uint16_t(raw[0] | raw[1] << 8))) == Approx(0.1f).epsilon(1e-3));
+
+  // random rows and importance: the bytes of the reference above, block by block
+  std::mt19937 g(11);
+  std::normal_distribution<float> nd(0.f, 1.f);
+  std::uniform_real_distribution<float> ud(0.f, 4.f);
+  for (int trial = 0; trial < 50; ++trial) {
+    const Eigen::Index cols = 32 * (1 + trial % 4);
+    lowp::matrix<float> m(3, cols);
+    for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = nd(g) * (trial % 5 == 0 ? 1e-3f : 1.f);
+    std::vector<float> imp(static_cast<std::size_t>(cols));
+    for (auto& v : imp) v = trial % 7 == 0 ? 0.f : ud(g);
+    const auto qm = lowp::quantize(m, lowp::q4_0{}, imp);
+    for (Eigen::Index r = 0; r < m.rows(); ++r) {
+      std::vector<float> rowv(static_cast<std::size_t>(cols));
+      for (Eigen::Index j = 0; j < cols; ++j) rowv[std::size_t(j)] = m(r, j);
+      const auto want = q4_0_imatrix_reference(rowv, imp);
+      const std::uint8_t* got = qm.raw().data() + std::size_t(r) * qm.row_bytes();
+      INFO("trial " << trial << " row " << r);
+      CHECK(std::equal(want.begin(), want.end(), got));
+    }
+  }
+  // no importance: the reference quantizer's bytes; stacked experts: each its own slice
+  lowp::matrix<float> m = lowp::matrix<float>::Random(4, 64);
+  const auto a = lowp::quantize(m, lowp::q4_0{}, std::span<const float>());
+  const auto b = lowp::quantize(m, lowp::q4_0{});
+  CHECK(std::equal(a.raw().begin(), a.raw().end(), b.raw().begin(), b.raw().end()));
+  std::vector<float> two(128, 1.f);
+  for (std::size_t j = 64; j < 128; ++j) two[j] = float(j % 5);
+  const auto e = lowp::quantize(m, lowp::q4_0{}, two);
+  const auto e0 = lowp::quantize(m.topRows(2), lowp::q4_0{}, std::span<const float>(two.data(), 64));
+  const auto e1 = lowp::quantize(m.bottomRows(2), lowp::q4_0{}, std::span<const float>(two.data() + 64, 64));
+  CHECK(std::equal(e0.raw().begin(), e0.raw().end(), e.raw().begin()));
+  CHECK(std::equal(e1.raw().begin(), e1.raw().end(), e.raw().begin() + 2 * 36));
+  // bad input named
+  CHECK_THROWS_WITH(lowp::quantize(m, lowp::q4_0{}, std::vector<float>(63, 1.f)),
+                    Catch::Contains("63 values for 4 x 64"));
+  std::vector<float> neg(64, 1.f);
+  neg[5] = -1.f;
+  CHECK_THROWS_WITH(lowp::quantize(m, lowp::q4_0{}, neg), Catch::Contains("importance 5 is -1"));
 }

@@ -71,9 +71,16 @@ struct model_scheme {
   std::string name;               // "int4 g128", "q4_0", ... (stable: files name it)
   std::string family;             // plain, integer, minifloat, mx, nvfp4, llama.cpp, ternary
   std::optional<ggml_type> ggml;  // the GGUF type holding it, if llama.cpp has one
-  std::function<encoded_tensor(const matrix<float>&)> encode;  // throws lowp::error if it cannot
+  bool uses_importance = false;   // quantizes differently under an importance matrix (q4_0)
+  /// Quantizes x (throws lowp::error if the scheme cannot take it); `importance` per column (or
+  /// k · cols for k stacked experts) steers the schemes that use one, as llama.cpp's quantizers do.
+  std::function<encoded_tensor(const matrix<float>&, std::span<const float>)> encoder;
   std::function<std::vector<tensor_part>(std::size_t rows, std::size_t cols)> layout;
   std::function<matrix<float>(const part_lookup&, std::size_t rows, std::size_t cols)> decode;
+
+  encoded_tensor encode(const matrix<float>& x, std::span<const float> importance = {}) const {
+    return encoder(x, importance);
+  }
 };
 
 namespace detail {
@@ -128,7 +135,7 @@ model_scheme uniform_scheme(std::string name, std::string family, granularity g,
     if (!rule.symmetric()) p.push_back({".zero_points", dtype::u8, {i64(n)}});
     return p;
   };
-  m.encode = [g, rule](const matrix<float>& x) {
+  m.encoder = [g, rule](const matrix<float>& x, std::span<const float>) {
     auto q = std::make_shared<Q>(quantize<T, S>(x, g, rule));
     encoded_tensor e;
     e.bits = 8 * std::uint64_t(q->bytes());
@@ -183,7 +190,7 @@ model_scheme block_scheme(std::string name, std::string family, Scheme s) {
     }
     return p;
   };
-  m.encode = [s](const matrix<float>& x) {
+  m.encoder = [s](const matrix<float>& x, std::span<const float>) {
     auto q = std::make_shared<Q>(quantize(x, s));
     encoded_tensor e;
     e.bits = 8 * std::uint64_t(q->bytes());
@@ -226,8 +233,13 @@ model_scheme gguf_block_scheme() {
   m.layout = [](std::size_t rows, std::size_t cols) {
     return std::vector<tensor_part>{{"", dtype::u8, {i64(rows), i64(cols / Scheme::block * Scheme::block_bytes)}}};
   };
-  m.encode = [](const matrix<float>& x) {
-    auto q = std::make_shared<Q>(quantize(x, Scheme{}));
+  m.uses_importance = std::is_same_v<Scheme, q4_0>;
+  m.encoder = [](const matrix<float>& x, [[maybe_unused]] std::span<const float> importance) {
+    std::shared_ptr<Q> q;
+    if constexpr (std::is_same_v<Scheme, q4_0>)  // llama.cpp's imatrix quantizer (quant/gguf.hpp)
+      q = std::make_shared<Q>(quantize(x, Scheme{}, importance));
+    else  // llama.cpp's Q8_0, TQ1_0, TQ2_0 quantizers take no importance
+      q = std::make_shared<Q>(quantize(x, Scheme{}));
     encoded_tensor e;
     e.bits = 8 * std::uint64_t(q->bytes());
     e.values = [q] { return matrix<float>(dequantize(*q)); };
@@ -255,7 +267,7 @@ inline model_scheme tritplane_scheme(std::size_t group) {
                                     {".plane2", dtype::u8, {i64(rows), rb}},
                                     {".alpha", dtype::f32, {i64(rows), i64(2 * ((cols + group - 1) / group))}}};
   };
-  m.encode = [group](const matrix<float>& x) {
+  m.encoder = [group](const matrix<float>& x, std::span<const float>) {
     auto q = std::make_shared<Q>(quantize(x, tritplane{group}));
     encoded_tensor e;
     e.bits = 8 * std::uint64_t(q->bytes());
@@ -292,7 +304,7 @@ model_scheme plain_scheme(std::string name) {
   m.layout = [](std::size_t rows, std::size_t cols) {
     return std::vector<tensor_part>{{"", dtype_of<T>(), {i64(rows), i64(cols)}}};
   };
-  m.encode = [](const matrix<float>& x) {
+  m.encoder = [](const matrix<float>& x, std::span<const float>) {
     auto q = std::make_shared<matrix<T>>(x.template cast<T>());
     encoded_tensor e;
     e.bits = 8 * sizeof(T) * std::uint64_t(x.size());
@@ -676,7 +688,7 @@ inline model_report explore(const model_file& m, const explore_options& o = {}) 
       r.llama_cpp = s->ggml.has_value();
       try {
         const auto a = std::chrono::steady_clock::now();
-        encoded_tensor q = s->encode(x);
+        encoded_tensor q = s->encode(x, imp ? std::span<const float>(*imp) : std::span<const float>());
         r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count();
         const matrix<float> y = q.values();
         r.bits = q.bits;
@@ -787,10 +799,16 @@ struct requantize_result {
 };
 
 namespace detail {
+/// The importance a sensitivity gives a model tensor's columns (empty when none).
+inline std::span<const float> importance_of(const sensitivity* w, const model_file::entry& e) {
+  const std::vector<float>* v = column_weights(w, e.name, e.rows, e.cols);
+  return v ? std::span<const float>(*v) : std::span<const float>();
+}
 /// One-entry cache: the tensor last encoded (a file's parts of one tensor are written one after
 /// another, so each tensor is quantized about once and one tensor is held at a time).
 struct encode_cache {
   const model_file* m = nullptr;
+  const sensitivity* weights = nullptr;
   std::size_t index = SIZE_MAX;
   const model_scheme* scheme = nullptr;
   std::vector<std::vector<std::byte>> parts;
@@ -798,7 +816,7 @@ struct encode_cache {
     if (index != i || scheme != s) {
       parts.clear();
       const matrix<float> x = m->read(i);
-      parts = s->encode(x).part_bytes();
+      parts = s->encode(x, importance_of(weights, m->tensors()[i])).part_bytes();
       m->release(i);
       index = i;
       scheme = s;
@@ -828,9 +846,11 @@ inline void add_lowp_tensor(safetensors_writer& w, const std::shared_ptr<encode_
 ///  - `.safetensors`: lowp's schema (quantized_schema): per quantized tensor its parts (the codes
 ///    under the tensor's name, `.scales`, ... by scheme) and `lowp.tensor.<name>` = {"scheme",
 ///    "shape"} in `__metadata__`; other tensors copied; the input's own metadata kept.
-/// One tensor is quantized and held at a time (the writers pull bytes as they write).
+/// One tensor is quantized and held at a time (the writers pull bytes as they write). Pass the
+/// sensitivity the report was explored with: schemes that use an importance matrix (q4_0) then write
+/// the bytes the report measured.
 inline requantize_result write_requantized(const model_file& m, const model_report& rep, const model_allocation& alloc,
-                                           const std::filesystem::path& out) {
+                                           const std::filesystem::path& out, const sensitivity* weights = nullptr) {
   if (alloc.scheme.size() != rep.tensors.size())
     throw error("io::write_requantized: the allocation has " + std::to_string(alloc.scheme.size()) + " schemes for " +
                 std::to_string(rep.tensors.size()) + " tensors");
@@ -843,6 +863,7 @@ inline requantize_result write_requantized(const model_file& m, const model_repo
   }
   auto cache = std::make_shared<detail::encode_cache>();
   cache->m = &m;
+  cache->weights = weights;
   requantize_result res;
   const std::string ext = out.extension().string();
   if (ext == ".gguf") {
@@ -855,9 +876,9 @@ inline requantize_result write_requantized(const model_file& m, const model_repo
       const auto it = choice.find(i);
       if (it != choice.end() && it->second->ggml) {
         const model_scheme* s = it->second;
-        w.add_deferred(t.name, *s->ggml, t.ne, [&m, i, s] {
+        w.add_deferred(t.name, *s->ggml, t.ne, [&m, i, s, weights] {
           const matrix<float> x = m.read(i);
-          auto b = s->encode(x).ggml_bytes();
+          auto b = s->encode(x, detail::importance_of(weights, m.tensors()[i])).ggml_bytes();
           m.release(i);
           return b;
         });

@@ -30,6 +30,7 @@
 // Inf input) throws lowp::error naming the row, the block and the limit.
 #pragma once
 #include <algorithm>
+#include <bit>
 #include <cfloat>
 #include <cmath>
 #include <cstddef>
@@ -270,6 +271,62 @@ scale_fit quantize_any_block(const float* x, std::uint8_t* y, on_nonfinite nf, s
   return f;
 }
 
+/// ggml-quants.c nearest_int: round half to even through the bias 1.5 · 2^23 (|f| < 2^22).
+inline int ggml_nearest_int(float f) {
+  const float v = rounded(f + 12582912.f);
+  return int(std::bit_cast<std::int32_t>(v) & 0x007fffff) - 0x00400000;
+}
+/// ggml-quants.c make_qx_quants(n, nmax, x, L, rmse_type = 1, qw): codes L = l + nmax, l in
+/// [−nmax, nmax − 1], for the inverse scale among −(nmax + 0.1·is) / max, is = 0, −9..9, that
+/// maximises (Σ w x l)² / Σ w l² (the least weighted squared error for its codes); returns the scale
+/// Σ w x l / Σ w l². Every product rounded before the sum it enters (no contraction, spec §10).
+inline float make_qx_quants(int n, int nmax, const float* x, std::int8_t* L, const float* w) {
+  float max = 0.f, amax = 0.f;
+  for (int i = 0; i < n; ++i)
+    if (std::fabs(x[i]) > amax) {
+      amax = std::fabs(x[i]);
+      max = x[i];
+    }
+  if (amax < 1e-15f) {  // GROUP_MAX_EPS: all zero
+    for (int i = 0; i < n; ++i) L[i] = 0;
+    return 0.f;
+  }
+  auto sums = [&](float iscale, float& slx, float& sl2, bool store) {
+    slx = sl2 = 0.f;
+    for (int i = 0; i < n; ++i) {
+      const int l = std::clamp(ggml_nearest_int(rounded(iscale * x[i])), -nmax, nmax - 1);
+      if (store) L[i] = std::int8_t(l + nmax);
+      slx = slx + rounded(rounded(w[i] * x[i]) * float(l));      // w*x[i]*l
+      sl2 = sl2 + rounded(rounded(w[i] * float(l)) * float(l));  // w*l*l
+    }
+  };
+  float sumlx, suml2;
+  sums(float(-nmax) / max, sumlx, suml2, true);
+  float scale = suml2 != 0.f ? sumlx / suml2 : 0.0f;
+  float best = scale * sumlx;
+  for (int is = -9; is <= 9; ++is) {
+    if (is == 0) continue;
+    const float iscale = -(float(nmax) + rounded(0.1f * float(is))) / max;
+    sums(iscale, sumlx, suml2, false);
+    if (suml2 > 0.f && rounded(sumlx * sumlx) > rounded(best * suml2)) {
+      sums(iscale, sumlx, suml2, true);
+      scale = sumlx / suml2;
+      best = scale * sumlx;
+    }
+  }
+  return scale;
+}
+/// One q4_0 block under importance weights (ggml-quants.c quantize_row_q4_0_impl): element weights
+/// qw · √(σ² + x²), σ² the row's mean square, then make_qx_quants with nmax = 8.
+inline scale_fit quantize_block_weighted(const float* x, const float* qw, float sigma2, std::uint8_t* y, q4_0) {
+  float weight[32];
+  std::int8_t L[32];
+  for (int j = 0; j < 32; ++j) weight[j] = qw[j] * std::sqrt(sigma2 + rounded(x[j] * x[j]));
+  const float d = make_qx_quants(32, 8, x, L, weight);
+  for (int j = 0; j < 16; ++j) y[2 + j] = std::uint8_t(L[j] | (L[j + 16] << 4));
+  return put_f16(y, d);
+}
+
 }  // namespace detail
 
 /// A matrix in a llama.cpp block format: each row is cols / S::block blocks of S::block_bytes bytes.
@@ -371,6 +428,47 @@ requires detail::gguf_scheme<S> quantized<S> quantize(const Eigen::MatrixBase<De
                          for (std::size_t b = 0; b < x.cols() / S::block; ++b)
                            q.count(detail::quantize_any_block<S>(row + b * S::block, q.row_data(r) + b * S::block_bytes,
                                                                  nf, r, b, "quantize"));
+                       });
+  return q;
+}
+
+/// Q4_0 under a llama.cpp importance matrix (imatrix): the bytes of llama.cpp's quantize_q4_0 with
+/// quant_weights (ggml-quants.c quantize_row_q4_0_impl), which minimises the importance-weighted
+/// squared error of each block over 19 candidate scales instead of taking max / −8.
+/// `importance`: one value per column, or k · cols for k experts stacked in the rows (rows % k == 0);
+/// finite and ≥ 0. Empty: the unweighted reference quantizer (quantize(m, q4_0{})).
+// (NotDeduced: see quantize above — an explicit quantize<T>(...) must not land in Derived.)
+template <class... NotDeduced, class Derived>
+quantized<q4_0> quantize(const Eigen::MatrixBase<Derived>& m, const q4_0& s, std::span<const float> importance,
+                         on_nonfinite nf = on_nonfinite::nan_group) {
+  if (importance.empty()) return quantize(m, s, nf);
+  const detail::float_rows x(m);
+  const std::size_t cols = x.cols(), rows = x.rows();
+  if (cols == 0 || importance.size() % cols != 0 || rows % (importance.size() / cols) != 0)
+    throw error("quantize: q4_0 importance has " + std::to_string(importance.size()) + " values for " +
+                std::to_string(rows) + " x " + std::to_string(cols) + " (one per column, or k per column for k " +
+                "experts stacked in the rows)");
+  for (std::size_t i = 0; i < importance.size(); ++i)
+    if (!std::isfinite(importance[i]) || importance[i] < 0.f)
+      throw error("quantize: q4_0 importance " + std::to_string(i) + " is " + detail::number(double(importance[i])) +
+                  "; importance must be finite and >= 0");
+  const std::size_t per = rows / (importance.size() / cols);
+  quantized<q4_0> q(rows, cols);
+  detail::for_each_row(x, 32, "block size", detail::block_fit::must_divide, nf == on_nonfinite::error, "quantize",
+                       [&](std::size_t r, const float* row) {
+                         const float* qw = importance.data() + (r / per) * cols;
+                         float sum_x2 = 0.f;
+                         for (std::size_t j = 0; j < cols; ++j) sum_x2 = sum_x2 + detail::rounded(row[j] * row[j]);
+                         const float sigma2 = sum_x2 / float(cols);
+                         for (std::size_t b = 0; b < cols / 32; ++b) {
+                           std::uint8_t* y = q.row_data(r) + b * 18;
+                           if (detail::nonfinite_block<q4_0>(row + b * 32, y)) continue;
+                           const auto f = detail::quantize_block_weighted(row + b * 32, qw + b * 32, sigma2, y, q4_0{});
+                           if (f == detail::scale_fit::overflow && nf == on_nonfinite::error)
+                             throw error("quantize: the q4_0 scale d of row " + std::to_string(r) + ", block " +
+                                         std::to_string(b) + " exceeds float16's largest value 65504");
+                           q.count(f);
+                         }
                        });
   return q;
 }
