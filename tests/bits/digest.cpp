@@ -232,6 +232,15 @@ cases all_cases() {
   add_block_scheme<q4_0>(c, "q4_0");
   add_block_scheme<tq1_0>(c, "tq1_0");
   add_block_scheme<tq2_0>(c, "tq2_0");
+  c.emplace_back("quantize q4_0 under an importance matrix", [](digest& d) {
+    std::vector<float> imp(256);
+    for (std::size_t j = 0; j < imp.size(); ++j) imp[j] = float(j % 13) * 0.25f;  // zeros included
+    for (int e : {-130, -20, 0, 9, 100}) {
+      const auto x = data(8, 256, 61 + std::uint64_t(e + 130), e);
+      const auto q = quantize(x, q4_0{}, imp);
+      d.bytes(q.raw().data(), q.raw().size());
+    }
+  });
   c.emplace_back("quantize tritplane", [](digest& d) {
     const auto x = data(8, 256, 31);
     const auto q = quantize(x, tritplane{64});
