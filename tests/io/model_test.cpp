@@ -424,3 +424,41 @@ TEST_CASE("write_requantized: a GGUF keeps every key and tensor; schemes without
   CHECK_THROWS_WITH(write_requantized(st, r, a, temp_file("y.gguf")), Catch::Contains("not in"));
   for (const auto& p : {in, out, out_st, html, res.safetensors}) std::filesystem::remove(p);
 }
+
+TEST_CASE("deferred tensors: produced when the file reaches them; a wrong size is named, no file left", "[io][model]") {
+  const auto p = temp_file("deferred.gguf"), q = temp_file("deferred.safetensors");
+  int calls = 0;
+  gguf_writer g;
+  g.add_deferred("a", ggml_type::f32, {4, 2}, [&] {
+    ++calls;
+    return f32_bytes({1, 2, 3, 4, 5, 6, 7, 8});
+  });
+  g.add("b", matrix<float>::Constant(1, 4, 9.f));
+  CHECK(calls == 0);
+  g.write(p);
+  CHECK(calls == 1);
+  const gguf_file gf(p);
+  CHECK(gf["a"].to_float()(1, 3) == 8.f);
+  CHECK(gf["b"].to_float()(0, 0) == 9.f);
+  safetensors_writer s;
+  s.add_deferred("a", dtype::f32, {2, 4}, [&] {
+    ++calls;
+    return f32_bytes({1, 2, 3, 4, 5, 6, 7, 8});
+  });
+  s.write(q);
+  CHECK(calls == 2);
+  CHECK(read_safetensors(q)["a"].to_float()(1, 0) == 5.f);
+
+  std::filesystem::remove(p);
+  std::filesystem::remove(q);
+  gguf_writer g2;
+  g2.add_deferred("short", ggml_type::f32, {4, 2}, [] { return f32_bytes({1}); });
+  CHECK_THROWS_WITH(g2.write(p), Catch::Contains("'short' produced 4 bytes") && Catch::Contains("need 32"));
+  CHECK_FALSE(std::filesystem::exists(p));
+  safetensors_writer s2;
+  s2.add_deferred("short", dtype::f32, {2, 4}, [] { return f32_bytes({1}); });
+  CHECK_THROWS_WITH(s2.write(q), Catch::Contains("'short' produced 4 bytes") && Catch::Contains("need 32"));
+  CHECK_FALSE(std::filesystem::exists(q));
+  CHECK_THROWS_WITH(s2.add_deferred("x", dtype::f32, {-1}, [] { return std::vector<std::byte>(); }),
+                    Catch::Contains("bad shape"));
+}
