@@ -77,7 +77,7 @@ model train(const mat& x, const std::vector<int>& y, int epochs, std::uint64_t s
   // Adam (Kingma & Ba), lr 1e-3, batches of 32
   std::vector<mat> mw, vw;
   std::vector<Eigen::RowVectorXf> mb, vb;
-  for (int k = 0; k < 3; ++k) {
+  for (std::size_t k = 0; k < 3; ++k) {
     mw.push_back(mat::Zero(m.w[k].rows(), m.w[k].cols()));
     vw.push_back(mw.back());
     mb.push_back(Eigen::RowVectorXf::Zero(m.b[k].size()));
@@ -88,7 +88,7 @@ model train(const mat& x, const std::vector<int>& y, int epochs, std::uint64_t s
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = int(i);
   int step = 0;
   for (int e = 0; e < epochs; ++e) {
-    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[g.next() % i]);
+    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[std::size_t(g.next() % i)]);
     for (std::size_t s = 0; s < order.size(); s += 32) {
       const std::size_t n = std::min<std::size_t>(32, order.size() - s);
       mat xb(Eigen::Index(n), x.cols());
@@ -154,7 +154,7 @@ int main(int argc, char** argv) try {
   rng g{20261130};
   std::vector<std::size_t> idx(rows.size());
   for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
-  for (std::size_t i = idx.size(); i > 1; --i) std::swap(idx[i - 1], idx[g.next() % i]);
+  for (std::size_t i = idx.size(); i > 1; --i) std::swap(idx[i - 1], idx[std::size_t(g.next() % i)]);
   const std::size_t ntrain = idx.size() * 3 / 4;
   mat xtr(Eigen::Index(ntrain), 64), xte(Eigen::Index(idx.size() - ntrain), 64);
   std::vector<int> ytr, yte;

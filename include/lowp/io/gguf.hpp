@@ -1094,7 +1094,7 @@ class gguf_writer {
       } else {
         w.write(t_[i].bytes);
       }
-      w.zeros((alignment_ - sizes_[i] % alignment_) % alignment_);
+      w.zeros(std::size_t((alignment_ - sizes_[i] % alignment_) % alignment_));
     }
     w.commit();
   }
