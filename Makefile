@@ -29,7 +29,7 @@ FUZZ_DEPS := clang libclang-rt-14-dev nlohmann-json3-dev libeigen3-dev libxsimd-
 FUZZ_TIME ?= 60
 # libFuzzer's seed (0: a fresh one each run; CI fixes one so its run is repeatable)
 FUZZ_SEED ?= 0
-FUZZ_TARGETS := npy safetensors gguf
+FUZZ_TARGETS := npy safetensors gguf imatrix
 # the strict warnings of the test suite (tests/CMakeLists.txt), for the builds the Makefile runs itself
 STRICT := -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow -Wdouble-promotion -Werror
 # qemu for the aarch64 programs: the cross toolchain's C library first (cmake/aarch64-linux-gnu.cmake

@@ -355,6 +355,29 @@ TEST_CASE("write_requantized: every scheme through lowp's safetensors schema and
   for (const auto& [k, v] : f.metadata()) miss.metadata(k, v);
   miss.write(out2);
   CHECK_THROWS_WITH(quantized_model(out2), Catch::Contains("t3.scales"));
+  {  // a zero point that is no uint4 code
+    std::string n;
+    for (std::size_t i = 0; i < all.size(); ++i)
+      if (all[i].name == "uint4 g32 asym") n = "t" + std::to_string(i);
+    safetensors_writer bad;
+    for (const auto& t : f.tensors())
+      if (t.name == n + ".zero_points")
+        bad.add(t.name, dtype::u8, t.shape, std::vector<std::byte>(t.bytes.size(), std::byte{200}));
+      else
+        bad.add(t);
+    for (const auto& [k, v] : f.metadata()) bad.metadata(k, v);
+    bad.write(out2);
+    CHECK_THROWS_WITH(quantized_model(out2).to_float(n), Catch::Contains("zero point 0") && Catch::Contains("200"));
+  }
+  for (const char* shape : {"[]", "[4]", "[-1, 4]", "[4294967296, 4294967296, 4294967296]"}) {
+    safetensors_writer bad;
+    for (const auto& t : f.tensors()) bad.add(t);
+    for (const auto& [k, v] : f.metadata())
+      bad.metadata(k, k == "lowp.tensor.t3" ? std::string("{\"scheme\":\"int8\",\"shape\":") + shape + "}" : v);
+    bad.write(out2);
+    INFO(shape);
+    CHECK_THROWS_WITH(quantized_model(out2), Catch::Contains("tensor 't3' has a bad shape"));
+  }
   for (const auto& p : {in, out, out2}) std::filesystem::remove(p);
 }
 

@@ -162,7 +162,12 @@ model_scheme uniform_scheme(std::string name, std::string family, granularity g,
     q.set_scale_exponent(part_values<std::int32_t>(get, ".scale_exponent", 1)[0]);
     if (!rule.symmetric()) {
       const auto z = part_values<std::uint8_t>(get, ".zero_points", q.zero_points().size());
-      for (std::size_t i = 0; i < z.size(); ++i) q.zero_points()[i] = T::from_bits(typename T::storage_type(z[i]));
+      for (std::size_t i = 0; i < z.size(); ++i) {
+        if (T::bit_width < 8 && (z[i] >> (T::bit_width % 8)) != 0)
+          throw error("io: zero point " + std::to_string(i) + " of a " + format_name<T>() + " tensor is " +
+                      std::to_string(z[i]) + ", not a " + std::to_string(T::bit_width) + "-bit code");
+        q.zero_points()[i] = T::from_bits(typename T::storage_type(z[i]));
+      }
     }
     return matrix<float>(dequantize(q));
   };
@@ -394,12 +399,20 @@ inline bool finite_nonnegative(float v) { return std::isfinite(v) && v >= 0.f; }
 ///    name; importance = value / ncall (as llama.cpp's legacy loader).
 /// Every number is checked: a negative or non-finite importance, a truncated file, a name twice are
 /// a lowp::error naming the file and the place.
+inline sensitivity read_imatrix(std::span<const std::byte> bytes, const std::string& name = "<memory>");
 inline sensitivity read_imatrix(const std::filesystem::path& path) {
-  mapped_file f(path);
-  const auto bytes = f.bytes();
+  const mapped_file f(path);
+  return read_imatrix(f.bytes(), f.name());
+}
+/// The same on bytes in memory (`name` for messages).
+inline sensitivity read_imatrix(std::span<const std::byte> bytes, const std::string& name) {
+  struct {
+    const std::string& n;
+    const std::string& name() const { return n; }
+  } f{name};
   sensitivity s;
   if (bytes.size() >= 4 && std::memcmp(bytes.data(), "GGUF", 4) == 0) {
-    const gguf_file g(path);
+    const gguf_file g = gguf_file::from_bytes(bytes, name);
     if (const gguf_value* v = g.find_metadata("imatrix.datasets"); v && v->type() == gguf_type::array)
       for (const auto& e : v->items())
         if (e.type() == gguf_type::string) s.datasets.push_back(e.as_string());
@@ -534,6 +547,7 @@ class model_file {
           e.not_a_weight = "an integer tensor: kept as it is";
         else if (!d && !info(t.type).decoded)
           e.not_a_weight = std::string(io::name(t.type)) + ", which lowp does not decode: kept as it is";
+        if (e.rows * e.cols == 0) e.not_a_weight = "empty: kept as it is";
         entries_.push_back(std::move(e));
       }
     } else {
@@ -936,7 +950,14 @@ inline requantize_result write_requantized(const model_file& m, const model_repo
 /// A safetensors file in lowp's schema, read back: each quantized tensor decoded by its scheme.
 class quantized_model {
  public:
-  explicit quantized_model(const std::filesystem::path& path) : f_(path) {
+  explicit quantized_model(const std::filesystem::path& path) : quantized_model(safetensors_file(path), path) {}
+  /// The same on bytes in memory (copied).
+  static quantized_model from_bytes(std::span<const std::byte> bytes, const std::string& name = "<memory>") {
+    return quantized_model(safetensors_file::from_bytes(bytes, name), name);
+  }
+
+ private:
+  quantized_model(safetensors_file f, const std::filesystem::path& path) : f_(std::move(f)) {
     const auto& md = f_.metadata();
     const auto s = md.find("lowp.schema");
     if (s == md.end())
@@ -957,9 +978,9 @@ class quantized_model {
         throw error("io: '" + path.string() + "': the entry of tensor '" + name + "' is not {\"scheme\", \"shape\"}");
       }
       std::uint64_t n = 1;
-      for (auto d : it.shape)
-        if (d < 0 || ::lowp::io::detail::mul_overflows(n, std::uint64_t(d), n) || it.shape.size() < 2)
-          throw error("io: '" + path.string() + "': tensor '" + name + "' has a bad shape");
+      bool bad = it.shape.size() < 2 || it.shape.size() > max_rank;
+      for (auto d : it.shape) bad = bad || d < 0 || ::lowp::io::detail::mul_overflows(n, std::uint64_t(d), n);
+      if (bad) throw error("io: '" + path.string() + "': tensor '" + name + "' has a bad shape");
       it.cols = std::size_t(it.shape.back());
       it.rows = it.cols ? std::size_t(n) / it.cols : 0;
       for (const auto& p : it.scheme->layout(it.rows, it.cols)) {
@@ -974,6 +995,8 @@ class quantized_model {
     for (const auto& t : f_.tensors())
       if (!parts.count(t.name)) items_[t.name] = item{};
   }
+
+ public:
   /// The model's tensor names (quantized ones and the ones stored as they were).
   std::vector<std::string> names() const {
     std::vector<std::string> n;
