@@ -719,7 +719,8 @@ inline std::uint64_t ggml_nbytes(ggml_type t, std::span<const std::uint64_t> ne,
   if (ne[0] % ti.block != 0)
     throw error(what + ": a row of " + std::to_string(ne[0]) + " elements is not a whole number of " +
                 std::string(ti.name) + " blocks of " + std::to_string(ti.block));
-  std::uint64_t n = ne[0] / ti.block * ti.bytes;
+  std::uint64_t n = 0;  // bytes of a row, then of the tensor: every product checked (ne[0] may be ~2^63)
+  if (detail::mul_overflows(ne[0] / ti.block, ti.bytes, n)) throw error(what + ": the size overflows");
   for (std::size_t i = 1; i < ne.size(); ++i)
     if (detail::mul_overflows(n, ne[i], n)) throw error(what + ": the size overflows");
   return n;

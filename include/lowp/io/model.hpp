@@ -463,8 +463,9 @@ inline sensitivity read_imatrix(std::span<const std::byte> bytes, const std::str
     const auto nval = std::int32_t(r.read<std::uint32_t>("nval"));
     if (ncall <= 0 || nval <= 0)
       r.fail_at(at, "entry '" + name + "' has ncall " + std::to_string(ncall) + ", nval " + std::to_string(nval));
-    std::vector<float> v(static_cast<std::size_t>(nval));
+    // the bytes first: a count the file cannot hold allocates nothing
     const auto vb = r.take(std::uint64_t(nval) * 4, "the values of '" + name + "'");
+    std::vector<float> v(static_cast<std::size_t>(nval));
     for (std::size_t i = 0; i < v.size(); ++i) {
       std::uint32_t u = 0;
       for (int k = 0; k < 4; ++k)
