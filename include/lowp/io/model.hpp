@@ -399,20 +399,20 @@ inline bool finite_nonnegative(float v) { return std::isfinite(v) && v >= 0.f; }
 ///    name; importance = value / ncall (as llama.cpp's legacy loader).
 /// Every number is checked: a negative or non-finite importance, a truncated file, a name twice are
 /// a lowp::error naming the file and the place.
-inline sensitivity read_imatrix(std::span<const std::byte> bytes, const std::string& name = "<memory>");
+inline sensitivity read_imatrix(std::span<const std::byte> bytes, const std::string& file_name = "<memory>");
 inline sensitivity read_imatrix(const std::filesystem::path& path) {
   const mapped_file f(path);
   return read_imatrix(f.bytes(), f.name());
 }
 /// The same on bytes in memory (`name` for messages).
-inline sensitivity read_imatrix(std::span<const std::byte> bytes, const std::string& name) {
+inline sensitivity read_imatrix(std::span<const std::byte> bytes, const std::string& file_name) {
   struct {
     const std::string& n;
     const std::string& name() const { return n; }
-  } f{name};
+  } f{file_name};
   sensitivity s;
   if (bytes.size() >= 4 && std::memcmp(bytes.data(), "GGUF", 4) == 0) {
-    const gguf_file g = gguf_file::from_bytes(bytes, name);
+    const gguf_file g = gguf_file::from_bytes(bytes, file_name);
     if (const gguf_value* v = g.find_metadata("imatrix.datasets"); v && v->type() == gguf_type::array)
       for (const auto& e : v->items())
         if (e.type() == gguf_type::string) s.datasets.push_back(e.as_string());
