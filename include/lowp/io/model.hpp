@@ -406,10 +406,6 @@ inline sensitivity read_imatrix(const std::filesystem::path& path) {
 }
 /// The same on bytes in memory (`name` for messages).
 inline sensitivity read_imatrix(std::span<const std::byte> bytes, const std::string& file_name) {
-  struct {
-    const std::string& n;
-    const std::string& name() const { return n; }
-  } f{file_name};
   sensitivity s;
   if (bytes.size() >= 4 && std::memcmp(bytes.data(), "GGUF", 4) == 0) {
     const gguf_file g = gguf_file::from_bytes(bytes, file_name);
@@ -424,22 +420,22 @@ inline sensitivity read_imatrix(std::span<const std::byte> bytes, const std::str
         continue;
       const std::string name = t.name.substr(0, t.name.size() - suffix.size());
       const gguf_tensor* c = g.find(name + ".counts");
-      if (c == nullptr) throw error("io: imatrix '" + f.name() + "': '" + t.name + "' has no '" + name + ".counts'");
+      if (c == nullptr) throw error("io: imatrix '" + file_name + "': '" + t.name + "' has no '" + name + ".counts'");
       if (t.type != ggml_type::f32 || c->type != ggml_type::f32)
-        throw error("io: imatrix '" + f.name() + "': '" + name + "' sums and counts must be F32");
+        throw error("io: imatrix '" + file_name + "': '" + name + "' sums and counts must be F32");
       const matrix<float> sums = t.to_float(), counts = c->to_float();
       if (counts.size() != sums.rows())
-        throw error("io: imatrix '" + f.name() + "': '" + name + "' has " + std::to_string(sums.rows()) +
+        throw error("io: imatrix '" + file_name + "': '" + name + "' has " + std::to_string(sums.rows()) +
                     " matrices but " + std::to_string(counts.size()) + " counts");
       std::vector<float> imp(std::size_t(sums.size()));
       for (Eigen::Index j = 0; j < sums.rows(); ++j) {
         const float n = counts.data()[j];
         if (!detail::finite_nonnegative(n))
-          throw error("io: imatrix '" + f.name() + "': '" + name + "' has count " + ::lowp::detail::number(double(n)));
+          throw error("io: imatrix '" + file_name + "': '" + name + "' has count " + ::lowp::detail::number(double(n)));
         for (Eigen::Index i = 0; i < sums.cols(); ++i) {
           const float v = sums(j, i);
           if (!detail::finite_nonnegative(v))
-            throw error("io: imatrix '" + f.name() + "': '" + name + "' has a sum of squares of " +
+            throw error("io: imatrix '" + file_name + "': '" + name + "' has a sum of squares of " +
                         ::lowp::detail::number(double(v)));
           // llama.cpp tools/quantize load_imatrix: sum / count, 1 when the matrix saw no input
           imp[std::size_t(j * sums.cols() + i)] = n > 0.f ? v / n : 1.0f;
@@ -447,10 +443,10 @@ inline sensitivity read_imatrix(std::span<const std::byte> bytes, const std::str
       }
       s.columns[name] = std::move(imp);
     }
-    if (s.columns.empty()) throw error("io: imatrix '" + f.name() + "' has no '<name>.in_sum2' tensor");
+    if (s.columns.empty()) throw error("io: imatrix '" + file_name + "' has no '<name>.in_sum2' tensor");
     return s;
   }
-  byte_reader r(bytes, "imatrix", f.name());
+  byte_reader r(bytes, "imatrix", file_name);
   const auto n = std::int32_t(r.read<std::uint32_t>("the number of entries"));
   if (n <= 0) r.fail_at(0, "the number of entries is " + std::to_string(n));
   for (std::int32_t e = 0; e < n; ++e) {
