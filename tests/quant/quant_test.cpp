@@ -6,6 +6,7 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
+#include <bit>
 #include <catch2/catch.hpp>
 #include <cfloat>
 #include <cmath>
@@ -781,4 +782,195 @@ TEST_CASE("q4_0 under an importance matrix: llama.cpp's weighted scale search", 
   std::vector<float> neg(64, 1.f);
   neg[5] = -1.f;
   CHECK_THROWS_WITH(lowp::quantize(m, lowp::q4_0{}, neg), Catch::Contains("importance 5 is -1"));
+}
+
+TEST_CASE("dequantize_into writes dequantize's floats into any Eigen output or a span, allocating nothing",
+          "[quant][dequantize_into]") {
+  using namespace lowp;
+  auto x = gaussian(6, 256, 21, 2.f);
+  x(1, 7) = NAN;  // a NaN group / block
+  auto check_all = [&](const auto& q) {
+    const matrix<float> want = dequantize(q);
+    matrix<float> same(6, 256);
+    const float* storage = same.data();
+    dequantize_into(q, same);
+    CHECK(same_bits(same, want));
+    CHECK(same.data() == storage);  // written in place, not reallocated
+    matrix<float> empty;            // a plain dynamic matrix is resized
+    dequantize_into(q, empty);
+    CHECK(same_bits(empty, want));
+    Eigen::MatrixXf col_major(6, 256);  // column-major: through a row buffer
+    dequantize_into(q, col_major);
+    CHECK(same_bits(matrix<float>(col_major), want));
+    Eigen::MatrixXd wide(6, 256);  // another scalar: converted
+    dequantize_into(q, wide);
+    CHECK(same_bits(matrix<float>(wide.cast<float>()), want));
+    matrix<float> big = matrix<float>::Constant(10, 300, 7.f);  // a block of a larger matrix, stride 300
+    dequantize_into(q, big.block(2, 40, 6, 256));
+    CHECK(same_bits(matrix<float>(big.block(2, 40, 6, 256)), want));
+    CHECK(big(1, 40) == 7.f);
+    CHECK(big(2, 39) == 7.f);
+    CHECK(big(2, 296) == 7.f);
+    CHECK(big(8, 40) == 7.f);
+    Eigen::MatrixXf transposed(256, 6);  // a transposed view
+    dequantize_into(q, transposed.transpose());
+    CHECK(same_bits(matrix<float>(transposed.transpose()), want));
+    std::vector<float> flat(6 * 256, 7.f);
+    dequantize_into(q, std::span<float>(flat));
+    CHECK(std::memcmp(flat.data(), want.data(), flat.size() * sizeof(float)) == 0);
+    Eigen::Map<matrix<float>> mapped(flat.data(), 6, 256);
+    mapped.setZero();
+    dequantize_into(q, mapped);
+    CHECK(same_bits(matrix<float>(mapped), want));
+    // wrong shapes: lowp::error naming both
+    Eigen::Matrix<float, 4, 256, Eigen::RowMajor> fixed;
+    CHECK(error_of([&] { dequantize_into(q, fixed); }) ==
+          "lowp: dequantize_into: the output is 4 x 256, the quantized matrix 6 x 256");
+    CHECK(error_of([&] { dequantize_into(q, big.block(0, 0, 6, 255)); }) ==
+          "lowp: dequantize_into: the output is 6 x 255, the quantized matrix 6 x 256");
+    CHECK(error_of([&] { dequantize_into(q, std::span<float>(flat.data(), 100)); }) ==
+          "lowp: dequantize_into: the output span holds 100 floats, the quantized matrix 6 x 256 = 1536");
+  };
+  check_all(quantize<int8>(x, per_channel{}));
+  check_all(quantize<int4>(x, per_group{32}));
+  check_all(quantize<uint4, bfloat16>(x, per_group{64}, scale::asymmetric{}));
+  check_all(quantize<int2>(x, per_block{2, 128}));
+  check_all(quantize<float8_e4m3fn>(x, per_tensor{}));
+  check_all(quantize<trit>(x, per_channel{}, scale::absmean{}));
+  check_all(quantize(x, mxfp8_e4m3{}));
+  check_all(quantize(x, mxfp6_e3m2{}));
+  check_all(quantize(x, mxfp4{}));
+  check_all(quantize(x, mxint8{}));
+  check_all(quantize(x, nvfp4{}));
+  check_all(quantize(x, q8_0{}));
+  check_all(quantize(x, q4_0{}));
+  check_all(quantize(x, tq1_0{}));
+  check_all(quantize(x, tq2_0{}));
+  check_all(quantize(x, tritplane{64}));
+}
+
+namespace {
+// ggml's float → float16 (ggml-impl.h ggml_compute_fp32_to_fp16, from the FP16 library by Maratyszcza):
+// round to nearest even through the float unit, written here independently of lowp's conversion.
+std::uint16_t ggml_fp16(float f) {
+  volatile float base = (std::fabs(f) * 0x1.0p+112f);
+  base = base * 0x1.0p-110f;
+  const std::uint32_t w = std::bit_cast<std::uint32_t>(f);
+  const std::uint32_t shl1_w = w + w;
+  const std::uint32_t sign = w & 0x80000000u;
+  std::uint32_t bias = shl1_w & 0xFF000000u;
+  if (bias < 0x71000000u) bias = 0x71000000u;
+  volatile float sum = std::bit_cast<float>((bias >> 1) + 0x07800000u);
+  sum = sum + base;
+  const std::uint32_t bits = std::bit_cast<std::uint32_t>(float(sum));
+  const std::uint32_t exp_bits = (bits >> 13) & 0x00007C00u;
+  const std::uint32_t mantissa_bits = bits & 0x00000FFFu;
+  return std::uint16_t((sign >> 16) | (shl1_w > 0xFF000000u ? 0x7E00u : exp_bits + mantissa_bits));
+}
+// ggml-quants.c quantize_row_q8_0_ref, transcribed (one block)
+void ref_q8_0(const float* x, std::uint8_t* y) {
+  float amax = 0.0f;
+  for (int j = 0; j < 32; j++) amax = std::max(amax, std::fabs(x[j]));
+  const float d = amax / ((1 << 7) - 1);
+  const float id = d ? 1.0f / d : 0.0f;
+  const std::uint16_t h = ggml_fp16(d);
+  std::memcpy(y, &h, 2);
+  for (int j = 0; j < 32; ++j) {
+    volatile float x0 = x[j] * id;
+    y[2 + j] = std::uint8_t(std::int8_t(std::roundf(x0)));
+  }
+}
+// ggml-quants.c quantize_row_q4_0_ref, transcribed (one block)
+void ref_q4_0(const float* x, std::uint8_t* y) {
+  float amax = 0.0f, max = 0.0f;
+  for (int j = 0; j < 32; j++) {
+    const float v = x[j];
+    if (amax < std::fabs(v)) {
+      amax = std::fabs(v);
+      max = v;
+    }
+  }
+  const float d = max / -8;
+  const float id = d ? 1.0f / d : 0.0f;
+  const std::uint16_t h = ggml_fp16(d);
+  std::memcpy(y, &h, 2);
+  for (int j = 0; j < 16; ++j) {
+    volatile float x0 = x[j] * id, x1 = x[16 + j] * id;
+    const std::uint8_t xi0 = std::uint8_t(std::min(15, int(std::int8_t(x0 + 8.5f))));
+    const std::uint8_t xi1 = std::uint8_t(std::min(15, int(std::int8_t(x1 + 8.5f))));
+    y[2 + j] = std::uint8_t(xi0 | (xi1 << 4));
+  }
+}
+// ggml-quants.c quantize_row_tq2_0_ref, transcribed (one block of 256)
+void ref_tq2_0(const float* x, std::uint8_t* y) {
+  float amax = 0.0f;
+  for (int j = 0; j < 256; j++) amax = std::max(amax, std::fabs(x[j]));
+  const float d = amax;
+  const float id = d ? 1.0f / d : 0.0f;
+  for (int j = 0; j < 64; j += 32)
+    for (int m = 0; m < 32; ++m) {
+      std::uint8_t q = 0;
+      for (int n = 0; n < 4; ++n) {
+        volatile float v = x[4 * j + m + n * 32] * id;
+        const int xi = int(std::lroundf(v)) + 1;  // -1, 0, 1 -> 0, 1, 2
+        q = std::uint8_t(q + (xi << (2 * n)));
+      }
+      y[j + m] = q;
+    }
+  const std::uint16_t h = ggml_fp16(d);
+  std::memcpy(y + 64, &h, 2);
+}
+}  // namespace
+
+TEST_CASE("llama.cpp blocks: quantize equals ggml's reference quantizers transcribed, on 20,000 blocks",
+          "[quant][gguf]") {
+  // Rows of every scale from 1e-30 to 1e6 (float16 subnormal d, normal d, d beyond 65504 → Inf as
+  // ggml stores it), exact ties of x · id, zeros of both signs and repeated maxima of either sign.
+  std::mt19937 rng(77);
+  std::normal_distribution<float> g(0.f, 1.f);
+  std::uniform_int_distribution<int> e(-100, 20), kind(0, 5), k(-127, 127);
+  constexpr int rows = 80, cols = 2048;
+  lowp::matrix<float> x(rows, cols);
+  for (int r = 0; r < rows; ++r)
+    for (int c0 = 0; c0 < cols; c0 += 32) {
+      const float s = std::ldexp(1.f, e(rng));
+      const int kd = kind(rng);
+      for (int j = 0; j < 32; ++j) {
+        float v = g(rng) * s;
+        if (kd == 1) v = j == 0 ? 127.f * s : (float(k(rng) % 126) + 0.5f) * s;  // d = s: x · id exact ties
+        if (kd == 2) v = j == 3 || j == 9 ? (j == 3 ? -s : s) : 0.f;             // ± the same maximum
+        if (kd == 3) v = j % 2 ? -0.f : 0.f;                                     // signed zeros
+        if (kd == 4) v = float(k(rng)) * s;                                      // integers · s
+        x(r, c0 + j) = v;
+      }
+    }
+  const auto q8 = lowp::quantize(x, lowp::q8_0{});
+  const auto q4 = lowp::quantize(x, lowp::q4_0{});
+  const auto t2 = lowp::quantize(x, lowp::tq2_0{});
+  std::uint8_t want[66];
+  int compared = 0, differ8 = 0, differ4 = 0, differt = 0;
+  for (int r = 0; r < rows; ++r) {
+    for (int b = 0; b < cols / 32; ++b) {
+      const float* xb = x.data() + r * cols + b * 32;
+      float amax = 0.f;
+      for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(xb[j]));
+      if (amax != 0.f && amax < FLT_MIN * 127.f) continue;  // d subnormal: lowp's defined path (test above)
+      ++compared;
+      ref_q8_0(xb, want);
+      differ8 += std::memcmp(want, q8.row_data(std::size_t(r)) + b * 34, 34) != 0;
+      ref_q4_0(xb, want);
+      differ4 += std::memcmp(want, q4.row_data(std::size_t(r)) + b * 18, 18) != 0;
+    }
+    for (int b = 0; b < cols / 256; ++b) {
+      ref_tq2_0(x.data() + r * cols + b * 256, want);
+      differt += std::memcmp(want, t2.row_data(std::size_t(r)) + b * 66, 66) != 0;
+    }
+  }
+  CHECK(compared > 4000);
+  CHECK(differ8 == 0);
+  CHECK(differ4 == 0);
+  CHECK(differt == 0);
+  // fake_quantize takes the same row path
+  CHECK(same_bits(lowp::fake_quantize(x, lowp::q8_0{}), lowp::dequantize(q8)));
+  CHECK(same_bits(lowp::fake_quantize(x, lowp::q4_0{}), lowp::dequantize(q4)));
 }

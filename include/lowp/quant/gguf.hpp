@@ -100,10 +100,12 @@ inline float get_f16(const std::uint8_t* p) {
   std::memcpy(&h, p, 2);
   return float(float16::from_bits(h));
 }
-inline float block_amax(const float* x, std::size_t n) {
-  float a = 0.f;
-  for (std::size_t i = 0; i < n; ++i) a = std::max(a, std::fabs(x[i]));  // the block is finite here
-  return a;
+/// roundf(v) (half away from zero, C17 7.12.9.6) as an int for |v| < 2^23, without a libm call so
+/// that loops over it vectorise: the truncation t is exact and so is v − t (|v| < 2^23).
+inline int round_half_away(float v) {
+  const int t = int(v);
+  const float f = v - float(t);
+  return t + int(f >= 0.5f) - int(f <= -0.5f);
 }
 /// Whether d is a subnormal float (0 < |d| < FLT_MIN): then 1/d may overflow (d < 2^-128), where
 /// llama.cpp's x · (1/d) is ±Inf or NaN and its integer conversion undefined, and d's own rounding
@@ -112,28 +114,39 @@ inline bool tiny_scale(float d) { return d != 0.f && std::fabs(d) < FLT_MIN; }
 
 /// A block holding NaN or Inf: codes 0 and d = NaN, so the whole block decodes to NaN
 /// (spec §8; llama.cpp leaves this case undefined).
+/// The largest |x[i]| of a block as its bit pattern (sign cleared), in one vectorisable pass: for
+/// IEEE floats the order of the magnitudes' bit patterns is the order of the magnitudes, and a
+/// pattern ≥ 0x7F800000 is Inf or NaN (IEEE 754-2019 §3.4).
+inline std::uint32_t block_abs_bits(const float* x, std::size_t n) {
+  std::uint32_t m = 0;
+  for (std::size_t i = 0; i < n; ++i) m = std::max(m, std::bit_cast<std::uint32_t>(x[i]) & 0x7FFFFFFFu);
+  return m;
+}
+/// A block holding NaN or Inf (its block_abs_bits ≥ 0x7F800000): codes 0 and d = NaN, so the whole
+/// block decodes to NaN (spec §8; llama.cpp leaves this case undefined).
+template <class S>
+bool nonfinite_block(std::uint32_t abs_bits, std::uint8_t* y) {
+  if (abs_bits < 0x7F800000u) return false;
+  std::memset(y, 0, S::block_bytes);
+  put_f16(y + S::d_offset, NAN);
+  return true;
+}
 template <class S>
 bool nonfinite_block(const float* x, std::uint8_t* y) {
-  for (std::size_t i = 0; i < S::block; ++i) {
-    if (!std::isfinite(x[i])) {
-      std::memset(y, 0, S::block_bytes);
-      put_f16(y + S::d_offset, NAN);
-      return true;
-    }
-  }
-  return false;
+  return nonfinite_block<S>(block_abs_bits(x, S::block), y);
 }
 /// ⌈q·256/243⌉ of five (or four, shifted) base-3 digits: the TQ1_0 byte.
 inline std::uint8_t tq1_byte(unsigned q) { return std::uint8_t((q * 256 + 242) / 243); }
 
-inline scale_fit quantize_block(const float* x, std::uint8_t* y, q8_0) {
-  const float d = block_amax(x, 32) / 127;
+// Each quantize_block takes the block's largest magnitude amax (finite: block_abs_bits).
+inline scale_fit quantize_block(const float* x, float amax, std::uint8_t* y, q8_0) {
+  const float d = amax / 127;
   const float id = d != 0.f ? 1.0f / d : 0.0f;
   if (tiny_scale(d))
     for (std::size_t j = 0; j < 32; ++j)
       y[2 + j] = std::uint8_t(std::int8_t(std::clamp(std::roundf(x[j] / d), -127.f, 127.f)));
   else  // |x · id| ≤ 127 · (1 + 2^-22): roundf (half away from zero) stays in int8
-    for (std::size_t j = 0; j < 32; ++j) y[2 + j] = std::uint8_t(std::int8_t(std::roundf(x[j] * id)));
+    for (std::size_t j = 0; j < 32; ++j) y[2 + j] = std::uint8_t(std::int8_t(round_half_away(x[j] * id)));
   return put_f16(y, d);
 }
 /// The signed integer codes of a block in element order (value = code · d, spec §5).
@@ -141,12 +154,12 @@ inline void block_codes(const std::uint8_t* y, int* c, q8_0) {
   for (int j = 0; j < 32; ++j) c[j] = std::int8_t(y[2 + j]);
 }
 
-inline scale_fit quantize_block(const float* x, std::uint8_t* y, q4_0) {
-  float amax = 0.f, max = 0.f;
-  for (int j = 0; j < 32; ++j) {
-    if (amax < std::fabs(x[j])) {  // the first element of largest magnitude, with its sign
-      amax = std::fabs(x[j]);
+inline scale_fit quantize_block(const float* x, float amax, std::uint8_t* y, q4_0) {
+  float max = 0.f;  // +0 for a block of zeros (of either sign)
+  for (int j = 0; amax > 0.f && j < 32; ++j) {
+    if (std::fabs(x[j]) == amax) {  // the first element of largest magnitude, with its sign
       max = x[j];
+      break;
     }
   }
   const float d = max / -8;
@@ -184,8 +197,8 @@ inline void trit_codes(const float* x, float d, float id, unsigned* c) {
   for (std::size_t j = 0; j < 256; ++j) c[j] = unsigned(1 + int(v[j] >= 0.5f) - int(v[j] <= -0.5f));
 }
 
-inline scale_fit quantize_block(const float* x, std::uint8_t* y, tq2_0) {
-  const float d = block_amax(x, 256);
+inline scale_fit quantize_block(const float* x, float amax, std::uint8_t* y, tq2_0) {
+  const float d = amax;
   const float id = d != 0.f ? 1.0f / d : 0.0f;
   unsigned c[256];
   trit_codes(x, d, id, c);
@@ -203,8 +216,8 @@ inline void block_codes(const std::uint8_t* y, int* c, tq2_0) {
       for (int m = 0; m < 32; ++m) *c++ = int((y[j + m] >> (2 * l)) & 3) - 1;
 }
 
-inline scale_fit quantize_block(const float* x, std::uint8_t* y, tq1_0) {
-  const float d = block_amax(x, 256);
+inline scale_fit quantize_block(const float* x, float amax, std::uint8_t* y, tq1_0) {
+  const float d = amax;
   const float id = d != 0.f ? 1.0f / d : 0.0f;
   unsigned c[256];
   trit_codes(x, d, id, c);
@@ -263,12 +276,80 @@ void decode_block(const std::uint8_t* y, float* x) {
 template <class S>
 scale_fit quantize_any_block(const float* x, std::uint8_t* y, on_nonfinite nf, std::size_t row, std::size_t block,
                              const char* who) {
-  if (nonfinite_block<S>(x, y)) return scale_fit::ok;
-  const scale_fit f = quantize_block(x, y, S{});
+  const std::uint32_t abs_bits = block_abs_bits(x, S::block);
+  if (nonfinite_block<S>(abs_bits, y)) return scale_fit::ok;
+  const scale_fit f = quantize_block(x, std::bit_cast<float>(abs_bits), y, S{});
   if (f == scale_fit::overflow && nf == on_nonfinite::error)
     throw error(std::string(who) + ": the " + S{}.name() + " scale d of row " + std::to_string(row) + ", block " +
                 std::to_string(block) + " exceeds float16's largest value 65504 (llama.cpp would store Inf)");
   return f;
+}
+
+/// A row of cols / S::block blocks quantized into y (block after block), fit(f) called per block.
+template <class S, class Fit>
+void quantize_row(const float* x, std::size_t cols, std::uint8_t* y, on_nonfinite nf, std::size_t row, const char* who,
+                  Fit&& fit) {
+  for (std::size_t b = 0; b < cols / S::block; ++b)
+    fit(quantize_any_block<S>(x + b * S::block, y + b * S::block_bytes, nf, row, b, who));
+}
+/// The same for q8_0 with the row's work in bulk: every d converted to float16 in one call, every
+/// code in one float → int8 call with ties away from zero (roundf, C17 7.12.9.6), both on the SIMD
+/// kernels; the bytes are those of quantize_any_block<q8_0> (tests/quant/gguf_test.cpp compares).
+template <class Fit>
+void quantize_row_q8_0(const float* x, std::size_t cols, std::uint8_t* y, on_nonfinite nf, std::size_t row,
+                       const char* who, Fit&& fit) {
+  thread_local std::vector<float> d, v;
+  thread_local std::vector<float16> h;
+  thread_local std::vector<int8> codes;
+  const std::size_t nb = cols / 32;
+  d.resize(nb);
+  h.resize(nb);
+  v.resize(cols);
+  codes.resize(cols);
+  for (std::size_t b = 0; b < nb; ++b) {
+    const float* xb = x + b * 32;
+    float* vb = v.data() + b * 32;
+    const std::uint32_t abs_bits = block_abs_bits(xb, 32);
+    if (abs_bits >= 0x7F800000u) {  // NaN / Inf: the NaN block (nonfinite_block)
+      d[b] = NAN;
+      std::fill(vb, vb + 32, 0.f);
+      continue;
+    }
+    const float db = std::bit_cast<float>(abs_bits) / 127;  // ggml-quants.c quantize_row_q8_0_ref: d = amax / 127
+    const float id = db != 0.f ? 1.0f / db : 0.0f;
+    d[b] = db;
+    float t[32];         // a local array: the loops vectorise without alias checks
+    if (tiny_scale(db))  // roundf(x / d) clamped to ±127 (quantize_block) = roundf of the clamped quotient
+      for (std::size_t j = 0; j < 32; ++j) t[j] = std::clamp(xb[j] / db, -127.f, 127.f);
+    else
+      for (std::size_t j = 0; j < 32; ++j) t[j] = xb[j] * id;
+    std::memcpy(vb, t, sizeof t);
+  }
+  convert(std::span<const float>(d), std::span<float16>(h), rounding::nearest_even{}, overflow::propagate{});
+  convert(std::span<const float>(v), std::span<int8>(codes), rounding::nearest_away{}, overflow::saturate{});
+  for (std::size_t b = 0; b < nb; ++b) {
+    std::uint8_t* yb = y + b * 34;
+    const std::uint16_t bits = h[b].bits();
+    std::memcpy(yb, &bits, 2);  // little-endian, as put_f16
+    std::memcpy(yb + 2, codes.data() + b * 32, 32);
+    scale_fit f = scale_fit::ok;
+    if (std::isfinite(d[b]) && h[b].is_inf())
+      f = scale_fit::overflow;
+    else if (d[b] != 0.f && !std::isnan(d[b]) && float(h[b]) == 0.f)
+      f = scale_fit::underflow;
+    if (f == scale_fit::overflow && nf == on_nonfinite::error)
+      throw error(std::string(who) + ": the q8_0 scale d of row " + std::to_string(row) + ", block " +
+                  std::to_string(b) + " exceeds float16's largest value 65504 (llama.cpp would store Inf)");
+    fit(f);
+  }
+}
+template <class S, class Fit>
+void quantize_row_any(const float* x, std::size_t cols, std::uint8_t* y, on_nonfinite nf, std::size_t row,
+                      const char* who, Fit&& fit) {
+  if constexpr (std::is_same_v<S, q8_0>)
+    quantize_row_q8_0(x, cols, y, nf, row, who, fit);
+  else
+    quantize_row<S>(x, cols, y, nf, row, who, fit);
 }
 
 /// ggml-quants.c nearest_int: round half to even through the bias 1.5 · 2^23 (|f| < 2^22).
@@ -425,9 +506,8 @@ requires detail::gguf_scheme<S> quantized<S> quantize(const Eigen::MatrixBase<De
   quantized<S> q(x.rows(), x.cols());
   detail::for_each_row(x, S::block, "block size", detail::block_fit::must_divide, nf == on_nonfinite::error, "quantize",
                        [&](std::size_t r, const float* row) {
-                         for (std::size_t b = 0; b < x.cols() / S::block; ++b)
-                           q.count(detail::quantize_any_block<S>(row + b * S::block, q.row_data(r) + b * S::block_bytes,
-                                                                 nf, r, b, "quantize"));
+                         detail::quantize_row_any<S>(row, x.cols(), q.row_data(r), nf, r, "quantize",
+                                                     [&](detail::scale_fit f) { q.count(f); });
                        });
   return q;
 }
@@ -473,14 +553,18 @@ quantized<q4_0> quantize(const Eigen::MatrixBase<Derived>& m, const q4_0& s, std
   return q;
 }
 
+namespace detail {
 template <class S>
-requires detail::gguf_scheme<S> matrix<float> dequantize(const quantized<S>& q) {
-  matrix<float> out(q.rows(), q.cols());
-  for (std::size_t r = 0; r < q.rows(); ++r)
+requires gguf_scheme<S>
+struct row_decoder<S> {
+  const quantized<S>& q;
+  explicit row_decoder(const quantized<S>& qq) : q(qq) {}
+  void operator()(std::size_t r, float* out) const {
     for (std::size_t b = 0; b < q.cols() / S::block; ++b)
-      detail::decode_block<S>(q.row_data(r) + b * S::block_bytes, out.data() + r * q.cols() + b * S::block);
-  return out;
-}
+      decode_block<S>(q.row_data(r) + b * S::block_bytes, out + b * S::block);
+  }
+};
+}  // namespace detail
 
 namespace detail {
 template <class S>
@@ -537,15 +621,15 @@ requires detail::gguf_scheme<S> matrix<float> fake_quantize(const Eigen::MatrixB
                                                             on_nonfinite nf = on_nonfinite::nan_group) {
   const detail::float_rows x(m);
   quantized<S>::check(x.rows(), x.cols());
-  matrix<float> out(x.rows(), x.cols());
-  std::uint8_t blk[S::block_bytes];
-  detail::for_each_row(x, S::block, "block size", detail::block_fit::must_divide, nf == on_nonfinite::error,
-                       "fake_quantize", [&](std::size_t r, const float* row) {
-                         for (std::size_t b = 0; b < x.cols() / S::block; ++b) {
-                           detail::quantize_any_block<S>(row + b * S::block, blk, nf, r, b, "fake_quantize");
-                           detail::decode_block<S>(blk, out.data() + r * x.cols() + b * S::block);
-                         }
-                       });
+  matrix<float> out = detail::fresh_matrix(x.rows(), x.cols());
+  std::vector<std::uint8_t> blocks(x.cols() / S::block * S::block_bytes);
+  detail::for_each_row(
+      x, S::block, "block size", detail::block_fit::must_divide, nf == on_nonfinite::error, "fake_quantize",
+      [&](std::size_t r, const float* row) {
+        detail::quantize_row_any<S>(row, x.cols(), blocks.data(), nf, r, "fake_quantize", [](detail::scale_fit) {});
+        for (std::size_t b = 0; b < x.cols() / S::block; ++b)
+          detail::decode_block<S>(blocks.data() + b * S::block_bytes, out.data() + r * x.cols() + b * S::block);
+      });
   return out;
 }
 

@@ -455,30 +455,33 @@ requires detail::block_scheme<Scheme> quantized<Scheme> quantize(const Eigen::Ma
   return q;
 }
 
+namespace detail {
 template <class Scheme>
-requires detail::block_scheme<Scheme> matrix<float> dequantize(const quantized<Scheme>& q) {
+requires block_scheme<Scheme>
+struct row_decoder<Scheme> {
   using Elem = typename Scheme::element_type;
-  matrix<float> out(q.rows(), q.cols());
-  const auto& st = q.storage();
-  std::vector<Elem> buf(q.cols());
-  const std::size_t nb = st.blocks_per_row();
-  for (std::size_t r = 0; r < q.rows(); ++r) {
+  const quantized<Scheme>& q;
+  std::vector<Elem> buf;
+  explicit row_decoder(const quantized<Scheme>& qq) : q(qq), buf(qq.cols()) {}
+  void operator()(std::size_t r, float* out) {
+    const auto& st = q.storage();
+    const std::size_t nb = st.blocks_per_row();
     const Elem* codes = st.load_row(r, buf.data());
     if constexpr (std::is_same_v<Scheme, nvfp4>)
-      detail::nvfp4_decode_row(codes, q.cols(), st.scales.data() + r * nb,
-                               {q.encode_scale_significand(), q.scale_exponent()}, out.data() + r * q.cols());
+      nvfp4_decode_row(codes, q.cols(), st.scales.data() + r * nb, {q.encode_scale_significand(), q.scale_exponent()},
+                       out);
     else
-      detail::mx_decode_row<Elem>(codes, q.cols(), st.block, st.scales.data() + r * nb, out.data() + r * q.cols());
+      mx_decode_row<Elem>(codes, q.cols(), st.block, st.scales.data() + r * nb, out);
   }
-  return out;
-}
+};
+}  // namespace detail
 
 /// quantize then dequantize in one pass, nothing packed; equal to dequantize(quantize(m, s)).
 template <class Scheme, class... NotDeduced, class Derived>  // NotDeduced: see quantize above
 requires detail::block_scheme<Scheme> matrix<float> fake_quantize(const Eigen::MatrixBase<Derived>& m, const Scheme& s,
                                                                   on_nonfinite nf = on_nonfinite::nan_group) {
   const detail::float_rows x(m);
-  matrix<float> out(x.rows(), x.cols());
+  matrix<float> out = detail::fresh_matrix(x.rows(), x.cols());
   detail::nvfp4_tensor_scale ts;
   detail::block_rows(x, s, nf, ts, [&](std::size_t r, const auto* codes, const auto* scales) {
     if constexpr (std::is_same_v<Scheme, nvfp4>)

@@ -216,24 +216,26 @@ requires std::is_same_v<S, tritplane> quantized<tritplane> quantize(const Eigen:
   return q;
 }
 
-inline matrix<float> dequantize(const quantized<tritplane>& q) {
-  matrix<float> out(q.rows(), q.cols());
-  std::vector<std::uint8_t> t1(q.cols()), t2(q.cols());
-  for (std::size_t r = 0; r < q.rows(); ++r) {
+namespace detail {
+template <>
+struct row_decoder<tritplane> {
+  const quantized<tritplane>& q;
+  std::vector<std::uint8_t> t1, t2;
+  explicit row_decoder(const quantized<tritplane>& qq) : q(qq), t1(qq.cols()), t2(qq.cols()) {}
+  void operator()(std::size_t r, float* out) {
     unpack_codes<trit>(q.plane(0, r), q.cols(), t1.data());
     unpack_codes<trit>(q.plane(1, r), q.cols(), t2.data());
-    detail::tritplane_decode_row(t1.data(), t2.data(), q.alpha(r, 0), q.cols(), q.scheme().group,
-                                 out.data() + r * q.cols());
+    tritplane_decode_row(t1.data(), t2.data(), q.alpha(r, 0), q.cols(), q.scheme().group, out);
   }
-  return out;
-}
+};
+}  // namespace detail
 
 template <class S, class... NotDeduced, class Derived>  // NotDeduced: see quantize above
 requires std::is_same_v<S, tritplane> matrix<float> fake_quantize(const Eigen::MatrixBase<Derived>& m, const S& s,
                                                                   on_nonfinite nf = on_nonfinite::nan_group) {
   const detail::float_rows x(m);
   if (s.group == 0) throw error("fake_quantize: tritplane group size must be at least 1");
-  matrix<float> out(x.rows(), x.cols());
+  matrix<float> out = detail::fresh_matrix(x.rows(), x.cols());
   detail::tritplane_rows(x, s, nf, [&](std::size_t r, const std::uint8_t* t1, const std::uint8_t* t2, const float* a) {
     detail::tritplane_decode_row(t1, t2, a, x.cols(), s.group, out.data() + r * x.cols());
   });

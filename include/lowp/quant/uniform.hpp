@@ -101,6 +101,49 @@ template <class Scheme>
 class quantized;
 
 namespace detail {
+/// Decodes row r of a quantized matrix into cols floats: row_decoder<S> d(q); d(r, dst). Each
+/// scheme family specialises it next to its quantized<S>; dequantize and dequantize_into use it.
+template <class Scheme>
+struct row_decoder;
+template <class Scheme>
+concept has_row_decoder = requires {
+  sizeof(row_decoder<Scheme>);
+};
+}  // namespace detail
+
+/// Dequantizes q into out, which is resized when it is a plain dynamic matrix of another shape and
+/// must have q's shape otherwise (lowp::error naming both). Nothing is allocated when out is a
+/// row-major float matrix (or map / block of one) of q's shape: the call to make in a loop. Any
+/// other writable Eigen matrix or expression receives the same floats (converted to its scalar).
+template <class Scheme, class Out>
+requires detail::has_row_decoder<Scheme> && detail::eigen_output<Out>
+void dequantize_into(const quantized<Scheme>& q, Out&& out) {
+  detail::row_decoder<Scheme> decode(q);
+  detail::write_rows(out, q.rows(), q.cols(), "dequantize_into", decode);
+}
+/// The same into rows × cols floats, row-major (lowp::error unless the span holds exactly that).
+template <class Scheme>
+requires detail::has_row_decoder<Scheme>
+void dequantize_into(const quantized<Scheme>& q, std::span<float> out) {
+  detail::row_decoder<Scheme> decode(q);
+  detail::write_rows(out, q.rows(), q.cols(), "dequantize_into", decode);
+}
+/// Any other output: refused in one line.
+template <class Scheme, class Out>
+requires detail::has_row_decoder<Scheme> &&(!detail::eigen_output<Out>)&&(
+    !std::is_convertible_v<Out, std::span<float>>)void dequantize_into(const quantized<Scheme>&, Out&&) {
+  static_assert(detail::eigen_output<Out>,
+                "lowp::dequantize_into: the output must be a writable Eigen matrix or expression, or std::span<float>");
+}
+/// Dequantizes to a new row-major float matrix (dequantize_into into it).
+template <class Scheme>
+requires detail::has_row_decoder<Scheme> matrix<float> dequantize(const quantized<Scheme>& q) {
+  matrix<float> out = detail::fresh_matrix(q.rows(), q.cols());
+  dequantize_into(q, out);
+  return out;
+}
+
+namespace detail {
 
 template <class T>
 constexpr bool sub_byte = T::bit_width < 8;
@@ -612,30 +655,37 @@ requires lowp_value<T> quantized<uniform<T, float>> from_codes(const Eigen::Matr
   return from_codes<T>(codes, scale, std::int32_t(zero_point.value()));
 }
 
-/// Dequantizes to a row-major float matrix.
+namespace detail {
 template <class T, class ScaleT>
-matrix<float> dequantize(const quantized<uniform<T, ScaleT>>& q) {
-  matrix<float> out(q.rows(), q.cols());
-  const granularity& g = q.scheme().gran;
-  const std::size_t th = g.height(q.rows()), tw = g.width(q.cols()), across = g.tiles_across(q.cols());
-  std::vector<detail::tile_scale> tiles(q.scales().size());
-  for (std::size_t i = 0; i < tiles.size(); ++i) {
-    tiles[i].s = q.scale(i);
-    tiles[i].z = q.zero_points().empty() ? 0.f : float(q.zero_points()[i]);
+struct row_decoder<uniform<T, ScaleT>> {
+  const quantized<uniform<T, ScaleT>>& q;
+  std::size_t th, tw, across;
+  std::vector<tile_scale> tiles;
+  std::vector<T> codes;
+  explicit row_decoder(const quantized<uniform<T, ScaleT>>& qq)
+      : q(qq),
+        th(qq.scheme().gran.height(qq.rows())),
+        tw(qq.scheme().gran.width(qq.cols())),
+        across(qq.scheme().gran.tiles_across(qq.cols())),
+        tiles(qq.scales().size()),
+        codes(sub_byte<T> ? qq.cols() : 0) {
+    for (std::size_t i = 0; i < tiles.size(); ++i) {
+      tiles[i].s = q.scale(i);
+      tiles[i].z = q.zero_points().empty() ? 0.f : float(q.zero_points()[i]);
+    }
   }
-  std::vector<T> codes(q.cols());
-  for (std::size_t r = 0; r < q.rows(); ++r) {
+  void operator()(std::size_t r, float* out) {
     const T* row;
-    if constexpr (detail::sub_byte<T>) {
+    if constexpr (sub_byte<T>) {
       unpack_codes<T>(q.row_codes(r), q.cols(), reinterpret_cast<std::uint8_t*>(codes.data()));
       row = codes.data();
     } else {
       row = reinterpret_cast<const T*>(q.row_codes(r));
     }
-    detail::decode_row<T>(row, q.cols(), tw, tiles.data() + (r / th) * across, out.data() + r * q.cols());
+    decode_row<T>(row, q.cols(), tw, tiles.data() + (r / th) * across, out);
   }
-  return out;
-}
+};
+}  // namespace detail
 
 /// quantize then dequantize in one pass, nothing packed; equal to dequantize(quantize(...)) bit for bit.
 template <class T, class ScaleT = float, class Derived, rounding_mode R = rounding::nearest_even>
@@ -647,7 +697,7 @@ matrix<float> fake_quantize(const Eigen::MatrixBase<Derived>& m, granularity g, 
   } else {
     const detail::float_rows x(m);
     g.check(x.rows(), x.cols(), "fake_quantize");
-    matrix<float> out(x.rows(), x.cols());
+    matrix<float> out = detail::fresh_matrix(x.rows(), x.cols());
     std::vector<detail::tile_scale> tiles;
     int exponent = 0;
     const std::size_t tw = g.width(x.cols());
