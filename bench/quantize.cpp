@@ -65,19 +65,72 @@ void cast_loop(benchmark::State& st) {
   report(st);
 }
 
+#ifdef LOWP_BENCH_GGML_REF
+extern "C" {  // bench/ggml_ref.c: ggml's reference code, the peer
+void ggml_ref_quantize_q8_0(const float* x, void* y, std::int64_t k);
+void ggml_ref_dequantize_q8_0(const void* x, float* y, std::int64_t k);
+void ggml_ref_quantize_q4_0(const float* x, void* y, std::int64_t k);
+void ggml_ref_dequantize_q4_0(const void* x, float* y, std::int64_t k);
+void ggml_ref_quantize_tq2_0(const float* x, void* y, std::int64_t k);
+void ggml_ref_dequantize_tq2_0(const void* x, float* y, std::int64_t k);
+}
+struct ggml_peer {
+  void (*quantize)(const float*, void*, std::int64_t);
+  void (*dequantize)(const void*, float*, std::int64_t);
+  std::size_t block, block_bytes;
+};
+const ggml_peer* peer_of(const std::string& name) {
+  static const ggml_peer q8{ggml_ref_quantize_q8_0, ggml_ref_dequantize_q8_0, 32, 34};
+  static const ggml_peer q4{ggml_ref_quantize_q4_0, ggml_ref_dequantize_q4_0, 32, 18};
+  static const ggml_peer t2{ggml_ref_quantize_tq2_0, ggml_ref_dequantize_tq2_0, 256, 66};
+  return name == "q8_0" ? &q8 : name == "q4_0" ? &q4 : name == "tq2_0" ? &t2 : nullptr;
+}
+/// The peer's bytes of float per second over the same 64 MiB, best of 5: quantize (into a buffer
+/// allocated once), or dequantize into an existing matrix.
+double peer_rate(const ggml_peer& p, bool quantize) {
+  const auto& x = input();
+  std::vector<std::uint8_t> q(std::size_t(x.size()) / p.block * p.block_bytes);
+  lowp::matrix<float> out(n, n);
+  out.setZero();
+  p.quantize(x.data(), q.data(), x.size());
+  double best = 1e30;
+  for (int k = 0; k < 5; ++k) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (quantize)
+      p.quantize(x.data(), q.data(), x.size());
+    else
+      p.dequantize(q.data(), out.data(), x.size());
+    benchmark::ClobberMemory();
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  return double(x.size()) * 4 / best;
+}
+/// vs_ggml: lowp's rate over the peer's (quantize, or dequantize into an existing matrix).
+void report_peer(benchmark::State& st, const std::string& name, bool quantize) {
+  if (const ggml_peer* p = peer_of(name)) {
+    const double bytes = double(st.iterations()) * double(n) * n * 4;
+    st.counters["vs_ggml"] = benchmark::Counter(bytes / peer_rate(*p, quantize), benchmark::Counter::kIsRate);
+  }
+}
+#else
+void report_peer(benchmark::State&, const std::string&, bool) {}
+#endif
+
 template <class F>
 void add(const std::string& name, F quantize) {
-  benchmark::RegisterBenchmark(("quantize/" + name).c_str(), [quantize](benchmark::State& st) {
+  benchmark::RegisterBenchmark(("quantize/" + name).c_str(), [quantize, name](benchmark::State& st) {
     const auto& x = input();
     for (auto _ : st) benchmark::DoNotOptimize(quantize(x));
     report(st);
+    report_peer(st, name, true);
   })->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark(("dequantize/" + name).c_str(), [quantize](benchmark::State& st) {
+  benchmark::RegisterBenchmark(("dequantize/" + name).c_str(), [quantize, name](benchmark::State& st) {
     const auto q = quantize(input());
     for (auto _ : st) benchmark::DoNotOptimize(lowp::dequantize(q));
     report(st);
+    report_peer(st, name, false);
   })->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark(("dequantize_into/" + name).c_str(), [quantize](benchmark::State& st) {
+  benchmark::RegisterBenchmark(("dequantize_into/" + name).c_str(), [quantize, name](benchmark::State& st) {
     const auto q = quantize(input());
     lowp::matrix<float> out(n, n);
     out.setZero();  // pages touched once, as a buffer reused in a loop
@@ -86,6 +139,7 @@ void add(const std::string& name, F quantize) {
       benchmark::ClobberMemory();
     }
     report(st);
+    report_peer(st, name, false);
   })->Unit(benchmark::kMillisecond);
 }
 

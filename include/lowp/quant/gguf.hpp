@@ -138,45 +138,54 @@ bool nonfinite_block(const float* x, std::uint8_t* y) {
 /// ⌈q·256/243⌉ of five (or four, shifted) base-3 digits: the TQ1_0 byte.
 inline std::uint8_t tq1_byte(unsigned q) { return std::uint8_t((q * 256 + 242) / 243); }
 
-// Each quantize_block takes the block's largest magnitude amax (finite: block_abs_bits).
-inline scale_fit quantize_block(const float* x, float amax, std::uint8_t* y, q8_0) {
+// q8_0 and q4_0 run a row at a time (quantize_row_bulk): block_values gives a block's d and the
+// values its codes round from; the other blocks' quantize_block takes the block's amax (finite:
+// block_abs_bits).
+
+/// q8_0 (ggml-quants.c quantize_row_q8_0_ref): d = amax / 127 and v = x · (1/d), whose codes are
+/// roundf(v) (ties away); |v| ≤ 127 · (1 + 2^-22). A subnormal d: v = x / d clamped to ±127.
+inline float block_values(const float* x, float amax, float* v, q8_0) {
   const float d = amax / 127;
   const float id = d != 0.f ? 1.0f / d : 0.0f;
-  if (tiny_scale(d))
-    for (std::size_t j = 0; j < 32; ++j)
-      y[2 + j] = std::uint8_t(std::int8_t(std::clamp(std::roundf(x[j] / d), -127.f, 127.f)));
-  else  // |x · id| ≤ 127 · (1 + 2^-22): roundf (half away from zero) stays in int8
-    for (std::size_t j = 0; j < 32; ++j) y[2 + j] = std::uint8_t(std::int8_t(round_half_away(x[j] * id)));
-  return put_f16(y, d);
+  if (tiny_scale(d))  // roundf(x / d) clamped to ±127 = roundf of the clamped quotient
+    for (std::size_t j = 0; j < 32; ++j) v[j] = std::clamp(x[j] / d, -127.f, 127.f);
+  else
+    for (std::size_t j = 0; j < 32; ++j) v[j] = x[j] * id;
+  return d;
 }
 /// The signed integer codes of a block in element order (value = code · d, spec §5).
 inline void block_codes(const std::uint8_t* y, int* c, q8_0) {
   for (int j = 0; j < 32; ++j) c[j] = std::int8_t(y[2 + j]);
 }
 
-inline scale_fit quantize_block(const float* x, float amax, std::uint8_t* y, q4_0) {
+/// q4_0 (ggml-quants.c quantize_row_q4_0_ref): d = max / −8, max the first element of largest
+/// magnitude with its sign, and v = x · (1/d) + 8.5f, whose codes are min(15, (int8_t)v), i.e. v
+/// truncated and saturated to [0, 15]; the product is rounded before + 8.5f, as the C expression
+/// reads without contraction (it goes through memory, spec §10); |x · id| ≤ 8 · (1 + 2^-22).
+inline float block_values(const float* x, float amax, float* v, q4_0) {
   float max = 0.f;  // +0 for a block of zeros (of either sign)
-  for (int j = 0; amax > 0.f && j < 32; ++j) {
-    if (std::fabs(x[j]) == amax) {  // the first element of largest magnitude, with its sign
-      max = x[j];
-      break;
-    }
+  if (amax > 0.f) {
+    int pos = 0, neg = 0;  // how many elements reach amax with each sign (vectorised sums)
+    for (std::size_t j = 0; j < 32; ++j) pos += int(x[j] == amax);
+    for (std::size_t j = 0; j < 32; ++j) neg += int(x[j] == -amax);
+    max = pos > 0 ? amax : -amax;
+    if (pos > 0 && neg > 0)  // both: the first one counts
+      for (std::size_t j = 0; j < 32; ++j)
+        if (std::fabs(x[j]) == amax) {
+          max = x[j];
+          break;
+        }
   }
   const float d = max / -8;
   const float id = d != 0.f ? 1.0f / d : 0.0f;
-  // (int8_t)(x * id + 8.5f), min 15: the product rounded before + 8.5f, as the C expression reads
-  // without contraction (the products go through memory, spec §10); |x · id| ≤ 8 · (1 + 2^-22)
-  float v[32];
-  int q[32];
   if (tiny_scale(d)) {
     for (std::size_t j = 0; j < 32; ++j) v[j] = std::clamp(x[j] / d, -8.f, 8.f);
   } else {
     for (std::size_t j = 0; j < 32; ++j) v[j] = x[j] * id;
     rounded_in_memory(v, 32);
   }
-  for (std::size_t j = 0; j < 32; ++j) q[j] = std::min(15, int(std::int8_t(v[j] + 8.5f)));
-  for (std::size_t j = 0; j < 16; ++j) y[2 + j] = std::uint8_t(q[j] | (q[j + 16] << 4));
-  return put_f16(y, d);
+  for (std::size_t j = 0; j < 32; ++j) v[j] = v[j] + 8.5f;
+  return d;
 }
 inline void block_codes(const std::uint8_t* y, int* c, q4_0) {
   for (int j = 0; j < 16; ++j) {
@@ -292,15 +301,19 @@ void quantize_row(const float* x, std::size_t cols, std::uint8_t* y, on_nonfinit
   for (std::size_t b = 0; b < cols / S::block; ++b)
     fit(quantize_any_block<S>(x + b * S::block, y + b * S::block_bytes, nf, row, b, who));
 }
-/// The same for q8_0 with the row's work in bulk: every d converted to float16 in one call, every
-/// code in one float → int8 call with ties away from zero (roundf, C17 7.12.9.6), both on the SIMD
-/// kernels; the bytes are those of quantize_any_block<q8_0> (tests/quant/gguf_test.cpp compares).
-template <class Fit>
-void quantize_row_q8_0(const float* x, std::size_t cols, std::uint8_t* y, on_nonfinite nf, std::size_t row,
+/// The same for q8_0 and q4_0 with the row's work in bulk: block_values per block, then every d
+/// converted to float16 in one call and every code in one call on the SIMD kernels (q8_0: float →
+/// int8 with ties away from zero, roundf, C17 7.12.9.6; q4_0: float → uint4 truncated and
+/// saturated), then the blocks written in llama.cpp's layout. A NaN / Inf block: d = NaN, codes 0.
+template <class S, class Fit>
+void quantize_row_bulk(const float* x, std::size_t cols, std::uint8_t* y, on_nonfinite nf, std::size_t row,
                        const char* who, Fit&& fit) {
+  using code = std::conditional_t<std::is_same_v<S, q8_0>, int8, uint4>;
+  using round = std::conditional_t<std::is_same_v<S, q8_0>, rounding::nearest_away, rounding::toward_zero>;
+  static_assert(sizeof(code) == 1);
   thread_local std::vector<float> d, v;
   thread_local std::vector<float16> h;
-  thread_local std::vector<int8> codes;
+  thread_local std::vector<code> codes;
   const std::size_t nb = cols / 32;
   d.resize(nb);
   h.resize(nb);
@@ -308,37 +321,37 @@ void quantize_row_q8_0(const float* x, std::size_t cols, std::uint8_t* y, on_non
   codes.resize(cols);
   for (std::size_t b = 0; b < nb; ++b) {
     const float* xb = x + b * 32;
-    float* vb = v.data() + b * 32;
     const std::uint32_t abs_bits = block_abs_bits(xb, 32);
-    if (abs_bits >= 0x7F800000u) {  // NaN / Inf: the NaN block (nonfinite_block)
+    float t[32];  // a local array: the loops vectorise without alias checks
+    if (abs_bits >= 0x7F800000u) {
       d[b] = NAN;
-      std::fill(vb, vb + 32, 0.f);
-      continue;
+      std::fill(t, t + 32, 0.f);  // code 0 in both
+    } else {
+      d[b] = block_values(xb, std::bit_cast<float>(abs_bits), t, S{});
     }
-    const float db = std::bit_cast<float>(abs_bits) / 127;  // ggml-quants.c quantize_row_q8_0_ref: d = amax / 127
-    const float id = db != 0.f ? 1.0f / db : 0.0f;
-    d[b] = db;
-    float t[32];         // a local array: the loops vectorise without alias checks
-    if (tiny_scale(db))  // roundf(x / d) clamped to ±127 (quantize_block) = roundf of the clamped quotient
-      for (std::size_t j = 0; j < 32; ++j) t[j] = std::clamp(xb[j] / db, -127.f, 127.f);
-    else
-      for (std::size_t j = 0; j < 32; ++j) t[j] = xb[j] * id;
-    std::memcpy(vb, t, sizeof t);
+    std::memcpy(v.data() + b * 32, t, sizeof t);
   }
   convert(std::span<const float>(d), std::span<float16>(h), rounding::nearest_even{}, overflow::propagate{});
-  convert(std::span<const float>(v), std::span<int8>(codes), rounding::nearest_away{}, overflow::saturate{});
+  convert(std::span<const float>(v), std::span<code>(codes), round{}, overflow::saturate{});
   for (std::size_t b = 0; b < nb; ++b) {
-    std::uint8_t* yb = y + b * 34;
+    std::uint8_t* yb = y + b * S::block_bytes;
     const std::uint16_t bits = h[b].bits();
     std::memcpy(yb, &bits, 2);  // little-endian, as put_f16
-    std::memcpy(yb + 2, codes.data() + b * 32, 32);
+    const code* c = codes.data() + b * 32;
+    if constexpr (std::is_same_v<S, q8_0>) {
+      std::memcpy(yb + 2, c, 32);
+    } else {
+      std::uint8_t u[32];
+      std::memcpy(u, c, 32);
+      for (std::size_t j = 0; j < 16; ++j) yb[2 + j] = std::uint8_t(u[j] | (u[j + 16] << 4));
+    }
     scale_fit f = scale_fit::ok;
     if (std::isfinite(d[b]) && h[b].is_inf())
       f = scale_fit::overflow;
     else if (d[b] != 0.f && !std::isnan(d[b]) && float(h[b]) == 0.f)
       f = scale_fit::underflow;
     if (f == scale_fit::overflow && nf == on_nonfinite::error)
-      throw error(std::string(who) + ": the q8_0 scale d of row " + std::to_string(row) + ", block " +
+      throw error(std::string(who) + ": the " + S{}.name() + " scale d of row " + std::to_string(row) + ", block " +
                   std::to_string(b) + " exceeds float16's largest value 65504 (llama.cpp would store Inf)");
     fit(f);
   }
@@ -346,8 +359,8 @@ void quantize_row_q8_0(const float* x, std::size_t cols, std::uint8_t* y, on_non
 template <class S, class Fit>
 void quantize_row_any(const float* x, std::size_t cols, std::uint8_t* y, on_nonfinite nf, std::size_t row,
                       const char* who, Fit&& fit) {
-  if constexpr (std::is_same_v<S, q8_0>)
-    quantize_row_q8_0(x, cols, y, nf, row, who, fit);
+  if constexpr (std::is_same_v<S, q8_0> || std::is_same_v<S, q4_0>)
+    quantize_row_bulk<S>(x, cols, y, nf, row, who, fit);
   else
     quantize_row<S>(x, cols, y, nf, row, who, fit);
 }

@@ -31,11 +31,13 @@
 // last block of each row is then partial; nothing is stored for the missing elements).
 #pragma once
 #include <algorithm>
+#include <bit>
 #include <cfloat>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
@@ -338,35 +340,50 @@ inline nvfp4_tensor_scale nvfp4_encode_scale(float amax_t) {
   return t;
 }
 
-/// One row of NVFP4: block scales and codes of x · 2^p (spec §3).
+/// The largest |x[i]| of n floats as a bit pattern (sign cleared), vectorised: the order of IEEE
+/// magnitudes is the order of their bit patterns, and ≥ 0x7F800000 is Inf or NaN (IEEE 754 §3.4).
+inline std::uint32_t abs_max_bits(const float* x, std::size_t n) {
+  std::uint32_t m = 0;
+  for (std::size_t i = 0; i < n; ++i) m = std::max(m, std::bit_cast<std::uint32_t>(x[i]) & 0x7FFFFFFFu);
+  return m;
+}
+
+/// One row of NVFP4: block scales and codes of x · 2^p (spec §3). Each block's scale input
+/// amax_b / 6 · S_enc is formed first, all of them are converted to E4M3 in one call (the SIMD
+/// kernels), then each block is scaled and all codes converted in one call.
 inline void nvfp4_encode_row(const float* x, std::size_t cols, nvfp4_tensor_scale ts, bool tensor_nan,
                              float4_e2m1fn* codes, float8_e4m3fn* scales, float* tmp) {
   const float s_enc = ts.s_enc;
-  for (std::size_t c0 = 0, b = 0; c0 < cols; c0 += nvfp4::block, ++b) {
-    const std::size_t n = std::min(nvfp4::block, cols - c0);
-    float* y = tmp + c0;
-    if (tensor_nan) {
-      scales[b] = float8_e4m3fn::from_bits(0x7F);
-      std::fill(y, y + n, 0.f);
-      continue;
+  const std::size_t nb = (cols + nvfp4::block - 1) / nvfp4::block;
+  if (tensor_nan) {
+    std::fill(scales, scales + nb, float8_e4m3fn::from_bits(0x7F));
+    std::fill(tmp, tmp + cols, 0.f);
+  } else {
+    thread_local std::vector<float> want, sbf;
+    want.resize(nb);
+    sbf.resize(nb);
+    const bool shifted = ts.p != 0;  // a small tensor: its values · 2^p, exact, held in tmp
+    if (shifted) scale_pow2(x, cols, ts.p, tmp);
+    const float* v = shifted ? tmp : x;
+    for (std::size_t c0 = 0, b = 0; c0 < cols; c0 += nvfp4::block, ++b) {
+      const float amax_b = std::bit_cast<float>(abs_max_bits(v + c0, std::min(nvfp4::block, cols - c0)));
+      want[b] = amax_b / 6.0f * s_enc;  // spec §3: S_b = E4M3(amax_b / 6 · S_enc')
     }
-    const float* v = x + c0;
-    if (ts.p != 0) {  // a small tensor: its values · 2^p, exact
-      scale_pow2(v, n, ts.p, y);
-      v = y;
+    convert(std::span<const float>(want), std::span<float8_e4m3fn>(scales, nb), rounding::nearest_even{},
+            overflow::saturate{});
+    convert(std::span<const float8_e4m3fn>(scales, nb), std::span<float>(sbf), rounding::nearest_even{},
+            overflow::saturate{});  // exact
+    for (std::size_t c0 = 0, b = 0; c0 < cols; c0 += nvfp4::block, ++b) {
+      const std::size_t n = std::min(nvfp4::block, cols - c0);
+      float* y = tmp + c0;
+      if (sbf[b] == 0.f) {  // every q_i is 0
+        std::fill(y, y + n, 0.f);
+        continue;
+      }
+      const float f = s_enc / sbf[b];
+      const float* vb = v + c0;
+      for (std::size_t i = 0; i < n; ++i) y[i] = vb[i] * f;
     }
-    float amax_b = 0.f;
-    for (std::size_t i = 0; i < n; ++i) amax_b = std::max(amax_b, std::fabs(v[i]));
-    const float8_e4m3fn sb =
-        convert<float8_e4m3fn>(amax_b / 6.0f * s_enc, rounding::nearest_even{}, overflow::saturate{});
-    scales[b] = sb;
-    const float sbf = float(sb);
-    if (sbf == 0.f) {  // every q_i is 0
-      std::fill(y, y + n, 0.f);
-      continue;
-    }
-    const float f = s_enc / sbf;
-    for (std::size_t i = 0; i < n; ++i) y[i] = v[i] * f;
   }
   convert(std::span<const float>(tmp, cols), std::span<float4_e2m1fn>(codes, cols), rounding::nearest_even{},
           overflow::saturate{});
@@ -385,18 +402,12 @@ inline void nvfp4_decode_row(const float4_e2m1fn* codes, std::size_t cols, const
   }
 }
 
-/// amax over the tensor and whether it is finite.
+/// amax over the tensor and whether it is finite (one vectorised pass over the magnitudes' bits).
 inline float tensor_amax(const float_rows& x, bool& finite) {
-  float a = 0.f;
-  finite = true;
-  for (std::size_t r = 0; r < x.rows(); ++r) {
-    const float* p = x.row(r);
-    for (std::size_t c = 0; c < x.cols(); ++c) {
-      finite &= std::isfinite(p[c]);
-      a = std::max(a, std::fabs(p[c]));
-    }
-  }
-  return a;
+  std::uint32_t m = 0;
+  for (std::size_t r = 0; r < x.rows(); ++r) m = std::max(m, abs_max_bits(x.row(r), x.cols()));
+  finite = m < 0x7F800000u;
+  return finite ? std::bit_cast<float>(m) : std::numeric_limits<float>::infinity();
 }
 
 /// The row driver of MX / NVFP4 quantize and fake_quantize (quant/rows.hpp's for_each_row; NVFP4
