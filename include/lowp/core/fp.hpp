@@ -14,8 +14,11 @@
 //    intermediates in 80-bit registers and rounds them twice. Refused below: build for 32-bit x86
 //    with -msse2 -mfpmath=sse (docs/building.md).
 #pragma once
+#include <algorithm>
 #include <cfloat>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 
 // C++ [cfloat.syn] / C11 5.2.4.2.2: FLT_EVAL_METHOD 0 = each operation rounded to its type.
 #if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD > 0 && !defined(LOWP_ACCEPT_EXCESS_PRECISION)
@@ -61,6 +64,29 @@ inline void rounded_in_memory(F* p, std::size_t n) {
 #else
   for (std::size_t i = 0; i < n; ++i) p[i] = rounded(p[i]);
 #endif
+}
+
+/// The largest |x[i]| of n floats as its bit pattern (sign cleared): for IEEE floats the order of
+/// the magnitudes' patterns is the order of the magnitudes, and a pattern ≥ 0x7F800000 is Inf or NaN
+/// (IEEE 754-2019 §3.4), so one pass gives amax and whether the floats are finite. Sixteen running
+/// maxima in a fixed-length inner loop, which compilers vectorise at -O2 as well as at -O3.
+inline std::uint32_t abs_max_bits(const float* x, std::size_t n) {
+  std::uint32_t lane[16] = {};
+  const std::size_t full = n - n % 16;
+  for (std::size_t i = 0; i < full; i += 16)
+    for (std::size_t j = 0; j < 16; ++j) {
+      std::uint32_t u;
+      std::memcpy(&u, x + i + j, 4);
+      lane[j] = std::max(lane[j], u & 0x7FFFFFFFu);
+    }
+  std::uint32_t m = 0;
+  for (std::size_t i = full; i < n; ++i) {
+    std::uint32_t u;
+    std::memcpy(&u, x + i, 4);
+    m = std::max(m, u & 0x7FFFFFFFu);
+  }
+  for (std::size_t j = 0; j < 16; ++j) m = std::max(m, lane[j]);
+  return m;
 }
 
 }  // namespace lowp::detail

@@ -114,15 +114,7 @@ inline bool tiny_scale(float d) { return d != 0.f && std::fabs(d) < FLT_MIN; }
 
 /// A block holding NaN or Inf: codes 0 and d = NaN, so the whole block decodes to NaN
 /// (spec §8; llama.cpp leaves this case undefined).
-/// The largest |x[i]| of a block as its bit pattern (sign cleared), in one vectorisable pass: for
-/// IEEE floats the order of the magnitudes' bit patterns is the order of the magnitudes, and a
-/// pattern ≥ 0x7F800000 is Inf or NaN (IEEE 754-2019 §3.4).
-inline std::uint32_t block_abs_bits(const float* x, std::size_t n) {
-  std::uint32_t m = 0;
-  for (std::size_t i = 0; i < n; ++i) m = std::max(m, std::bit_cast<std::uint32_t>(x[i]) & 0x7FFFFFFFu);
-  return m;
-}
-/// A block holding NaN or Inf (its block_abs_bits ≥ 0x7F800000): codes 0 and d = NaN, so the whole
+/// A block holding NaN or Inf (its abs_max_bits ≥ 0x7F800000): codes 0 and d = NaN, so the whole
 /// block decodes to NaN (spec §8; llama.cpp leaves this case undefined).
 template <class S>
 bool nonfinite_block(std::uint32_t abs_bits, std::uint8_t* y) {
@@ -133,14 +125,14 @@ bool nonfinite_block(std::uint32_t abs_bits, std::uint8_t* y) {
 }
 template <class S>
 bool nonfinite_block(const float* x, std::uint8_t* y) {
-  return nonfinite_block<S>(block_abs_bits(x, S::block), y);
+  return nonfinite_block<S>(abs_max_bits(x, S::block), y);
 }
 /// ⌈q·256/243⌉ of five (or four, shifted) base-3 digits: the TQ1_0 byte.
 inline std::uint8_t tq1_byte(unsigned q) { return std::uint8_t((q * 256 + 242) / 243); }
 
 // q8_0 and q4_0 run a row at a time (quantize_row_bulk): block_values gives a block's d and the
 // values its codes round from; the other blocks' quantize_block takes the block's amax (finite:
-// block_abs_bits).
+// abs_max_bits).
 
 /// q8_0 (ggml-quants.c quantize_row_q8_0_ref): d = amax / 127 and v = x · (1/d), whose codes are
 /// roundf(v) (ties away); |v| ≤ 127 · (1 + 2^-22). A subnormal d: v = x / d clamped to ±127.
@@ -285,7 +277,7 @@ void decode_block(const std::uint8_t* y, float* x) {
 template <class S>
 scale_fit quantize_any_block(const float* x, std::uint8_t* y, on_nonfinite nf, std::size_t row, std::size_t block,
                              const char* who) {
-  const std::uint32_t abs_bits = block_abs_bits(x, S::block);
+  const std::uint32_t abs_bits = abs_max_bits(x, S::block);
   if (nonfinite_block<S>(abs_bits, y)) return scale_fit::ok;
   const scale_fit f = quantize_block(x, std::bit_cast<float>(abs_bits), y, S{});
   if (f == scale_fit::overflow && nf == on_nonfinite::error)
@@ -321,7 +313,7 @@ void quantize_row_bulk(const float* x, std::size_t cols, std::uint8_t* y, on_non
   codes.resize(cols);
   for (std::size_t b = 0; b < nb; ++b) {
     const float* xb = x + b * 32;
-    const std::uint32_t abs_bits = block_abs_bits(xb, 32);
+    const std::uint32_t abs_bits = abs_max_bits(xb, 32);
     float t[32];  // a local array: the loops vectorise without alias checks
     if (abs_bits >= 0x7F800000u) {
       d[b] = NAN;
@@ -341,9 +333,14 @@ void quantize_row_bulk(const float* x, std::size_t cols, std::uint8_t* y, on_non
     if constexpr (std::is_same_v<S, q8_0>) {
       std::memcpy(yb + 2, c, 32);
     } else {
-      std::uint8_t u[32];
-      std::memcpy(u, c, 32);
-      for (std::size_t j = 0; j < 16; ++j) yb[2 + j] = std::uint8_t(u[j] | (u[j + 16] << 4));
+      // byte j = code j | code j + 16 << 4, eight bytes per 64-bit word: codes are ≤ 15, so the
+      // shift by 4 moves no bit across a byte
+      std::uint64_t lo[2], hi[2];
+      std::memcpy(lo, c, 16);
+      std::memcpy(hi, c + 16, 16);
+      lo[0] |= hi[0] << 4;
+      lo[1] |= hi[1] << 4;
+      std::memcpy(yb + 2, lo, 16);
     }
     scale_fit f = scale_fit::ok;
     if (std::isfinite(d[b]) && h[b].is_inf())

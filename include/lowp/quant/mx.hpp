@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "lowp/core/error.hpp"
+#include "lowp/core/fp.hpp"
 #include "lowp/core/tags.hpp"
 #include "lowp/format/convert.hpp"
 #include "lowp/format/intn.hpp"
@@ -338,14 +339,6 @@ inline nvfp4_tensor_scale nvfp4_encode_scale(float amax_t) {
   t.p = std::max(0, -exponent_bits(amax_t, pow2));  // amax_t · 2^p ∈ [1, 2) below 1
   t.s_enc = 2688.0f / std::ldexp(amax_t, t.p);      // 448 · 6: the largest element maps to E4M3 max × E2M1 max
   return t;
-}
-
-/// The largest |x[i]| of n floats as a bit pattern (sign cleared), vectorised: the order of IEEE
-/// magnitudes is the order of their bit patterns, and ≥ 0x7F800000 is Inf or NaN (IEEE 754 §3.4).
-inline std::uint32_t abs_max_bits(const float* x, std::size_t n) {
-  std::uint32_t m = 0;
-  for (std::size_t i = 0; i < n; ++i) m = std::max(m, std::bit_cast<std::uint32_t>(x[i]) & 0x7FFFFFFFu);
-  return m;
 }
 
 /// One row of NVFP4: block scales and codes of x · 2^p (spec §3). Each block's scale input

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "lowp/core/fp.hpp"
 #include "lowp/core/tags.hpp"
 #include "lowp/core/traits.hpp"
 #include "lowp/format/convert.hpp"
@@ -107,12 +108,7 @@ struct group_stats {
   bool nonfinite = false;
   bool any = false;
   void add(const float* x, std::size_t n, bool need_range = true, bool need_sum = true) {
-    std::uint32_t m = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      std::uint32_t u;
-      std::memcpy(&u, x + i, 4);
-      m = std::max(m, u & 0x7FFFFFFFu);
-    }
+    const std::uint32_t m = abs_max_bits(x, n);
     if (m >= 0x7F800000u) nonfinite = true;
     float a;
     std::memcpy(&a, &m, 4);
