@@ -1,7 +1,7 @@
 // bench/matmul.cpp: quantized GEMM and GEMV against same-run baselines (docs/performance.md).
 //  - GEMM M = N = K = 1024: lowp::matmul for each integer pair (weights prepacked once, X quantized
 //    once), against Eigen float32 C = A · Bᵀ and, when oneDNN is installed (libdnnl-dev), oneDNN's
-//    s8 × s8 → s32 matmul, measured in the same run. Counters: GOP/s (2·M·N·K per second) and the
+//    s8 × s8 → s32 matmul, measured in the same run, every one on one thread. Counters: GOP/s (2·M·N·K per second) and the
 //    ratio to each peer. Targets (docs/performance.md): int8 ≥ 0.8× oneDNN s8s8s32 and ≥ 5× Eigen float32.
 //  - GEMV M = 1, K = 4096: the weights cycle through enough N × K matrices to exceed the 32 MiB
 //    L3 (64 MiB of int8), against a same-run streaming read of the same bytes. Targets: ≥ 0.8 of
@@ -19,6 +19,7 @@
 #if __has_include(<oneapi/dnnl/dnnl.hpp>) && defined(LOWP_BENCH_ONEDNN)
 #include <oneapi/dnnl/dnnl.hpp>
 #define LOWP_HAVE_ONEDNN 1
+extern "C" void omp_set_num_threads(int);  // libgomp, oneDNN's threading runtime on Debian
 #endif
 
 namespace {
@@ -215,7 +216,10 @@ int main(int argc, char** argv) {
                                scale_rule(scale::absmax{}))
       ->Unit(benchmark::kMillisecond);
   benchmark::Initialize(&argc, argv);
-  std::printf("gemm kernel: %s; Eigen f32 %.1f GFLOP/s", lowp::simd::name_of(lowp::simd::kernels().gemm),
+#ifdef LOWP_HAVE_ONEDNN
+  omp_set_num_threads(1);  // every peer on one core, as lowp (OMP_NUM_THREADS is read too late here)
+#endif
+  std::printf("gemm kernel: %s; one thread each; Eigen f32 %.1f GFLOP/s", lowp::simd::name_of(lowp::simd::kernels().gemm),
               eigen_rate() / 1e9);
 #ifdef LOWP_HAVE_ONEDNN
   std::printf("; oneDNN s8s8s32 %.1f GOP/s", onednn_rate() / 1e9);

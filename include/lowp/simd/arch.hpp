@@ -31,6 +31,17 @@
 #else
 #define LOWP_HAVE_RUNTIME_ARM 0
 #endif
+// Fully unrolls the loop it precedes: the row and column loops of the GEMM register tiles, whose
+// accumulator arrays stay in registers only when unrolled. g++ -O3 unrolls them on its own, g++ -O2
+// (the flags most users build with) does not, and then spilled every accumulator to the stack each
+// step: half the speed (docs/performance.md).
+#if defined(__clang__)
+#define LOWP_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__)
+#define LOWP_UNROLL _Pragma("GCC unroll 64")
+#else
+#define LOWP_UNROLL
+#endif
 
 namespace lowp::simd {
 

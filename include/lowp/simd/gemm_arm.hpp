@@ -53,20 +53,19 @@ __attribute__((target(LOWP_TARGET_DOTPROD), always_inline)) inline void sdot_til
                                                                                   std::size_t q1, std::int32_t* c,
                                                                                   std::size_t ldc) {
   int32x4_t a[std::size_t(MR)][4];
-  for (int r = 0; r < MR; ++r)
-    for (int j = 0; j < 4; ++j) a[r][j] = vdupq_n_s32(0);
+  LOWP_UNROLL for (int r = 0; r < MR; ++r) for (int j = 0; j < 4; ++j) a[r][j] = vdupq_n_s32(0);
   for (std::size_t q = q0; q < q1; ++q) {
     int8x16_t b[4];  // columns 4j .. 4j+3, 4 k each
     for (int j = 0; j < 4; ++j) b[j] = vld1q_s8(w + q * 64 + 16 * j);
-    for (int r = 0; r < MR; ++r) {
+    LOWP_UNROLL for (int r = 0; r < MR; ++r) {
       std::int32_t xv;
       std::memcpy(&xv, x + std::size_t(r) * ldx + 4 * q, 4);
       const int8x16_t xb = vreinterpretq_s8_s32(vdupq_n_s32(xv));  // x0 x1 x2 x3, four times
       for (int j = 0; j < 4; ++j) a[r][j] = sdot(a[r][j], b[j], xb);
     }
   }
-  for (int r = 0; r < MR; ++r)
-    for (int j = 0; j < 4; ++j) vst1q_s32(c + std::size_t(r) * ldc + 4 * std::size_t(j), a[r][j]);
+  LOWP_UNROLL for (int r = 0; r < MR; ++r) for (int j = 0; j < 4; ++j)
+      vst1q_s32(c + std::size_t(r) * ldc + 4 * std::size_t(j), a[r][j]);
 }
 
 /// acc[r · ldc + j] = Σ_{k in segment s} x · w for the columns of pairs [pair0, pair1), SDOT.

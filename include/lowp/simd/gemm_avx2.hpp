@@ -21,20 +21,19 @@ __attribute__((target(LOWP_TARGET_AVX2), always_inline)) inline void avx2_tile(c
                                                                                std::size_t q1, std::int32_t* c,
                                                                                std::size_t ldc) {
   __m256i a[std::size_t(MR)][4];
-  for (int r = 0; r < MR; ++r)
-    for (int j = 0; j < 4; ++j) a[r][j] = _mm256_setzero_si256();
+  LOWP_UNROLL for (int r = 0; r < MR; ++r) for (int j = 0; j < 4; ++j) a[r][j] = _mm256_setzero_si256();
   for (std::size_t q = q0; q < q1; ++q) {
     __m256i b[4];  // 4 columns × 4 k as int16 per register
     for (int j = 0; j < 4; ++j)
       b[j] = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + q * 64 + 16 * j)));
-    for (int r = 0; r < MR; ++r) {
+    LOWP_UNROLL for (int r = 0; r < MR; ++r) {
       std::int32_t xv;
       std::memcpy(&xv, x + std::size_t(r) * ldx + 4 * q, 4);
       const __m256i xb = _mm256_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(xv)));  // x0 x1 x2 x3, repeated
       for (int j = 0; j < 4; ++j) a[r][j] = _mm256_add_epi32(a[r][j], _mm256_madd_epi16(b[j], xb));
     }
   }
-  for (int r = 0; r < MR; ++r) {
+  LOWP_UNROLL for (int r = 0; r < MR; ++r) {
     // a[r][j] lanes: (k0+k1, k2+k3) for columns 4j .. 4j+3; hadd pairs them within 128-bit lanes:
     // hadd(a0, a1) = c0 c1 c4 c5 | c2 c3 c6 c7, hadd(a2, a3) = c8 c9 c12 c13 | c10 c11 c14 c15
     alignas(32) std::int32_t t[16];

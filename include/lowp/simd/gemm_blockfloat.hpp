@@ -78,27 +78,27 @@ __attribute__((target(LOWP_TARGET_AVX512), always_inline)) inline void blocks_ti
                                                                                    const float* swt, std::size_t np,
                                                                                    float* out, std::size_t ldo) {
   __m512 o[std::size_t(MR)][2], s[std::size_t(MR)][2];
-  for (int r = 0; r < MR; ++r) o[r][0] = o[r][1] = _mm512_setzero_ps();
+  LOWP_UNROLL for (int r = 0; r < MR; ++r) o[r][0] = o[r][1] = _mm512_setzero_ps();
   for (std::size_t g = 0; g < G; ++g) {
-    for (int r = 0; r < MR; ++r) s[r][0] = s[r][1] = _mm512_setzero_ps();
+    LOWP_UNROLL for (int r = 0; r < MR; ++r) s[r][0] = s[r][1] = _mm512_setzero_ps();
     const std::size_t k1 = std::min(K, g * B + B);
     for (std::size_t k = g * B; k < k1; ++k) {
       const __m512 w0 = _mm512_loadu_ps(wp + k * pair_cols), w1 = _mm512_loadu_ps(wp + k * pair_cols + 16);
-      for (int r = 0; r < MR; ++r) {
+      LOWP_UNROLL for (int r = 0; r < MR; ++r) {
         const __m512 av = _mm512_set1_ps(a[std::size_t(r) * K + k]);
         s[r][0] = _mm512_fmadd_ps(av, w0, s[r][0]);  // exact products: the same as multiply, add
         s[r][1] = _mm512_fmadd_ps(av, w1, s[r][1]);
       }
     }
     const __m512 sw0 = _mm512_loadu_ps(swt + g * np), sw1 = _mm512_loadu_ps(swt + g * np + 16);
-    for (int r = 0; r < MR; ++r) {
+    LOWP_UNROLL for (int r = 0; r < MR; ++r) {
       const __m512 sc = _mm512_set1_ps(sa[std::size_t(r) * G + g]);
       // the scaling step stays a rounded multiply, then an add, as on the generic path
       o[r][0] = _mm512_add_ps(o[r][0], rounded_ps(_mm512_mul_ps(s[r][0], _mm512_mul_ps(sc, sw0))));
       o[r][1] = _mm512_add_ps(o[r][1], rounded_ps(_mm512_mul_ps(s[r][1], _mm512_mul_ps(sc, sw1))));
     }
   }
-  for (int r = 0; r < MR; ++r) {
+  LOWP_UNROLL for (int r = 0; r < MR; ++r) {
     _mm512_storeu_ps(out + std::size_t(r) * ldo, o[r][0]);
     _mm512_storeu_ps(out + std::size_t(r) * ldo + 16, o[r][1]);
   }

@@ -74,23 +74,22 @@ __attribute__((target(LOWP_TARGET_VNNI), always_inline)) inline void vnni_tile(c
                                                                                bool add) {
   constexpr std::size_t G = 8 / BITS;
   __m512i a[std::size_t(MR)][2];
-  for (int r = 0; r < MR; ++r)
-    for (int j = 0; j < 2; ++j)
-      a[r][j] = add ? _mm512_loadu_si512(c + std::size_t(r) * ldc + 16 * std::size_t(j)) : _mm512_setzero_si512();
+  LOWP_UNROLL for (int r = 0; r < MR; ++r) LOWP_UNROLL for (int j = 0; j < 2; ++j) a[r][j] =
+      add ? _mm512_loadu_si512(c + std::size_t(r) * ldc + 16 * std::size_t(j)) : _mm512_setzero_si512();
   for (std::size_t q = q0; q < q1; q += G) {
     const std::uint8_t* blk = pair + (q / G) * 128;
     const __m512i v0 = _mm512_loadu_si512(blk), v1 = _mm512_loadu_si512(blk + 64);
-    for (std::size_t t = 0; t < G; ++t) {
+    LOWP_UNROLL for (std::size_t t = 0; t < G; ++t) {
       const __m512i w0 = field<BITS>(v0, int(t)), w1 = field<BITS>(v1, int(t));
-      for (int r = 0; r < MR; ++r) {
+      LOWP_UNROLL for (int r = 0; r < MR; ++r) {
         const std::int8_t* xr = x + std::size_t(r) * ldx + 4 * (q + t);
         a[r][0] = dpbusd(a[r][0], w0, xr);
         a[r][1] = dpbusd(a[r][1], w1, xr);
       }
     }
   }
-  for (int r = 0; r < MR; ++r)
-    for (int j = 0; j < 2; ++j) _mm512_storeu_si512(c + std::size_t(r) * ldc + 16 * std::size_t(j), a[r][j]);
+  LOWP_UNROLL for (int r = 0; r < MR; ++r) LOWP_UNROLL for (int j = 0; j < 2; ++j)
+      _mm512_storeu_si512(c + std::size_t(r) * ldc + 16 * std::size_t(j), a[r][j]);
 }
 
 /// Row tile height and the K chunk (in k-steps) of dot_vnni: see docs/performance.md.
@@ -144,9 +143,9 @@ __attribute__((target(LOWP_TARGET_VNNI), always_inline)) inline void gemv_block(
   // the loaded values as opaque registers: with -march=native g++ 12 otherwise reloads the block
   // from memory for every row's vpdpbusd, and the tile runs load-bound (docs/performance.md)
   __asm__("" : "+v"(v0), "+v"(v1));
-  for (std::size_t t = 0; t < G; ++t) {
+  LOWP_UNROLL for (std::size_t t = 0; t < G; ++t) {
     const __m512i w0 = field<BITS>(v0, int(t)), w1 = field<BITS>(v1, int(t));
-    for (std::size_t r = 0; r < MR; ++r) {
+    LOWP_UNROLL for (std::size_t r = 0; r < MR; ++r) {
       std::int32_t xv;
       std::memcpy(&xv, xr[r] + 4 * (b * G + t), 4);
       const __m512i xb = _mm512_set1_epi32(xv);
@@ -178,16 +177,16 @@ __attribute__((target(LOWP_TARGET_VNNI))) inline void gemv_tile(const vnni_panel
   const std::int8_t* xr[MR];
   const std::int32_t* xsum[MR];
   const float* sxr[MR];
-  for (std::size_t r = 0; r < MR; ++r) {
+  LOWP_UNROLL for (std::size_t r = 0; r < MR; ++r) {
     xr[r] = x.row(r0 + r);
     xsum[r] = x.row_sums(r0 + r);
     sxr[r] = sx + (r0 + r) * S;
   }
   __m512 f[MR][2];
-  for (std::size_t r = 0; r < MR; ++r) f[r][0] = f[r][1] = _mm512_setzero_ps();
+  LOWP_UNROLL for (std::size_t r = 0; r < MR; ++r) f[r][0] = f[r][1] = _mm512_setzero_ps();
   for (std::size_t s = 0; s < S; ++s) {
     __m512i a[MR][2], e[MR][2];
-    for (std::size_t r = 0; r < MR; ++r) a[r][0] = a[r][1] = e[r][0] = e[r][1] = _mm512_setzero_si512();
+    LOWP_UNROLL for (std::size_t r = 0; r < MR; ++r) a[r][0] = a[r][1] = e[r][0] = e[r][1] = _mm512_setzero_si512();
     const std::size_t b0 = qbeg[s] / G;  // segments start on a block
     const std::size_t nb = (qbeg[s + 1] - qbeg[s] + G - 1) / G, half = nb / 2;
     if (BITS == 8 && nb >= gemv_long_segment) {
@@ -203,7 +202,7 @@ __attribute__((target(LOWP_TARGET_VNNI))) inline void gemv_tile(const vnni_panel
     }
     if (nb & 1) gemv_block<MR, BITS>(a, e, pair, xr, b0 + 2 * half);
     const __m512 sw0 = _mm512_loadu_ps(sw + s * pair_cols), sw1 = _mm512_loadu_ps(sw + s * pair_cols + 16);
-    for (std::size_t r = 0; r < MR; ++r) {
+    LOWP_UNROLL for (std::size_t r = 0; r < MR; ++r) {
       const __m512i corr = _mm512_set1_epi32(w.offset * xsum[r][s]);  // Σ x · offset
       const __m512 sxv = _mm512_set1_ps(sxr[r][s]);
       const __m512 d0 = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_add_epi32(a[r][0], e[r][0]), corr));
@@ -212,7 +211,7 @@ __attribute__((target(LOWP_TARGET_VNNI))) inline void gemv_tile(const vnni_panel
       f[r][1] = _mm512_add_ps(f[r][1], rounded_ps(_mm512_mul_ps(d1, _mm512_mul_ps(sxv, sw1))));
     }
   }
-  for (std::size_t r = 0; r < MR; ++r) {
+  LOWP_UNROLL for (std::size_t r = 0; r < MR; ++r) {
     _mm512_storeu_ps(y + (r0 + r) * ldy + pp * pair_cols, f[r][0]);
     _mm512_storeu_ps(y + (r0 + r) * ldy + pp * pair_cols + 16, f[r][1]);
   }
