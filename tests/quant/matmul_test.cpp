@@ -378,6 +378,22 @@ TEST_CASE("matmul equals X̂ · Ŵᵀ and is bit-identical on every ISA level", 
   check(quantize<int8>(X1, per_channel{}), quantize<int8>(W, per_group{64}));
   check(quantize<int8>(X3, per_channel{}), quantize<int2>(W, per_group{96, pad}));  // a partial last group
   check(quantize<int8>(X, per_channel{}), quantize<binary>(W, per_channel{}, scale::absmean{}));
+  // many rows (> 16) and one segment: the VNNI tile kernel with the float epilogue fused, against the
+  // segment-by-segment path of the other levels; ragged M (not a multiple of the 6-row tile), N (not
+  // of 32) and K (not of 4), weights of every width, and long K
+  const auto XR = gaussian(41, 250, 6), WR = gaussian(37, 250, 7);
+  check(quantize<int8>(XR, per_channel{}), quantize<int8>(WR, per_channel{}));
+  check(quantize<int8>(XR, per_channel{}), quantize<int4>(WR, per_channel{}));
+  check(quantize<int8>(XR, per_channel{}), quantize<int2>(WR, per_channel{}));
+  check(quantize<int8>(XR, per_channel{}), quantize<trit>(WR, per_channel{}, scale::absmean{}));
+  check(quantize<int8>(XR, per_tensor{}), quantize<int8>(WR, per_tensor{}));
+  const auto XL = gaussian(20, 5000, 8), WL = gaussian(40, 5000, 9);
+  check(quantize<int8>(XL, per_channel{}), quantize<int8>(WL, per_channel{}));
+  {
+    const auto qxr = quantize<int8>(XR, per_channel{});
+    const auto pwr = prepack(quantize<int4>(WR, per_channel{}));
+    for (std::size_t t : {2, 3}) CHECK(same_bits(matmul(qxr, pwr, t), matmul(qxr, pwr)));
+  }
   // thread counts split the columns; the bits stay
   const auto qx8 = quantize<int8>(X, per_channel{});
   const auto pw4 = prepack(quantize<int4>(W, per_group{64}));

@@ -25,6 +25,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <type_traits>
@@ -56,6 +57,10 @@ void int8_row(const quantized<uniform<T, S>>& q, std::size_t r, std::int8_t* out
     return t;
   }();
   const std::uint8_t* codes = q.row_codes(r);
+  if constexpr (std::is_same_v<T, int8>) {  // the codes are the values' two's complement bytes
+    std::memcpy(out, codes, q.cols());
+    return;
+  }
   if constexpr (sub_byte<T>) {
     static thread_local std::vector<std::uint8_t> buf;
     buf.resize(q.cols());

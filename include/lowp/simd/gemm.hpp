@@ -138,6 +138,12 @@ void run_gemm(const gemm_plan& w, const x_rows& x, const float* sx, const std::i
                      [&](std::size_t p0, std::size_t p1) { gemv_vnni(*v, x, sx, w.scale.data(), y, ldy, p0, p1); });
       return;  // the fused kernel stores every y it owns: no zero fill first
     }
+    if (v != nullptr && k.gemm == gemm_kernel::vnni && !zeros && S == 1) {  // one segment, many rows
+      parallel_units(pairs, threads, [&](std::size_t p0, std::size_t p1) {
+        gemm_vnni_scaled(*v, x, sx, w.scale.data(), y, ldy, p0, p1);
+      });
+      return;  // every y it owns stored
+    }
   }
 #endif
   for (std::size_t r = 0; r < x.m; ++r) std::fill(y + r * ldy, y + r * ldy + np, Out(0));

@@ -129,6 +129,57 @@ inline void dot_vnni(const vnni_panels& w, const x_rows& x, std::size_t s, std::
     dot_vnni_bits<8>(w, x, s, acc, ldc, pair0, pair1);
 }
 
+/// One segment (per-channel weights) for many rows with the float epilogue fused: each MR × 32 tile
+/// is summed over the whole segment (vnni_tile into a tile buffer in L1), then y = 0 + float(D) ·
+/// (sx · sw), D = Σ x · (w + offset) − offset · Σx: the operations of run_gemm's epilogue (y filled
+/// with 0, then y += the rounded product), so the same bits, without the M × N int32 pass through
+/// memory and the fill of y.
+template <int MR, int BITS>
+__attribute__((target(LOWP_TARGET_VNNI), always_inline)) inline void vnni_tile_scaled(const vnni_panels& w,
+                                                                                      const x_rows& x, std::size_t r0,
+                                                                                      std::size_t pp, const float* sx,
+                                                                                      __m512 sw0, __m512 sw1, float* y,
+                                                                                      std::size_t ldy) {
+  alignas(64) std::int32_t c[std::size_t(MR) * pair_cols];
+  vnni_tile<MR, BITS>(w.pair(pp), x.row(r0), x.ld, w.ks.qbeg[0], w.ks.qbeg[1], c, pair_cols, false);
+  LOWP_UNROLL for (int r = 0; r < MR; ++r) {
+    const std::size_t row = r0 + std::size_t(r);
+    const __m512i corr = _mm512_set1_epi32(w.offset * x.sum(row, 0));  // Σ x · offset
+    const __m512 sxv = _mm512_set1_ps(sx[row]);
+    const __m512 d0 = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_load_si512(c + r * 32), corr));
+    const __m512 d1 = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_load_si512(c + r * 32 + 16), corr));
+    float* yr = y + row * ldy + pp * pair_cols;
+    _mm512_storeu_ps(yr, _mm512_add_ps(_mm512_setzero_ps(), rounded_ps(_mm512_mul_ps(d0, _mm512_mul_ps(sxv, sw0)))));
+    _mm512_storeu_ps(yr + 16,
+                     _mm512_add_ps(_mm512_setzero_ps(), rounded_ps(_mm512_mul_ps(d1, _mm512_mul_ps(sxv, sw1)))));
+  }
+}
+
+template <int BITS>
+__attribute__((target(LOWP_TARGET_VNNI))) inline void gemm_vnni_scaled_bits(const vnni_panels& w, const x_rows& x,
+                                                                            const float* sx, const float* scales,
+                                                                            float* y, std::size_t ldy,
+                                                                            std::size_t pair0, std::size_t pair1) {
+  for (std::size_t pp = pair0; pp < pair1; ++pp) {
+    const __m512 sw0 = _mm512_loadu_ps(scales + pp * pair_cols), sw1 = _mm512_loadu_ps(scales + pp * pair_cols + 16);
+    std::size_t r = 0;
+    for (; r + vnni_rows <= x.m; r += vnni_rows) vnni_tile_scaled<vnni_rows, BITS>(w, x, r, pp, sx, sw0, sw1, y, ldy);
+    for (; r < x.m; ++r) vnni_tile_scaled<1, BITS>(w, x, r, pp, sx, sw0, sw1, y, ldy);
+  }
+}
+
+/// y[r][c] = 0 + float(D) · (sx[r] · sw[c]) for a plan of one segment (symmetric operands), the
+/// columns c of pairs [pair0, pair1); scales: pair pp at pp · 32.
+inline void gemm_vnni_scaled(const vnni_panels& w, const x_rows& x, const float* sx, const float* scales, float* y,
+                             std::size_t ldy, std::size_t pair0, std::size_t pair1) {
+  if (w.bits == 4)
+    gemm_vnni_scaled_bits<4>(w, x, sx, scales, y, ldy, pair0, pair1);
+  else if (w.bits == 2)
+    gemm_vnni_scaled_bits<2>(w, x, sx, scales, y, ldy, pair0, pair1);
+  else
+    gemm_vnni_scaled_bits<8>(w, x, sx, scales, y, ldy, pair0, pair1);
+}
+
 /// acc[r] += Σ x · field over block b of a pair (G = 8 / BITS k-steps), xr[r] the rows' int8 values;
 /// the block's odd k-steps go to other instead (two chains of vpdpbusd within a sub-byte block).
 template <std::size_t MR, int BITS>
