@@ -130,19 +130,22 @@ void run_gemm(const gemm_plan& w, const x_rows& x, const float* sx, const std::i
   const bool zeros = !w.zero.empty() || zx != nullptr;
 #if LOWP_HAVE_RUNTIME_X86
   if constexpr (scaled) {
-    // symmetric operands, few rows (GEMV) or short segments (MX / NVFP4 blocks, groups of 32): every
-    // segment's sum and its scaled float sum in registers, so no per-segment pass over memory
+    // symmetric operands: few rows (GEMV), every segment's sum and its scaled float sum in
+    // registers; many rows, 6 × 32 tiles summed segment by segment with the scaling fused (EXP)
     const auto* v = std::get_if<vnni_panels>(&w.layout);
-    if (v != nullptr && k.gemm == gemm_kernel::vnni && !zeros && (x.m <= gemv_rows || ks.seg <= gemv_segment)) {
-      parallel_units(pairs, threads,
-                     [&](std::size_t p0, std::size_t p1) { gemv_vnni(*v, x, sx, w.scale.data(), y, ldy, p0, p1); });
-      return;  // the fused kernel stores every y it owns: no zero fill first
-    }
-    if (v != nullptr && k.gemm == gemm_kernel::vnni && !zeros && S == 1) {  // one segment, many rows
-      parallel_units(pairs, threads, [&](std::size_t p0, std::size_t p1) {
-        gemm_vnni_scaled(*v, x, sx, w.scale.data(), y, ldy, p0, p1);
-      });
-      return;  // every y it owns stored
+    if (v != nullptr && k.gemm == gemm_kernel::vnni && !zeros) {
+#ifdef LOWP_EXP_OLD
+      if (x.m <= gemv_rows || ks.seg <= gemv_segment)
+#else
+      if (x.m <= gemv_rows)
+#endif
+        parallel_units(pairs, threads,
+                       [&](std::size_t p0, std::size_t p1) { gemv_vnni(*v, x, sx, w.scale.data(), y, ldy, p0, p1); });
+      else
+        parallel_units(pairs, threads, [&](std::size_t p0, std::size_t p1) {
+          gemm_vnni_scaled(*v, x, sx, w.scale.data(), y, ldy, p0, p1);
+        });
+      return;  // both kernels store every y they own: no zero fill first
     }
   }
 #endif

@@ -62,20 +62,16 @@ __attribute__((target(LOWP_TARGET_AVX512), always_inline)) inline __m512i field(
   }
 }
 
-/// MR rows × one panel pair over the k-steps [q0, q1) (q0 on a block): c (row stride ldc, 32
-/// columns) receives, or with `add` gains, Σ x · field.
+/// a[r][j] += Σ x · field over the k-steps [q0, q1) (q0 on a block) for MR rows × one panel pair.
 // always_inline: compiled on its own, g++ 12 keeps the accumulator array in memory (a store per
 // step; docs/performance.md)
 template <int MR, int BITS>
-__attribute__((target(LOWP_TARGET_VNNI), always_inline)) inline void vnni_tile(const std::uint8_t* pair,
-                                                                               const std::int8_t* x, std::size_t ldx,
-                                                                               std::size_t q0, std::size_t q1,
-                                                                               std::int32_t* c, std::size_t ldc,
-                                                                               bool add) {
+__attribute__((target(LOWP_TARGET_VNNI), always_inline)) inline void vnni_accumulate(__m512i (&a)[std::size_t(MR)][2],
+                                                                                     const std::uint8_t* pair,
+                                                                                     const std::int8_t* x,
+                                                                                     std::size_t ldx, std::size_t q0,
+                                                                                     std::size_t q1) {
   constexpr std::size_t G = 8 / BITS;
-  __m512i a[std::size_t(MR)][2];
-  LOWP_UNROLL for (int r = 0; r < MR; ++r) LOWP_UNROLL for (int j = 0; j < 2; ++j) a[r][j] =
-      add ? _mm512_loadu_si512(c + std::size_t(r) * ldc + 16 * std::size_t(j)) : _mm512_setzero_si512();
   for (std::size_t q = q0; q < q1; q += G) {
     const std::uint8_t* blk = pair + (q / G) * 128;
     const __m512i v0 = _mm512_loadu_si512(blk), v1 = _mm512_loadu_si512(blk + 64);
@@ -88,6 +84,20 @@ __attribute__((target(LOWP_TARGET_VNNI), always_inline)) inline void vnni_tile(c
       }
     }
   }
+}
+
+/// MR rows × one panel pair over the k-steps [q0, q1) (q0 on a block): c (row stride ldc, 32
+/// columns) receives, or with `add` gains, Σ x · field.
+template <int MR, int BITS>
+__attribute__((target(LOWP_TARGET_VNNI), always_inline)) inline void vnni_tile(const std::uint8_t* pair,
+                                                                               const std::int8_t* x, std::size_t ldx,
+                                                                               std::size_t q0, std::size_t q1,
+                                                                               std::int32_t* c, std::size_t ldc,
+                                                                               bool add) {
+  __m512i a[std::size_t(MR)][2];
+  LOWP_UNROLL for (int r = 0; r < MR; ++r) LOWP_UNROLL for (int j = 0; j < 2; ++j) a[r][j] =
+      add ? _mm512_loadu_si512(c + std::size_t(r) * ldc + 16 * std::size_t(j)) : _mm512_setzero_si512();
+  vnni_accumulate<MR, BITS>(a, pair, x, ldx, q0, q1);
   LOWP_UNROLL for (int r = 0; r < MR; ++r) LOWP_UNROLL for (int j = 0; j < 2; ++j)
       _mm512_storeu_si512(c + std::size_t(r) * ldc + 16 * std::size_t(j), a[r][j]);
 }
@@ -129,29 +139,41 @@ inline void dot_vnni(const vnni_panels& w, const x_rows& x, std::size_t s, std::
     dot_vnni_bits<8>(w, x, s, acc, ldc, pair0, pair1);
 }
 
-/// One segment (per-channel weights) for many rows with the float epilogue fused: each MR × 32 tile
-/// is summed over the whole segment (vnni_tile into a tile buffer in L1), then y = 0 + float(D) ·
-/// (sx · sw), D = Σ x · (w + offset) − offset · Σx: the operations of run_gemm's epilogue (y filled
-/// with 0, then y += the rounded product), so the same bits, without the M × N int32 pass through
-/// memory and the fill of y.
+/// Many rows with the float epilogue fused: each MR × 32 tile is summed segment by segment in
+/// registers, each segment's D = Σ x · (w + offset) − offset · Σx scaled
+/// and added to float accumulators that start at 0: y = Σ_s float(D_s) · (sx_s · sw_s), segments in
+/// order, the product rounded first: the operations of run_gemm's segment-by-segment epilogue (y
+/// filled with 0, then y += each rounded product), so the same bits, without its M × N int32 pass
+/// per segment and the fill of y.
 template <int MR, int BITS>
 __attribute__((target(LOWP_TARGET_VNNI), always_inline)) inline void vnni_tile_scaled(const vnni_panels& w,
                                                                                       const x_rows& x, std::size_t r0,
                                                                                       std::size_t pp, const float* sx,
-                                                                                      __m512 sw0, __m512 sw1, float* y,
+                                                                                      const float* scales, float* y,
                                                                                       std::size_t ldy) {
-  alignas(64) std::int32_t c[std::size_t(MR) * pair_cols];
-  vnni_tile<MR, BITS>(w.pair(pp), x.row(r0), x.ld, w.ks.qbeg[0], w.ks.qbeg[1], c, pair_cols, false);
+  const std::size_t S = w.ks.count();
+  __m512 f[std::size_t(MR)][2];
+  LOWP_UNROLL for (int r = 0; r < MR; ++r) f[r][0] = f[r][1] = _mm512_setzero_ps();
+  for (std::size_t s = 0; s < S; ++s) {
+    __m512i a[std::size_t(MR)][2];
+    LOWP_UNROLL for (int r = 0; r < MR; ++r) a[r][0] = a[r][1] = _mm512_setzero_si512();
+    vnni_accumulate<MR, BITS>(a, w.pair(pp), x.row(r0), x.ld, w.ks.qbeg[s], w.ks.qbeg[s + 1]);
+    const float* sw = scales + (pp * S + s) * pair_cols;
+    const __m512 sw0 = _mm512_loadu_ps(sw), sw1 = _mm512_loadu_ps(sw + 16);
+    LOWP_UNROLL for (int r = 0; r < MR; ++r) {
+      const std::size_t row = r0 + std::size_t(r);
+      const __m512i corr = _mm512_set1_epi32(w.offset * x.sum(row, s));  // Σ x · offset
+      const __m512 sxv = _mm512_set1_ps(sx[row * S + s]);
+      const __m512 d0 = _mm512_cvtepi32_ps(_mm512_sub_epi32(a[r][0], corr));
+      const __m512 d1 = _mm512_cvtepi32_ps(_mm512_sub_epi32(a[r][1], corr));
+      f[r][0] = _mm512_add_ps(f[r][0], rounded_ps(_mm512_mul_ps(d0, _mm512_mul_ps(sxv, sw0))));
+      f[r][1] = _mm512_add_ps(f[r][1], rounded_ps(_mm512_mul_ps(d1, _mm512_mul_ps(sxv, sw1))));
+    }
+  }
   LOWP_UNROLL for (int r = 0; r < MR; ++r) {
-    const std::size_t row = r0 + std::size_t(r);
-    const __m512i corr = _mm512_set1_epi32(w.offset * x.sum(row, 0));  // Σ x · offset
-    const __m512 sxv = _mm512_set1_ps(sx[row]);
-    const __m512 d0 = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_load_si512(c + r * 32), corr));
-    const __m512 d1 = _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_load_si512(c + r * 32 + 16), corr));
-    float* yr = y + row * ldy + pp * pair_cols;
-    _mm512_storeu_ps(yr, _mm512_add_ps(_mm512_setzero_ps(), rounded_ps(_mm512_mul_ps(d0, _mm512_mul_ps(sxv, sw0)))));
-    _mm512_storeu_ps(yr + 16,
-                     _mm512_add_ps(_mm512_setzero_ps(), rounded_ps(_mm512_mul_ps(d1, _mm512_mul_ps(sxv, sw1)))));
+    float* yr = y + (r0 + std::size_t(r)) * ldy + pp * pair_cols;
+    _mm512_storeu_ps(yr, f[r][0]);
+    _mm512_storeu_ps(yr + 16, f[r][1]);
   }
 }
 
@@ -161,15 +183,14 @@ __attribute__((target(LOWP_TARGET_VNNI))) inline void gemm_vnni_scaled_bits(cons
                                                                             float* y, std::size_t ldy,
                                                                             std::size_t pair0, std::size_t pair1) {
   for (std::size_t pp = pair0; pp < pair1; ++pp) {
-    const __m512 sw0 = _mm512_loadu_ps(scales + pp * pair_cols), sw1 = _mm512_loadu_ps(scales + pp * pair_cols + 16);
     std::size_t r = 0;
-    for (; r + vnni_rows <= x.m; r += vnni_rows) vnni_tile_scaled<vnni_rows, BITS>(w, x, r, pp, sx, sw0, sw1, y, ldy);
-    for (; r < x.m; ++r) vnni_tile_scaled<1, BITS>(w, x, r, pp, sx, sw0, sw1, y, ldy);
+    for (; r + vnni_rows <= x.m; r += vnni_rows) vnni_tile_scaled<vnni_rows, BITS>(w, x, r, pp, sx, scales, y, ldy);
+    for (; r < x.m; ++r) vnni_tile_scaled<1, BITS>(w, x, r, pp, sx, scales, y, ldy);
   }
 }
 
-/// y[r][c] = 0 + float(D) · (sx[r] · sw[c]) for a plan of one segment (symmetric operands), the
-/// columns c of pairs [pair0, pair1); scales: pair pp at pp · 32.
+/// y[r][c] = Σ_s float(D_s) · (sx[r · S + s] · sw) for symmetric operands, many rows, the columns c
+/// of pairs [pair0, pair1); scales: pair pp, segment s at (pp · S + s) · 32.
 inline void gemm_vnni_scaled(const vnni_panels& w, const x_rows& x, const float* sx, const float* scales, float* y,
                              std::size_t ldy, std::size_t pair0, std::size_t pair1) {
   if (w.bits == 4)
