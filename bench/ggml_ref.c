@@ -50,9 +50,18 @@ static inline float fp16_to_fp32(uint16_t h) {
 #endif
 }
 
-typedef struct { uint16_t d; int8_t qs[32]; } block_q8_0;
-typedef struct { uint16_t d; uint8_t qs[16]; } block_q4_0;
-typedef struct { uint8_t qs[64]; uint16_t d; } block_tq2_0;
+typedef struct {
+  uint16_t d;
+  int8_t qs[32];
+} block_q8_0;
+typedef struct {
+  uint16_t d;
+  uint8_t qs[16];
+} block_q4_0;
+typedef struct {
+  uint8_t qs[64];
+  uint16_t d;
+} block_tq2_0;
 
 void ggml_ref_quantize_q8_0(const float* x, void* vy, int64_t k) {
   block_q8_0* y = (block_q8_0*)vy;

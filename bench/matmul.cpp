@@ -1,8 +1,8 @@
 // bench/matmul.cpp: quantized GEMM and GEMV against same-run baselines (docs/performance.md).
 //  - GEMM M = N = K = 1024: lowp::matmul for each integer pair (weights prepacked once, X quantized
 //    once), against Eigen float32 C = A · Bᵀ and, when oneDNN is installed (libdnnl-dev), oneDNN's
-//    s8 × s8 → s32 matmul, measured in the same run, every one on one thread. Counters: GOP/s (2·M·N·K per second) and the
-//    ratio to each peer. Targets (docs/performance.md): int8 ≥ 0.8× oneDNN s8s8s32 and ≥ 5× Eigen float32.
+//    s8 × s8 → s32 matmul, measured in the same run, every one on one thread. Counters: GOP/s (2·M·N·K per second) and
+//    the ratio to each peer. Targets (docs/performance.md): int8 ≥ 0.8× oneDNN s8s8s32 and ≥ 5× Eigen float32.
 //  - GEMV M = 1, K = 4096: the weights cycle through enough N × K matrices to exceed the 32 MiB
 //    L3 (64 MiB of int8), against a same-run streaming read of the same bytes. Targets: ≥ 0.8 of
 //    the read; int4 ≥ 1.8× int8; ternary ≥ 3× int8; per-group-32 scales (llama.cpp's q8_0 / q4_0
@@ -219,8 +219,8 @@ int main(int argc, char** argv) {
 #ifdef LOWP_HAVE_ONEDNN
   omp_set_num_threads(1);  // every peer on one core, as lowp (OMP_NUM_THREADS is read too late here)
 #endif
-  std::printf("gemm kernel: %s; one thread each; Eigen f32 %.1f GFLOP/s", lowp::simd::name_of(lowp::simd::kernels().gemm),
-              eigen_rate() / 1e9);
+  std::printf("gemm kernel: %s; one thread each; Eigen f32 %.1f GFLOP/s",
+              lowp::simd::name_of(lowp::simd::kernels().gemm), eigen_rate() / 1e9);
 #ifdef LOWP_HAVE_ONEDNN
   std::printf("; oneDNN s8s8s32 %.1f GOP/s", onednn_rate() / 1e9);
 #endif

@@ -388,7 +388,7 @@ TEST_CASE("matmul equals X̂ · Ŵᵀ and is bit-identical on every ISA level", 
   check(quantize<int8>(XR, per_channel{}), quantize<trit>(WR, per_channel{}, scale::absmean{}));
   check(quantize<int8>(XR, per_tensor{}), quantize<int8>(WR, per_tensor{}));
   check(quantize<int8>(XR, per_channel{}), quantize<int4>(WR, per_group{50}));  // five segments
-  check(quantize<int8>(XR, per_group{50}), quantize<int8>(WR, per_group{25}));   // ten
+  check(quantize<int8>(XR, per_group{50}), quantize<int8>(WR, per_group{25}));  // ten
   check(quantize<int8>(XR, per_group{125}), quantize<trit>(WR, per_group{125}, scale::absmean{}));
   const auto XL = gaussian(20, 5000, 8), WL = gaussian(40, 5000, 9);
   check(quantize<int8>(XL, per_channel{}), quantize<int8>(WL, per_channel{}));

@@ -86,34 +86,40 @@ concept gguf_scheme =
 /// What storing a block's d did: fitted float16, overflowed to ±Inf, or underflowed to 0.
 enum class scale_fit : std::uint8_t { ok, overflow, underflow };
 
-/// d rounded to float16 (nearest even, as GGML_FP32_TO_FP16), stored little-endian at p.
-inline scale_fit put_f16(std::uint8_t* p, float v) {
-  const float16 h = convert<float16>(v, rounding::nearest_even{}, overflow::propagate{});
-  const std::uint16_t bits = h.bits();
-  std::memcpy(p, &bits, 2);  // little-endian, as ggml_fp16_t on x86-64 / AArch64
+/// What rounding d = v to the float16 h did.
+inline scale_fit fit_of(float v, float16 h) {
   if (std::isfinite(v) && h.is_inf()) return scale_fit::overflow;
   if (v != 0.f && float(h) == 0.f) return scale_fit::underflow;
   return scale_fit::ok;
+}
+/// h stored little-endian at p, as ggml_fp16_t on x86-64 / AArch64.
+inline void store_f16(std::uint8_t* p, float16 h) {
+  const std::uint16_t bits = h.bits();
+  std::memcpy(p, &bits, 2);
+}
+/// d rounded to float16 (nearest even, as GGML_FP32_TO_FP16), stored at p.
+inline scale_fit put_f16(std::uint8_t* p, float v) {
+  const float16 h = convert<float16>(v, rounding::nearest_even{}, overflow::propagate{});
+  store_f16(p, h);
+  return fit_of(v, h);
+}
+/// Under on_nonfinite::error, a d beyond float16 is refused, naming the row, the block and the limit.
+template <class S>
+void refuse_overflow(scale_fit f, on_nonfinite nf, const char* who, std::size_t row, std::size_t block) {
+  if (f == scale_fit::overflow && nf == on_nonfinite::error)
+    throw error(std::string(who) + ": the " + S{}.name() + " scale d of row " + std::to_string(row) + ", block " +
+                std::to_string(block) + " exceeds float16's largest value 65504 (llama.cpp would store Inf)");
 }
 inline float get_f16(const std::uint8_t* p) {
   std::uint16_t h;
   std::memcpy(&h, p, 2);
   return float(float16::from_bits(h));
 }
-/// roundf(v) (half away from zero, C17 7.12.9.6) as an int for |v| < 2^23, without a libm call so
-/// that loops over it vectorise: the truncation t is exact and so is v − t (|v| < 2^23).
-inline int round_half_away(float v) {
-  const int t = int(v);
-  const float f = v - float(t);
-  return t + int(f >= 0.5f) - int(f <= -0.5f);
-}
 /// Whether d is a subnormal float (0 < |d| < FLT_MIN): then 1/d may overflow (d < 2^-128), where
 /// llama.cpp's x · (1/d) is ±Inf or NaN and its integer conversion undefined, and d's own rounding
 /// may push |x / d| past the code range. Such blocks take a careful path: x / d, clamped (spec §5.3).
 inline bool tiny_scale(float d) { return d != 0.f && std::fabs(d) < FLT_MIN; }
 
-/// A block holding NaN or Inf: codes 0 and d = NaN, so the whole block decodes to NaN
-/// (spec §8; llama.cpp leaves this case undefined).
 /// A block holding NaN or Inf (its abs_max_bits ≥ 0x7F800000): codes 0 and d = NaN, so the whole
 /// block decodes to NaN (spec §8; llama.cpp leaves this case undefined).
 template <class S>
@@ -280,9 +286,7 @@ scale_fit quantize_any_block(const float* x, std::uint8_t* y, on_nonfinite nf, s
   const std::uint32_t abs_bits = abs_max_bits(x, S::block);
   if (nonfinite_block<S>(abs_bits, y)) return scale_fit::ok;
   const scale_fit f = quantize_block(x, std::bit_cast<float>(abs_bits), y, S{});
-  if (f == scale_fit::overflow && nf == on_nonfinite::error)
-    throw error(std::string(who) + ": the " + S{}.name() + " scale d of row " + std::to_string(row) + ", block " +
-                std::to_string(block) + " exceeds float16's largest value 65504 (llama.cpp would store Inf)");
+  refuse_overflow<S>(f, nf, who, row, block);
   return f;
 }
 
@@ -327,8 +331,7 @@ void quantize_row_bulk(const float* x, std::size_t cols, std::uint8_t* y, on_non
   convert(std::span<const float>(v), std::span<code>(codes), round{}, overflow::saturate{});
   for (std::size_t b = 0; b < nb; ++b) {
     std::uint8_t* yb = y + b * S::block_bytes;
-    const std::uint16_t bits = h[b].bits();
-    std::memcpy(yb, &bits, 2);  // little-endian, as put_f16
+    store_f16(yb, h[b]);
     const code* c = codes.data() + b * 32;
     if constexpr (std::is_same_v<S, q8_0>) {
       std::memcpy(yb + 2, c, 32);
@@ -342,14 +345,8 @@ void quantize_row_bulk(const float* x, std::size_t cols, std::uint8_t* y, on_non
       lo[1] |= hi[1] << 4;
       std::memcpy(yb + 2, lo, 16);
     }
-    scale_fit f = scale_fit::ok;
-    if (std::isfinite(d[b]) && h[b].is_inf())
-      f = scale_fit::overflow;
-    else if (d[b] != 0.f && !std::isnan(d[b]) && float(h[b]) == 0.f)
-      f = scale_fit::underflow;
-    if (f == scale_fit::overflow && nf == on_nonfinite::error)
-      throw error(std::string(who) + ": the " + S{}.name() + " scale d of row " + std::to_string(row) + ", block " +
-                  std::to_string(b) + " exceeds float16's largest value 65504 (llama.cpp would store Inf)");
+    const scale_fit f = fit_of(d[b], h[b]);
+    refuse_overflow<S>(f, nf, who, row, b);
     fit(f);
   }
 }
@@ -574,9 +571,7 @@ struct row_decoder<S> {
       decode_block<S>(q.row_data(r) + b * S::block_bytes, out + b * S::block);
   }
 };
-}  // namespace detail
 
-namespace detail {
 template <class S>
 struct uniform_of;  // the uniform scheme with the same values as a llama.cpp scheme
 template <>

@@ -50,6 +50,10 @@ concept matmul_element = format_traits<T>::int8_valued;
 /// table from code to value (sub-byte rows unpacked first).
 template <class T, class S>
 void int8_row(const quantized<uniform<T, S>>& q, std::size_t r, std::int8_t* out) {
+  if constexpr (std::is_same_v<T, int8>) {  // the codes are the values' two's complement bytes
+    std::memcpy(out, q.row_codes(r), q.cols());
+    return;
+  }
   static const auto table = [] {
     std::array<std::int8_t, 256> t{};
     for (unsigned c = 0; c < (1u << T::bit_width); ++c)
@@ -57,10 +61,6 @@ void int8_row(const quantized<uniform<T, S>>& q, std::size_t r, std::int8_t* out
     return t;
   }();
   const std::uint8_t* codes = q.row_codes(r);
-  if constexpr (std::is_same_v<T, int8>) {  // the codes are the values' two's complement bytes
-    std::memcpy(out, codes, q.cols());
-    return;
-  }
   if constexpr (sub_byte<T>) {
     static thread_local std::vector<std::uint8_t> buf;
     buf.resize(q.cols());

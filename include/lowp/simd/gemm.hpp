@@ -93,9 +93,9 @@ gemm_plan plan_gemm(std::size_t N, std::size_t K, std::size_t seg, int lo, int h
 
 namespace detail {
 
-/// When run_gemm takes the fused kernel gemv_vnni: at most this many rows, or segments at most this
-/// long (docs/performance.md gives the measurements behind both).
-inline constexpr std::size_t gemv_rows = 16, gemv_segment = 128;
+/// When run_gemm takes the fused kernel gemv_vnni rather than the many-row tiles: at most this many
+/// rows (docs/performance.md gives the measurements behind it).
+inline constexpr std::size_t gemv_rows = 16;
 
 /// The exact sums of segment s for the pairs [p0, p1) with the kernel the cap allows on this layout
 /// (int8 panels: AVX2 on x86, SMMLA or SDOT on aarch64, else scalar).
@@ -131,14 +131,10 @@ void run_gemm(const gemm_plan& w, const x_rows& x, const float* sx, const std::i
 #if LOWP_HAVE_RUNTIME_X86
   if constexpr (scaled) {
     // symmetric operands: few rows (GEMV), every segment's sum and its scaled float sum in
-    // registers; many rows, 6 × 32 tiles summed segment by segment with the scaling fused (EXP)
+    // registers; many rows, 6 × 32 tiles summed segment by segment with the scaling fused
     const auto* v = std::get_if<vnni_panels>(&w.layout);
     if (v != nullptr && k.gemm == gemm_kernel::vnni && !zeros) {
-#ifdef LOWP_EXP_OLD
-      if (x.m <= gemv_rows || ks.seg <= gemv_segment)
-#else
       if (x.m <= gemv_rows)
-#endif
         parallel_units(pairs, threads,
                        [&](std::size_t p0, std::size_t p1) { gemv_vnni(*v, x, sx, w.scale.data(), y, ldy, p0, p1); });
       else

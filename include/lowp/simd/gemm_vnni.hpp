@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "lowp/simd/gemm_layout.hpp"
 #include "lowp/simd/x86.hpp"
@@ -102,6 +103,18 @@ __attribute__((target(LOWP_TARGET_VNNI), always_inline)) inline void vnni_tile(c
       _mm512_storeu_si512(c + std::size_t(r) * ldc + 16 * std::size_t(j), a[r][j]);
 }
 
+/// f(std::integral_constant<int, B>{}) for the panels' field width B (8, 4 or 2): the entry points
+/// below pick their kernel instantiation through it.
+template <class F>
+inline void with_bits(const vnni_panels& w, F&& f) {
+  if (w.bits == 4)
+    f(std::integral_constant<int, 4>{});
+  else if (w.bits == 2)
+    f(std::integral_constant<int, 2>{});
+  else
+    f(std::integral_constant<int, 8>{});
+}
+
 /// Row tile height and the K chunk (in k-steps) of dot_vnni: see docs/performance.md.
 inline constexpr int vnni_rows = 6;
 inline constexpr std::size_t vnni_chunk = 256;
@@ -131,12 +144,7 @@ __attribute__((target(LOWP_TARGET_VNNI))) inline void dot_vnni_bits(const vnni_p
 /// acc[r · ldc + j] = Σ_{k in segment s} x · w for the columns of pairs [pair0, pair1), exactly.
 inline void dot_vnni(const vnni_panels& w, const x_rows& x, std::size_t s, std::int32_t* acc, std::size_t ldc,
                      std::size_t pair0, std::size_t pair1) {
-  if (w.bits == 4)
-    dot_vnni_bits<4>(w, x, s, acc, ldc, pair0, pair1);
-  else if (w.bits == 2)
-    dot_vnni_bits<2>(w, x, s, acc, ldc, pair0, pair1);
-  else
-    dot_vnni_bits<8>(w, x, s, acc, ldc, pair0, pair1);
+  with_bits(w, [&](auto b) { dot_vnni_bits<decltype(b)::value>(w, x, s, acc, ldc, pair0, pair1); });
 }
 
 /// Many rows with the float epilogue fused: each MR × 32 tile is summed segment by segment in
@@ -193,12 +201,7 @@ __attribute__((target(LOWP_TARGET_VNNI))) inline void gemm_vnni_scaled_bits(cons
 /// of pairs [pair0, pair1); scales: pair pp, segment s at (pp · S + s) · 32.
 inline void gemm_vnni_scaled(const vnni_panels& w, const x_rows& x, const float* sx, const float* scales, float* y,
                              std::size_t ldy, std::size_t pair0, std::size_t pair1) {
-  if (w.bits == 4)
-    gemm_vnni_scaled_bits<4>(w, x, sx, scales, y, ldy, pair0, pair1);
-  else if (w.bits == 2)
-    gemm_vnni_scaled_bits<2>(w, x, sx, scales, y, ldy, pair0, pair1);
-  else
-    gemm_vnni_scaled_bits<8>(w, x, sx, scales, y, ldy, pair0, pair1);
+  with_bits(w, [&](auto b) { gemm_vnni_scaled_bits<decltype(b)::value>(w, x, sx, scales, y, ldy, pair0, pair1); });
 }
 
 /// acc[r] += Σ x · field over block b of a pair (G = 8 / BITS k-steps), xr[r] the rows' int8 values;
@@ -308,12 +311,7 @@ __attribute__((target(LOWP_TARGET_VNNI))) inline void gemv_vnni_bits(const vnni_
 /// columns are the padded ones, row stride ldy); scales: pair pp, segment s at (pp · S + s) · 32.
 inline void gemv_vnni(const vnni_panels& w, const x_rows& x, const float* sx, const float* scales, float* y,
                       std::size_t ldy, std::size_t pair0, std::size_t pair1) {
-  if (w.bits == 4)
-    gemv_vnni_bits<4>(w, x, sx, scales, y, ldy, pair0, pair1);
-  else if (w.bits == 2)
-    gemv_vnni_bits<2>(w, x, sx, scales, y, ldy, pair0, pair1);
-  else
-    gemv_vnni_bits<8>(w, x, sx, scales, y, ldy, pair0, pair1);
+  with_bits(w, [&](auto b) { gemv_vnni_bits<decltype(b)::value>(w, x, sx, scales, y, ldy, pair0, pair1); });
 }
 
 }  // namespace lowp::simd::detail
