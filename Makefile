@@ -4,10 +4,11 @@
 #                         explorer on a real model (examples/digits.cpp: an MLP trained on scikit-learn's
 #                         digits, optimal allocations and their test accuracy, report and re-quantized
 #                         files), all in build/demo/
-#   make test             the test suite twice: a -O3 build and an ASan + UBSan build
+#   make test             the test suite twice: a -O2 build and an ASan + UBSan build
 #   make test-exhaustive  all 2^32 float bit patterns for every 8/6/4-bit format (a few minutes)
 #   make test-aarch64     the suite cross-built for aarch64, run under qemu-aarch64 as three CPUs
 #                         (i8mm, sdot only, neither), and the digest compared with the x86-64 one
+#                         (TEST_SET=kernels: only the CPU-dependent suites, as CI runs it)
 #   make test-i686        the suite cross-built for 32-bit x86 (portable 128-bit integers, SSE2 math),
 #                         run natively (or under qemu-i386), and its digest compared with x86-64's
 #   make bench            the Google Benchmark programs of bench/, -march=native
@@ -30,6 +31,10 @@ FUZZ_TIME ?= 60
 # libFuzzer's seed (0: a fresh one each run; CI fixes one so its run is repeatable)
 FUZZ_SEED ?= 0
 FUZZ_TARGETS := npy safetensors gguf imatrix
+# the test suites of the cross builds: full, or kernels (tests/CMakeLists.txt: LOWP_TEST_SET)
+TEST_SET ?= full
+# the cross builds' optimisation, as the release preset's
+CROSS_FLAGS := -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG"
 # the strict warnings of the test suite (tests/CMakeLists.txt), for the builds the Makefile runs itself
 STRICT := -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow -Wdouble-promotion -Werror
 # qemu for the aarch64 programs: the cross toolchain's C library first (cmake/aarch64-linux-gnu.cmake
@@ -118,7 +123,7 @@ digest-x86-64: deps-test
 
 test-aarch64: deps-test deps-aarch64 digest-x86-64
 	cmake -S . -B build/aarch64 -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
-	  -DCMAKE_BUILD_TYPE=Release -DLOWP_BUILD_BENCH=OFF -DLOWP_BUILD_EXAMPLES=ON >/dev/null
+	  $(CROSS_FLAGS) -DLOWP_TEST_SET=$(TEST_SET) -DLOWP_BUILD_BENCH=OFF -DLOWP_BUILD_EXAMPLES=ON >/dev/null
 	cmake --build build/aarch64 -j $(JOBS)
 	@for entry in $(AARCH64_CPUS); do \
 	  cpu=$${entry%%:*}; level=$${entry##*:}; \
@@ -147,7 +152,7 @@ test-aarch64: deps-test deps-aarch64 digest-x86-64
 
 test-i686: deps-test deps-i686 digest-x86-64
 	cmake -S . -B build/i686 -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/i686-linux-gnu.cmake \
-	  -DCMAKE_BUILD_TYPE=Release -DLOWP_BUILD_BENCH=OFF -DLOWP_BUILD_EXAMPLES=OFF >/dev/null
+	  $(CROSS_FLAGS) -DLOWP_TEST_SET=$(TEST_SET) -DLOWP_BUILD_BENCH=OFF -DLOWP_BUILD_EXAMPLES=OFF >/dev/null
 	cmake --build build/i686 -j $(JOBS)
 	ctest --test-dir build/i686 --output-on-failure -j $(JOBS) > build/i686/ctest.log 2>&1 \
 	  || { grep -v "^ *Start\|Passed" build/i686/ctest.log | tail -80; exit 1; }
@@ -162,11 +167,16 @@ test-i686: deps-test deps-i686 digest-x86-64
 # libFuzzer on every reader of the file layer, from the kept corpus (tests/fuzz/corpus/<target>);
 # new inputs land in build/fuzz/<target>; a crash leaves crash-* there: add it to the corpus
 # (it then replays in every `make test`) once fixed.
+FUZZ_BINS := $(addprefix build/fuzz/fuzz_,$(FUZZ_TARGETS))
+# (one rule per target: make -j builds them side by side)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.cpp tests/fuzz/fuzz_io.hpp $(wildcard include/lowp/*/*.hpp)
+	@mkdir -p build/fuzz
+	clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  -Iinclude -isystem /usr/include/eigen3 $< -o $@
+
 fuzz: deps-fuzz
-	mkdir -p build/fuzz
+	$(MAKE) -j $(JOBS) $(FUZZ_BINS)
 	@for t in $(FUZZ_TARGETS); do \
-	  clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	    -Iinclude -isystem /usr/include/eigen3 tests/fuzz/fuzz_$$t.cpp -o build/fuzz/fuzz_$$t || exit 1; \
 	  mkdir -p build/fuzz/$$t; \
 	  echo "lowp: fuzzing $$t for $(FUZZ_TIME) s"; \
 	  (cd build/fuzz && ./fuzz_$$t -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 -malloc_limit_mb=512 -seed=$(FUZZ_SEED) \
