@@ -31,7 +31,7 @@ FUZZ_TIME ?= 60
 # libFuzzer's seed (0: a fresh one each run; CI fixes one so its run is repeatable)
 FUZZ_SEED ?= 0
 FUZZ_TARGETS := npy safetensors gguf imatrix
-# the test suites of the cross builds: full, or kernels (tests/CMakeLists.txt: LOWP_TEST_SET)
+# the test suites of the cross builds: full, kernels or kernels+io (tests/CMakeLists.txt: LOWP_TEST_SET)
 TEST_SET ?= full
 # the cross builds' optimisation, as the release preset's
 CROSS_FLAGS := -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG"
@@ -149,6 +149,11 @@ test-aarch64: deps-test deps-aarch64 digest-x86-64
 	    -isystem build/aarch64/bench-inc $$f || exit 1; \
 	done
 	@echo "lowp: every benchmark compiles for aarch64 (make bench-aarch64 builds and starts them)"
+	@for f in tests/strict/instantiate.cpp tests/strict/io_instantiate.cpp; do \
+	  aarch64-linux-gnu-g++ -std=c++20 -fsyntax-only $(STRICT) -Wno-psabi -Iinclude -isystem /usr/include/eigen3 \
+	    -isystem build/aarch64/bench-inc $$f || exit 1; \
+	done
+	@echo "lowp: every public header and the file layer compile for aarch64 under the strict warnings"
 
 test-i686: deps-test deps-i686 digest-x86-64
 	cmake -S . -B build/i686 -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/i686-linux-gnu.cmake \
@@ -163,6 +168,11 @@ test-i686: deps-test deps-i686 digest-x86-64
 	  $$run build/i686/tests/lowp_bits_default > build/i686/digest-i686.txt
 	cmp build/digest-x86-64.txt build/i686/digest-i686.txt
 	@echo "lowp: i686 digest = x86-64 digest ($$(wc -l < build/digest-x86-64.txt) lines)"
+	@for f in tests/strict/instantiate.cpp tests/strict/io_instantiate.cpp; do \
+	  i686-linux-gnu-g++ -std=c++20 -fsyntax-only -msse2 -mfpmath=sse $(STRICT) -Wno-psabi -Iinclude \
+	    -isystem /usr/include/eigen3 $$f || exit 1; \
+	done
+	@echo "lowp: every public header and the file layer compile for i686 (32-bit sizes) under the strict warnings"
 
 # libFuzzer on every reader of the file layer, from the kept corpus (tests/fuzz/corpus/<target>);
 # new inputs land in build/fuzz/<target>; a crash leaves crash-* there: add it to the corpus
