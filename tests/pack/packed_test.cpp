@@ -27,6 +27,9 @@ TEST_CASE("packed layouts match the documented byte order", "[pack]") {
   // 4-bit: element 2i in the low nibble, 2i+1 in the high (ONNX)
   CHECK(bytes_of(codes_of<float4_e2m1fn>({1, 2, 3, 4, 5})) == B{0x21, 0x43, 0x05});
   CHECK(bytes_of(codes_of<int4>({0xF, 0x8})) == B{0x8F});
+  // nine codes: eight through the whole-word loop, the last through the byte tail
+  CHECK(bytes_of(codes_of<uint4>({1, 2, 3, 4, 5, 6, 7, 8, 9})) == B{0x21, 0x43, 0x65, 0x87, 0x09});
+  CHECK(bytes_of(codes_of<int4>({0xF, 0x0, 0x8, 0x7, 0x1, 0xE, 0xA, 0x5})) == B{0x0F, 0x78, 0xE1, 0x5A});
   // 2-bit: element 4i + k at bits 2k
   CHECK(bytes_of(codes_of<uint2>({1, 2, 3, 0, 3})) == B{0x39, 0x03});
   // 1-bit: element 8i + k at bit k

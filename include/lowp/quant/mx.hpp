@@ -271,12 +271,7 @@ void mx_encode_row(const float* x, std::size_t cols, const mx<Elem>& s, Elem* co
                    float* tmp) {
   for (std::size_t c0 = 0, b = 0; c0 < cols; c0 += s.block, ++b) {
     const std::size_t n = std::min(s.block, cols - c0);
-    std::uint32_t m = 0;  // max |x| from the bits: ≥ 0x7F800000 means Inf or NaN
-    for (std::size_t i = 0; i < n; ++i) {
-      std::uint32_t u;
-      std::memcpy(&u, x + c0 + i, 4);
-      m = std::max(m, u & 0x7FFFFFFFu);
-    }
+    const std::uint32_t m = abs_max_bits(x + c0, n);  // max |x| from the bits: ≥ 0x7F800000 means Inf or NaN
     float* y = tmp + c0;
     if (m >= 0x7F800000u) {  // X = NaN: the whole block decodes to NaN (OCP MX §5.1)
       scales[b] = float8_e8m0fnu::from_bits(0xFF);
@@ -289,10 +284,8 @@ void mx_encode_row(const float* x, std::size_t cols, const mx<Elem>& s, Elem* co
     scales[b] = float8_e8m0fnu::from_bits(std::uint8_t(e + 127));
     // V_i / X as a multiplication by the exact power of two 2^-e (then ·2^6 for MXINT8: two steps,
     // as 2^(6−e) overflows float for e = −127)
-    const float inv = pow2f(-e);
-    for (std::size_t i = 0; i < n; ++i) y[i] = x[c0 + i] * inv;
-    if constexpr (std::is_same_v<Elem, int8>)
-      for (std::size_t i = 0; i < n; ++i) y[i] *= 64.0f;
+    scale_floats(x + c0, y, n, pow2f(-e));
+    if constexpr (std::is_same_v<Elem, int8>) scale_floats(y, y, n, 64.0f);
   }
   if constexpr (std::is_same_v<Elem, int8>)
     convert(std::span<const float>(tmp, cols), std::span<Elem>(codes, cols), rounding::nearest_even{},
@@ -310,7 +303,7 @@ void mx_decode_row(const Elem* codes, std::size_t cols, std::size_t block, const
     const std::size_t n = std::min(block, cols - c0);
     float x = float(scales[b]);  // 2^e exactly, or NaN
     if constexpr (std::is_same_v<Elem, int8>) x *= 0x1p-6f;
-    for (std::size_t i = 0; i < n; ++i) out[c0 + i] *= x;
+    scale_floats(out + c0, out + c0, n, x);
   }
 }
 
@@ -320,8 +313,7 @@ inline void scale_pow2(const float* x, std::size_t n, int p, float* y) {
   if (p == 0) {
     if (y != x) std::copy(x, x + n, y);
   } else if (p >= -126 && p <= 127) {
-    const float f = pow2f(p);
-    for (std::size_t i = 0; i < n; ++i) y[i] = x[i] * f;
+    scale_floats(x, y, n, pow2f(p));
   } else {
     for (std::size_t i = 0; i < n; ++i) y[i] = std::ldexp(x[i], p);
   }
@@ -373,9 +365,7 @@ inline void nvfp4_encode_row(const float* x, std::size_t cols, nvfp4_tensor_scal
         std::fill(y, y + n, 0.f);
         continue;
       }
-      const float f = s_enc / sbf[b];
-      const float* vb = v + c0;
-      for (std::size_t i = 0; i < n; ++i) y[i] = vb[i] * f;
+      scale_floats(v + c0, y, n, s_enc / sbf[b]);
     }
   }
   convert(std::span<const float>(tmp, cols), std::span<float4_e2m1fn>(codes, cols), rounding::nearest_even{},

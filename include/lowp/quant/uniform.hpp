@@ -212,7 +212,7 @@ void encode_row(const float* x, std::size_t n, std::size_t tw, const tile_scale*
     if (t.s != 0.f && !std::isfinite(inv))
       for (std::size_t i = 0; i < m; ++i) y[i] = v[i] / t.s;
     else
-      for (std::size_t i = 0; i < m; ++i) y[i] = v[i] * inv;
+      scale_floats(v, y, m, inv);
     if constexpr (!E::integer_zero_point)
       if (t.z != 0.f)  // minifloats: the zero point before rounding, added to the rounded product (spec §10)
         for (std::size_t i = 0; i < m; ++i) y[i] = rounded(y[i]) + t.z;
@@ -251,10 +251,7 @@ void decode_row(const T* q, std::size_t n, std::size_t tw, const tile_scale* til
     const tile_scale& t = tiles[tc];
     float* o = out + c0;
     const std::size_t m = std::min(tw, n - c0);
-    if (t.z != 0.f)
-      for (std::size_t i = 0; i < m; ++i) o[i] = t.s * (o[i] - t.z);
-    else
-      for (std::size_t i = 0; i < m; ++i) o[i] = t.s * o[i];
+    scale_floats(o, o, m, t.s, t.z);  // S · (q − z)
   }
 }
 
