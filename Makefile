@@ -8,7 +8,7 @@
 #   make test-exhaustive  all 2^32 float bit patterns for every 8/6/4-bit format (a few minutes)
 #   make test-aarch64     the suite cross-built for aarch64, run under qemu-aarch64 as three CPUs
 #                         (i8mm, sdot only, neither), and the digest compared with the x86-64 one
-#                         (TEST_SET=kernels: only the CPU-dependent suites, as CI runs it)
+#                         (TEST_SET=simd,quant,intops,bits: the CPU-dependent suites, as CI runs it)
 #   make test-i686        the suite cross-built for 32-bit x86 (portable 128-bit integers, SSE2 math),
 #                         run natively (or under qemu-i386), and its digest compared with x86-64's
 #   make bench            the Google Benchmark programs of bench/, -march=native
@@ -31,7 +31,8 @@ FUZZ_TIME ?= 60
 # libFuzzer's seed (0: a fresh one each run; CI fixes one so its run is repeatable)
 FUZZ_SEED ?= 0
 FUZZ_TARGETS := npy safetensors gguf imatrix
-# the test suites of the cross builds: full, kernels or kernels+io (tests/CMakeLists.txt: LOWP_TEST_SET)
+# the test suites of the cross builds: full, or a comma-separated list of format, quant, simd, intops,
+# io, bits (tests/CMakeLists.txt: LOWP_TEST_SET)
 TEST_SET ?= full
 # the cross builds' optimisation, as the release preset's
 CROSS_FLAGS := -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG"
@@ -123,13 +124,17 @@ digest-x86-64: deps-test
 
 test-aarch64: deps-test deps-aarch64 digest-x86-64
 	cmake -S . -B build/aarch64 -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
-	  $(CROSS_FLAGS) -DLOWP_TEST_SET=$(TEST_SET) -DLOWP_BUILD_BENCH=OFF -DLOWP_BUILD_EXAMPLES=ON >/dev/null
+	  $(CROSS_FLAGS) -DLOWP_TEST_SET=$(TEST_SET) -DLOWP_BUILD_BENCH=OFF \
+	  -DLOWP_BUILD_EXAMPLES=$(if $(filter full,$(TEST_SET)),ON,OFF) >/dev/null
 	cmake --build build/aarch64 -j $(JOBS)
-	@for entry in $(AARCH64_CPUS); do \
+	@# the first CPU (every level) runs every test, each test covering every level up to the CPU's; the
+	@# others the full suite too, or with a narrower TEST_SET their level's detection and its digest
+	@first=1; for entry in $(AARCH64_CPUS); do \
 	  cpu=$${entry%%:*}; level=$${entry##*:}; \
-	  echo "lowp: aarch64 tests on qemu -cpu $$cpu (expects level $$level)"; \
+	  only=""; [ $$first = 1 ] || [ "$(TEST_SET)" = full ] || only="-R LOWP_MAX_ISA|^bits"; first=0; \
+	  echo "lowp: aarch64 tests on qemu -cpu $$cpu (expects level $$level) $$only"; \
 	  log=build/aarch64/ctest-$$cpu.log; \
-	  QEMU_CPU=$$cpu LOWP_EXPECT_CPU_ISA=$$level ctest --test-dir build/aarch64 --output-on-failure -j $(JOBS) > $$log 2>&1 \
+	  QEMU_CPU=$$cpu LOWP_EXPECT_CPU_ISA=$$level ctest --test-dir build/aarch64 $$only --output-on-failure -j $(JOBS) > $$log 2>&1 \
 	    || { grep -v "^ *Start\|Passed" $$log | tail -80; exit 1; }; \
 	  tail -3 $$log | head -1; \
 	done
@@ -144,11 +149,10 @@ test-aarch64: deps-test deps-aarch64 digest-x86-64
 	@echo "lowp: aarch64 digest built by clang++ (SDOT and SMMLA through inline assembly) = x86-64 digest"
 	mkdir -p build/aarch64/bench-inc && ln -sfn /usr/include/benchmark build/aarch64/bench-inc/benchmark \
 	  && ln -sfn /usr/include/xsimd build/aarch64/bench-inc/xsimd && ln -sfn /usr/include/nlohmann build/aarch64/bench-inc/nlohmann
-	@for f in bench/*.cpp; do \
+	@if [ "$(TEST_SET)" = full ]; then for f in bench/*.cpp; do \
 	  aarch64-linux-gnu-g++ -std=c++20 -fsyntax-only -Iinclude -isystem /usr/include/eigen3 \
 	    -isystem build/aarch64/bench-inc $$f || exit 1; \
-	done
-	@echo "lowp: every benchmark compiles for aarch64 (make bench-aarch64 builds and starts them)"
+	done; echo "lowp: every benchmark compiles for aarch64 (make bench-aarch64 builds and starts them)"; fi
 	@for f in tests/strict/instantiate.cpp tests/strict/io_instantiate.cpp; do \
 	  aarch64-linux-gnu-g++ -std=c++20 -fsyntax-only $(STRICT) -Wno-psabi -Iinclude -isystem /usr/include/eigen3 \
 	    -isystem build/aarch64/bench-inc $$f || exit 1; \
