@@ -25,6 +25,8 @@ namespace {
 using archs = support::list<xsimd::avx512bw>;
 #elif defined(__AVX2__)
 using archs = support::list<xsimd::sse4_2, xsimd::avx2>;
+#elif LOWP_HAVE_RUNTIME_X86 && defined(LOWP_TEST_NO_AVX512)  // a CPU without AVX-512 (tests/CMakeLists.txt)
+using archs = support::list<xsimd::sse2, lowp::simd::rt::avx2>;
 #elif LOWP_HAVE_RUNTIME_X86
 using archs = support::list<xsimd::sse2, lowp::simd::rt::avx2, lowp::simd::rt::avx512>;
 #else
