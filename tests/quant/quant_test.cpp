@@ -974,3 +974,48 @@ TEST_CASE("llama.cpp blocks: quantize equals ggml's reference quantizers transcr
   CHECK(same_bits(lowp::fake_quantize(x, lowp::q8_0{}), lowp::dequantize(q8)));
   CHECK(same_bits(lowp::fake_quantize(x, lowp::q4_0{}), lowp::dequantize(q4)));
 }
+
+TEST_CASE("llama.cpp blocks: q8_0 and q4_0 have the same bytes at every SIMD level as the scalar path",
+          "[quant][gguf][simd]") {
+  // The fused block kernels (simd/llama_blocks.hpp) against the scalar level's reference path, on
+  // blocks of every kind the kernels hand back or decide themselves: NaN and ±Inf blocks, subnormal
+  // d (scales down to 2^-149), float16 overflow, exact ties, maxima of both signs in either order,
+  // signed zeros; rows of 37 blocks (not a multiple of the kernels' chunk of 16).
+  std::mt19937 rng(2026);
+  std::normal_distribution<float> g(0.f, 1.f);
+  std::uniform_int_distribution<int> e(-150, 20), kind(0, 8), k(-127, 127), at(0, 31);
+  constexpr int rows = 60, cols = 37 * 32;
+  lowp::matrix<float> x(rows, cols);
+  for (int r = 0; r < rows; ++r)
+    for (int c0 = 0; c0 < cols; c0 += 32) {
+      const float s = std::ldexp(1.f, e(rng));
+      const int kd = kind(rng), i = at(rng), j2 = (i + 1 + at(rng) % 31) % 32;
+      for (int j = 0; j < 32; ++j) {
+        float v = g(rng) * s;
+        if (kd == 1) v = j == 0 ? 127.f * s : (float(k(rng) % 126) + 0.5f) * s;  // x · id exact ties (q8_0)
+        if (kd == 2) v = j == i ? -s : j == j2 ? s : 0.25f * s;                  // ± the same maximum
+        if (kd == 3) v = j % 2 ? -0.f : 0.f;                                     // signed zeros
+        if (kd == 4) v = float(k(rng)) * s;                                      // integers · s
+        if (kd == 5 && j == i) v = at(rng) % 3 == 0 ? NAN : at(rng) % 2 ? INFINITY : -INFINITY;
+        if (kd == 6) v = (float(k(rng)) + 0.5f) * 0.0625f * s;  // q4_0 ties of x · id + 8.5
+        x(r, c0 + j) = v;
+      }
+    }
+  const lowp::simd::isa saved = lowp::simd::max_isa();
+  lowp::simd::set_max_isa(lowp::simd::isa::scalar);
+  const auto want8 = lowp::quantize(x, lowp::q8_0{});
+  const auto want4 = lowp::quantize(x, lowp::q4_0{});
+  CHECK(want8.overflowed_scales() > 0);  // the data reach float16's overflow and underflow
+  CHECK(want4.underflowed_scales() > 0);
+  for (const lowp::simd::isa l : lowp::simd::family_levels) {
+    lowp::simd::set_max_isa(l);
+    INFO("cap " << lowp::simd::name_of(l) << ", level " << lowp::simd::name_of(lowp::simd::active_isa()));
+    const auto q8 = lowp::quantize(x, lowp::q8_0{});
+    const auto q4 = lowp::quantize(x, lowp::q4_0{});
+    CHECK(std::memcmp(q8.raw().data(), want8.raw().data(), want8.raw().size()) == 0);
+    CHECK(std::memcmp(q4.raw().data(), want4.raw().data(), want4.raw().size()) == 0);
+    CHECK(q8.overflowed_scales() == want8.overflowed_scales());
+    CHECK(q4.underflowed_scales() == want4.underflowed_scales());
+  }
+  lowp::simd::set_max_isa(saved);
+}

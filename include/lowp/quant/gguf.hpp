@@ -39,6 +39,7 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "lowp/core/error.hpp"
@@ -53,6 +54,8 @@
 #include "lowp/quant/matrix.hpp"
 #include "lowp/quant/rows.hpp"
 #include "lowp/quant/uniform.hpp"
+#include "lowp/simd/dispatch.hpp"
+#include "lowp/simd/llama_blocks.hpp"
 
 namespace lowp {
 
@@ -88,8 +91,9 @@ enum class scale_fit : std::uint8_t { ok, overflow, underflow };
 
 /// What rounding d = v to the float16 h did.
 inline scale_fit fit_of(float v, float16 h) {
-  if (std::isfinite(v) && h.is_inf()) return scale_fit::overflow;
-  if (v != 0.f && float(h) == 0.f) return scale_fit::underflow;
+  const unsigned mag = h.bits() & 0x7FFFu;  // 0x7C00: ±Inf; 0: ±0 (IEEE 754 binary16)
+  if (mag == 0x7C00u && std::isfinite(v)) return scale_fit::overflow;
+  if (mag == 0 && v != 0.f) return scale_fit::underflow;
   return scale_fit::ok;
 }
 /// h stored little-endian at p, as ggml_fp16_t on x86-64 / AArch64.
@@ -290,62 +294,77 @@ scale_fit quantize_any_block(const float* x, std::uint8_t* y, on_nonfinite nf, s
   return f;
 }
 
-/// A row of cols / S::block blocks quantized into y (block after block), fit(f) called per block.
+/// A row of cols / S::block blocks quantized into y (block after block), fit(f) called for each
+/// block whose scale did not fit float16 (overflow or underflow).
 template <class S, class Fit>
 void quantize_row(const float* x, std::size_t cols, std::uint8_t* y, on_nonfinite nf, std::size_t row, const char* who,
                   Fit&& fit) {
-  for (std::size_t b = 0; b < cols / S::block; ++b)
-    fit(quantize_any_block<S>(x + b * S::block, y + b * S::block_bytes, nf, row, b, who));
+  for (std::size_t b = 0; b < cols / S::block; ++b) {
+    const scale_fit f = quantize_any_block<S>(x + b * S::block, y + b * S::block_bytes, nf, row, b, who);
+    if (f != scale_fit::ok) fit(f);
+  }
 }
-/// The same for q8_0 and q4_0 with the row's work in bulk: block_values per block, then every d
-/// converted to float16 in one call and every code in one call on the SIMD kernels (q8_0: float →
-/// int8 with ties away from zero, roundf, C17 7.12.9.6; q4_0: float → uint4 truncated and
-/// saturated), then the blocks written in llama.cpp's layout. A NaN / Inf block: d = NaN, codes 0.
-template <class S, class Fit>
-void quantize_row_bulk(const float* x, std::size_t cols, std::uint8_t* y, on_nonfinite nf, std::size_t row,
-                       const char* who, Fit&& fit) {
+/// One q8_0 / q4_0 block by the reference path: block_values, then the codes by lowp::convert
+/// (q8_0: float → int8 with ties away from zero, roundf, C17 7.12.9.6; q4_0: float → uint4
+/// truncated and saturated) written in llama.cpp's layout at y + 2; returns d (before its float16
+/// rounding). A NaN / Inf block: d = NaN, codes 0 (spec §8).
+template <class S>
+float reference_block(const float* x, std::uint8_t* y) {
   using code = std::conditional_t<std::is_same_v<S, q8_0>, int8, uint4>;
   using round = std::conditional_t<std::is_same_v<S, q8_0>, rounding::nearest_away, rounding::toward_zero>;
   static_assert(sizeof(code) == 1);
-  thread_local std::vector<float> d, v;
+  const std::uint32_t abs_bits = abs_max_bits(x, 32);
+  if (abs_bits >= 0x7F800000u) {
+    std::memset(y + 2, 0, S::block_bytes - 2);  // code 0 in both
+    return NAN;
+  }
+  float v[32];
+  const float d = block_values(x, std::bit_cast<float>(abs_bits), v, S{});
+  code c[32];
+  convert(std::span<const float>(v), std::span<code>(c), round{}, overflow::saturate{});
+  if constexpr (std::is_same_v<S, q8_0>) {
+    std::memcpy(y + 2, c, 32);
+  } else {
+    // byte j = code j | code j + 16 << 4, eight bytes per 64-bit word: codes are ≤ 15, so the
+    // shift by 4 moves no bit across a byte
+    std::uint64_t lo[2], hi[2];
+    std::memcpy(lo, c, 16);
+    std::memcpy(hi, c + 16, 16);
+    lo[0] |= hi[0] << 4;
+    lo[1] |= hi[1] << 4;
+    std::memcpy(y + 2, lo, 16);
+  }
+  return d;
+}
+/// The same for q8_0 and q4_0 a row at a time: the fused SIMD kernel of the dispatched level
+/// (simd/llama_blocks.hpp: each block in registers, the same operations), the reference path above
+/// for the blocks it lists back and at the scalar level; then every d converted to float16 in one
+/// call and written, fit(f) for each block whose scale did not fit.
+template <class S, class Fit>
+void quantize_row_bulk(const float* x, std::size_t cols, std::uint8_t* y, on_nonfinite nf, std::size_t row,
+                       const char* who, Fit&& fit) {
+  thread_local std::vector<float> d;
   thread_local std::vector<float16> h;
-  thread_local std::vector<code> codes;
+  thread_local std::vector<std::size_t> special;
   const std::size_t nb = cols / 32;
   d.resize(nb);
   h.resize(nb);
-  v.resize(cols);
-  codes.resize(cols);
-  for (std::size_t b = 0; b < nb; ++b) {
-    const float* xb = x + b * 32;
-    const std::uint32_t abs_bits = abs_max_bits(xb, 32);
-    float t[32];  // a local array: the loops vectorise without alias checks
-    if (abs_bits >= 0x7F800000u) {
-      d[b] = NAN;
-      std::fill(t, t + 32, 0.f);  // code 0 in both
+  special.resize(nb);
+  simd::dispatch([&]<class A>() {
+    if constexpr (std::is_same_v<A, simd::scalar_path>) {
+      for (std::size_t b = 0; b < nb; ++b) d[b] = reference_block<S>(x + b * 32, y + b * S::block_bytes);
     } else {
-      d[b] = block_values(xb, std::bit_cast<float>(abs_bits), t, S{});
+      const std::size_t ns =
+          simd::llama_blocks<A, std::is_same_v<S, q4_0>>(x, nb, y, S::block_bytes, d.data(), special.data());
+      for (std::size_t i = 0; i < ns; ++i)
+        d[special[i]] = reference_block<S>(x + special[i] * 32, y + special[i] * S::block_bytes);
     }
-    std::memcpy(v.data() + b * 32, t, sizeof t);
-  }
+  });
   convert(std::span<const float>(d), std::span<float16>(h), rounding::nearest_even{}, overflow::propagate{});
-  convert(std::span<const float>(v), std::span<code>(codes), round{}, overflow::saturate{});
   for (std::size_t b = 0; b < nb; ++b) {
-    std::uint8_t* yb = y + b * S::block_bytes;
-    store_f16(yb, h[b]);
-    const code* c = codes.data() + b * 32;
-    if constexpr (std::is_same_v<S, q8_0>) {
-      std::memcpy(yb + 2, c, 32);
-    } else {
-      // byte j = code j | code j + 16 << 4, eight bytes per 64-bit word: codes are ≤ 15, so the
-      // shift by 4 moves no bit across a byte
-      std::uint64_t lo[2], hi[2];
-      std::memcpy(lo, c, 16);
-      std::memcpy(hi, c + 16, 16);
-      lo[0] |= hi[0] << 4;
-      lo[1] |= hi[1] << 4;
-      std::memcpy(yb + 2, lo, 16);
-    }
+    store_f16(y + b * S::block_bytes, h[b]);
     const scale_fit f = fit_of(d[b], h[b]);
+    if (f == scale_fit::ok) continue;
     refuse_overflow<S>(f, nf, who, row, b);
     fit(f);
   }

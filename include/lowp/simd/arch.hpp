@@ -183,6 +183,49 @@ struct ops {
   static i32 to_int(const f32& x) { return xsimd::to_int(x); }  // truncates
   static f32 to_float(const i32& x) { return xsimd::to_float(x); }
   static i32 min(const i32& a, const i32& b) { return xsimd::min(a, b); }
+  static i32 max(const i32& a, const i32& b) { return xsimd::max(a, b); }
+  /// x itself, opaque to the optimiser: a product passed through it is rounded before any later
+  /// addition (no FMA contraction, whatever -ffp-contract or -march says; spec §10).
+  static f32 rounded(const f32& x) {
+    typename f32::register_type r = x;
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__SSE2__)
+    __asm__("" : "+x"(r));
+#elif (defined(__GNUC__) || defined(__clang__)) && defined(__aarch64__)
+    __asm__("" : "+w"(r));
+#else
+    volatile auto v = r;  // other targets: a volatile round trip
+    r = v;
+#endif
+    return f32(r);
+  }
+  /// The largest lane (signed).
+  static std::int32_t reduce_max(const i32& v) {
+#if defined(__AVX512F__)
+    if constexpr (std::is_base_of_v<xsimd::avx512f, A>)
+      return _mm512_reduce_max_epi32(v);
+    else
+#endif
+#if defined(__AVX2__)
+        if constexpr (std::is_base_of_v<xsimd::avx2, A>) {
+      const __m256i r = v;
+      __m128i m = _mm_max_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
+      m = _mm_max_epi32(m, _mm_shuffle_epi32(m, 0x4E));
+      return _mm_cvtsi128_si32(_mm_max_epi32(m, _mm_shuffle_epi32(m, 0xB1)));
+    } else
+#endif
+#if defined(__aarch64__)
+        if constexpr (std::is_base_of_v<xsimd::neon64, A>)
+      return vmaxvq_s32(v);
+    else
+#endif
+    {
+      alignas(64) std::int32_t t[i32::size];
+      v.store_aligned(t);
+      std::int32_t m = t[0];
+      for (std::size_t l = 1; l < i32::size; ++l) m = m > t[l] ? m : t[l];
+      return m;
+    }
+  }
   static bool any(const b32& m) { return xsimd::any(m); }
   static i32 select(const b32& c, const i32& a, const i32& b) {
 #if defined(__AVX512F__)

@@ -169,6 +169,16 @@ struct ops<rt::avx2> {
   LOWP_AVX2_FN static i32 to_int(f32 x) { return _mm256_cvttps_epi32(x.v); }
   LOWP_AVX2_FN static f32 to_float(i32 x) { return _mm256_cvtepi32_ps(x.v); }
   LOWP_AVX2_FN static i32 min(i32 a, i32 b) { return _mm256_min_epi32(a.v, b.v); }
+  LOWP_AVX2_FN static i32 max(i32 a, i32 b) { return _mm256_max_epi32(a.v, b.v); }
+  LOWP_AVX2_FN static f32 rounded(f32 x) {  // opaque: no FMA absorbs this rounding (spec §10)
+    __asm__("" : "+x"(x.v));
+    return x;
+  }
+  LOWP_AVX2_FN static std::int32_t reduce_max(i32 v) {
+    __m128i m = _mm_max_epi32(_mm256_castsi256_si128(v.v), _mm256_extracti128_si256(v.v, 1));
+    m = _mm_max_epi32(m, _mm_shuffle_epi32(m, 0x4E));
+    return _mm_cvtsi128_si32(_mm_max_epi32(m, _mm_shuffle_epi32(m, 0xB1)));
+  }
   LOWP_AVX2_FN static bool any(b32 m) { return !_mm256_testz_si256(m.v, m.v); }
   LOWP_AVX2_FN static i32 select(b32 c, i32 a, i32 b) {
 #if defined(__GNUC__) && !defined(__clang__) && defined(__AVX512BW__) && defined(__AVX512VL__)
@@ -210,6 +220,9 @@ struct ops<rt::avx512> {
   LOWP_AVX512_FN static i32 to_int(f32 x) { return _mm512_cvttps_epi32(x.v); }
   LOWP_AVX512_FN static f32 to_float(i32 x) { return _mm512_cvtepi32_ps(x.v); }
   LOWP_AVX512_FN static i32 min(i32 a, i32 b) { return _mm512_min_epi32(a.v, b.v); }
+  LOWP_AVX512_FN static i32 max(i32 a, i32 b) { return _mm512_max_epi32(a.v, b.v); }
+  LOWP_AVX512_FN static f32 rounded(f32 x) { return detail::rounded_ps(x.v); }  // opaque (spec §10)
+  LOWP_AVX512_FN static std::int32_t reduce_max(i32 v) { return _mm512_reduce_max_epi32(v.v); }
   LOWP_AVX512_FN static bool any(b32 m) { return m.v != 0; }
   LOWP_AVX512_FN static i32 select(b32 c, i32 a, i32 b) { return _mm512_mask_blend_epi32(c.v, b.v, a.v); }
   LOWP_AVX512_FN static i32 load_widen(const std::uint8_t* p) {

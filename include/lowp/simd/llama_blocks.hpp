@@ -1,0 +1,67 @@
+// lowp/simd/llama_blocks.hpp: the fused q8_0 / q4_0 block quantizers (simd/llama_kernels.inl),
+// compiled once per kernel family as simd/convert.hpp compiles the conversion kernels, and
+// `simd::llama_blocks<A, Q4>` forwarding to the family of A. quant/gguf.hpp calls it through
+// simd::dispatch and keeps the reference path for the scalar level and the blocks listed back.
+#pragma once
+#include <bit>
+#include <cfloat>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "lowp/core/fp.hpp"
+#include "lowp/simd/convert.hpp"
+
+namespace lowp::simd {
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+namespace generic_kernels {
+#define LOWP_KERNEL inline
+#define LOWP_KERNEL_INLINE inline __attribute__((always_inline))
+#include "lowp/simd/llama_kernels.inl"
+#undef LOWP_KERNEL
+#undef LOWP_KERNEL_INLINE
+}  // namespace generic_kernels
+
+#if LOWP_HAVE_RUNTIME_X86
+namespace avx2_kernels {
+#define LOWP_KERNEL inline __attribute__((target(LOWP_TARGET_AVX2)))
+#define LOWP_KERNEL_INLINE inline __attribute__((target(LOWP_TARGET_AVX2), always_inline))
+#include "lowp/simd/llama_kernels.inl"
+#undef LOWP_KERNEL
+#undef LOWP_KERNEL_INLINE
+}  // namespace avx2_kernels
+
+namespace avx512_kernels {
+#define LOWP_KERNEL inline __attribute__((target(LOWP_TARGET_AVX512)))
+#define LOWP_KERNEL_INLINE inline __attribute__((target(LOWP_TARGET_AVX512), always_inline))
+#include "lowp/simd/llama_kernels.inl"
+#undef LOWP_KERNEL
+#undef LOWP_KERNEL_INLINE
+}  // namespace avx512_kernels
+#endif
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+/// q8_0 (Q4 false) or q4_0 (Q4 true) blocks of x with the kernels of A (an xsimd architecture,
+/// rt::avx2 or rt::avx512): see simd/llama_kernels.inl. Returns how many blocks went to special.
+template <class A, bool Q4>
+std::size_t llama_blocks(const float* x, std::size_t nb, std::uint8_t* y, std::size_t block_bytes, float* d,
+                         std::size_t* special) {
+#if LOWP_HAVE_RUNTIME_X86
+  if constexpr (std::is_same_v<A, rt::avx512>)
+    return avx512_kernels::llama_blocks<A, Q4>(x, nb, y, block_bytes, d, special);
+  else if constexpr (std::is_same_v<A, rt::avx2>)
+    return avx2_kernels::llama_blocks<A, Q4>(x, nb, y, block_bytes, d, special);
+  else
+#endif
+    return generic_kernels::llama_blocks<A, Q4>(x, nb, y, block_bytes, d, special);
+}
+
+}  // namespace lowp::simd
