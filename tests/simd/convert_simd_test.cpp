@@ -226,6 +226,80 @@ TEMPLATE_TEST_CASE("SIMD integer encode and decode are bit-identical to the scal
   CHECK(bad == 0);
 }
 
+/// encode_scaled (the products x · f[i / tw], each rounded, then encoded) against the scalar
+/// reference of the rounded products, over tiles of several widths with factors that are powers of
+/// two, inexact reciprocals, and large and tiny enough to overflow or reach the subnormals.
+template <class T>
+void scaled_paths(const std::vector<float>& base) {
+  const std::vector<float> factors = {1.f,    0.5f,  1.0f / 3.0f, 7.3f,  0.1f, -2.5f,
+                                      1e-30f, 3e38f, 0x1p-130f,   1e20f, 0.f,  1.0f / 127.0f};
+  long bad = 0;
+  for_each_path([&]<class A>() {
+    using namespace lowp::rounding;
+    using namespace lowp::overflow;
+    for (const std::size_t tw : {std::size_t(1), std::size_t(3), std::size_t(16), std::size_t(37), base.size()}) {
+      std::vector<float> f((base.size() + tw - 1) / tw);
+      for (std::size_t t = 0; t < f.size(); ++t) f[t] = factors[(t * 7 + tw) % factors.size()];
+      const auto check = [&](const auto& r, auto o) {
+        std::vector<T> got(base.size());
+        lowp::simd::encode_scaled<A>(base.data(), got.data(), base.size(), tw, f.data(), r, o);
+        for (std::size_t i = 0; i < base.size(); ++i) {
+          const float x = base[i] * f[i / tw];
+          if (got[i].bits() != T::from_unpacked(lowp::unpack(x), r, o, i).bits()) {
+            if (bad < 5) UNSCOPED_INFO("x = " << base[i] << " · " << f[i / tw] << " tile width " << tw);
+            ++bad;
+          }
+        }
+      };
+      check(nearest_even{}, saturate{});
+      check(stochastic{5, 11}, saturate{});
+#if !defined(LOWP_TEST_QUICK)
+      check(toward_zero{}, propagate{});
+      check(nearest_away{}, saturate_symmetric{});
+      check(to_odd{}, saturate_zero{});
+#endif
+    }
+  });
+  CHECK(bad == 0);
+}
+
+TEMPLATE_TEST_CASE("SIMD encode of scaled values (one pass) is bit-identical to scaling, then the reference", "[simd]",
+                   lowp::float8_e4m3fn, lowp::float8_e5m2, lowp::float8_e8m0fnu, lowp::float6_e2m3fn,
+                   lowp::float4_e2m1fn, lowp::bfloat16) {
+  scaled_paths<TestType>(boundary_inputs<TestType>());
+}
+
+TEMPLATE_TEST_CASE("SIMD integer encode of scaled values is bit-identical to scaling, then the reference", "[simd]",
+                   lowp::int8, lowp::uint8, lowp::int4, lowp::int2, lowp::trit, (lowp::intn<16, true>)) {
+  std::vector<float> in = specials();
+  in.insert(in.end(), {1e30f, -1e30f, 0x1p30f, -0x1p31f, 0x1.000002p30f, 1e-30f});
+  for (float k = -40.f; k <= 40.f; k += 0.25f) {
+    in.push_back(k);
+    in.push_back(std::nextafter(k, INFINITY));
+    in.push_back(std::nextafter(k, -INFINITY));
+  }
+  std::mt19937 rng(9);
+  for (int i = 0; i < 3000; ++i) in.push_back(float_of(std::uint32_t(rng())));
+  scaled_paths<TestType>(in);
+}
+
+TEST_CASE("SIMD abs_max_bits equals the core function on every length, start and special value", "[simd]") {
+  std::mt19937 rng(4);
+  std::normal_distribution<float> g;
+  std::vector<float> x(300);
+  long bad = 0;
+  for_each_path([&]<class A>() {
+    for (int trial = 0; trial < 200; ++trial) {
+      for (auto& v : x) v = g(rng) * std::ldexp(1.f, int(rng() % 60) - 30);
+      const std::size_t start = rng() % 8, n = rng() % (x.size() - start);
+      if (trial % 4 == 1 && n > 0) x[start + rng() % n] = (rng() % 2) ? NAN : -INFINITY;
+      if (trial % 4 == 2) std::fill(x.begin(), x.end(), -0.f);
+      bad += lowp::simd::abs_max_bits<A>(x.data() + start, n) != lowp::detail::abs_max_bits(x.data() + start, n);
+    }
+  });
+  CHECK(bad == 0);
+}
+
 TEST_CASE("the span API takes the SIMD path and gives the scalar bits", "[simd]") {
   const auto in = boundary_inputs<lowp::float8_e4m3fn>();
   std::vector<lowp::float8_e4m3fn> out(in.size());

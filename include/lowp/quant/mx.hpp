@@ -388,7 +388,7 @@ inline void nvfp4_decode_row(const float4_e2m1fn* codes, std::size_t cols, const
 /// amax over the tensor and whether it is finite (one vectorised pass over the magnitudes' bits).
 inline float tensor_amax(const float_rows& x, bool& finite) {
   std::uint32_t m = 0;
-  for (std::size_t r = 0; r < x.rows(); ++r) m = std::max(m, abs_max_bits(x.row(r), x.cols()));
+  for (std::size_t r = 0; r < x.rows(); ++r) m = std::max(m, abs_max_bits_bulk(x.row(r), x.cols()));
   finite = m < 0x7F800000u;
   return finite ? std::bit_cast<float>(m) : std::numeric_limits<float>::infinity();
 }

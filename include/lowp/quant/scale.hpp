@@ -26,6 +26,7 @@
 #include "lowp/core/tags.hpp"
 #include "lowp/core/traits.hpp"
 #include "lowp/format/convert.hpp"
+#include "lowp/simd/convert.hpp"
 
 namespace lowp {
 
@@ -108,7 +109,7 @@ struct group_stats {
   bool nonfinite = false;
   bool any = false;
   void add(const float* x, std::size_t n, bool need_range = true, bool need_sum = true) {
-    const std::uint32_t m = abs_max_bits(x, n);
+    const std::uint32_t m = abs_max_bits_bulk(x, n);
     if (m >= 0x7F800000u) nonfinite = true;
     float a;
     std::memcpy(&a, &m, 4);

@@ -193,12 +193,42 @@ struct tile_scale {
 };
 
 /// Quantizes one row of n floats whose consecutive segments of tw elements take tiles[0], tiles[1],
-/// ... into codes out (element i draws stochastic index base + i); tmp holds ≥ n floats. Every
-/// segment is scaled first, then the whole row is converted in one SIMD call.
+/// ... into codes out (element i draws stochastic index base + i); tmp holds ≥ n floats. When every
+/// tile has a finite scale whose reciprocal is finite (and, for minifloats, no zero point), the
+/// scaling and the conversion are one SIMD pass (detail::convert_scaled); otherwise every segment is
+/// scaled first, then the whole row is converted in one SIMD call. The same bits either way.
 template <class T, class R>
 void encode_row(const float* x, std::size_t n, std::size_t tw, const tile_scale* tiles, bool symmetric, const R& r,
                 std::uint64_t base, T* out, float* tmp) {
   using E = format_traits<T>;
+  const R rr = offset_by(r, base);  // element (r, c) draws index r · cols + c
+  const std::span<const float> in_x(x, n);
+  const std::span<T> codes(out, n);
+  // the overflow tag of the symmetric and minifloat schemes; conv(tag) converts with it
+  const auto with_tag = [&](auto&& conv) {
+    if constexpr (std::is_same_v<T, binary> || !E::integer_zero_point) {
+      conv(overflow::saturate{});
+    } else {
+      if constexpr (T::range.lo < 0)
+        conv(overflow::saturate_symmetric{});
+      else
+        conv(overflow::saturate{});
+    }
+  };
+  if (symmetric || !E::integer_zero_point) {
+    thread_local std::vector<float> inv;
+    inv.resize((n + tw - 1) / tw);
+    bool one_pass = true;
+    for (std::size_t tc = 0; tc < inv.size() && one_pass; ++tc) {
+      const tile_scale& t = tiles[tc];
+      inv[tc] = t.s == 0.f ? 0.f : 1.0f / t.s;
+      one_pass = std::isfinite(t.s) && std::isfinite(inv[tc]) && (E::integer_zero_point || t.z == 0.f);
+    }
+    if (one_pass) {
+      with_tag([&](auto tag) { convert_scaled(in_x, codes, tw, inv.data(), rr, tag); });
+      return;
+    }
+  }
   for (std::size_t c0 = 0, tc = 0; c0 < n; c0 += tw, ++tc) {
     const tile_scale& t = tiles[tc];
     const std::size_t m = std::min(tw, n - c0);
@@ -217,17 +247,11 @@ void encode_row(const float* x, std::size_t n, std::size_t tw, const tile_scale*
       if (t.z != 0.f)  // minifloats: the zero point before rounding, added to the rounded product (spec §10)
         for (std::size_t i = 0; i < m; ++i) y[i] = rounded(y[i]) + t.z;
   }
-  const R rr = offset_by(r, base);  // element (r, c) draws index r · cols + c
   const std::span<const float> in(tmp, n);
-  if constexpr (std::is_same_v<T, binary>) {
-    convert(in, std::span<T>(out, n), rr, overflow::saturate{});
-  } else if constexpr (!E::integer_zero_point) {
-    convert(in, std::span<T>(out, n), rr, overflow::saturate{});
+  if constexpr (!E::integer_zero_point) {
+    with_tag([&](auto tag) { convert(in, codes, rr, tag); });
   } else if (symmetric) {
-    if constexpr (T::range.lo < 0)
-      convert(in, std::span<T>(out, n), rr, overflow::saturate_symmetric{});
-    else
-      convert(in, std::span<T>(out, n), rr, overflow::saturate{});
+    with_tag([&](auto tag) { convert(in, codes, rr, tag); });
   } else {
     // round first, then add the zero point and clamp (gemmlowp); y is within ±2^16 of the range
     static thread_local std::vector<intn<16, true>> wide;

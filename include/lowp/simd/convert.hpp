@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "lowp/core/error.hpp"
+#include "lowp/core/fp.hpp"
 #include "lowp/core/random.hpp"
 #include "lowp/core/tags.hpp"
 #include "lowp/core/traits.hpp"
@@ -127,6 +128,23 @@ template <class A, class T, class R, class O>
 void encode_int(const float* in, T* out, std::size_t n, const R& r, O o) {
   LOWP_SIMD_FORWARD(encode_int<A>(in, out, n, r, o));
 }
+/// float → T of the products in[i] · f[i / tw] (each rounded to float first) with the kernels of A.
+template <class A, class T, class R, class O>
+void encode_scaled(const float* in, T* out, std::size_t n, std::size_t tw, const float* f, const R& r, O o) {
+  LOWP_SIMD_FORWARD(encode_scaled<A>(in, out, n, tw, f, r, o));
+}
+/// The largest |x[i]| of n floats as its bit pattern, with the kernels of A.
+template <class A>
+std::uint32_t abs_max_bits(const float* x, std::size_t n) {
+#if LOWP_HAVE_RUNTIME_X86
+  if constexpr (std::is_same_v<A, rt::avx512>)
+    return avx512_kernels::abs_max_bits<A>(x, n);
+  else if constexpr (std::is_same_v<A, rt::avx2>)
+    return avx2_kernels::abs_max_bits<A>(x, n);
+  else
+#endif
+    return generic_kernels::abs_max_bits<A>(x, n);
+}
 /// intn / trit → float over n elements with the kernels of A.
 template <class A, class T>
 void decode_int(const T* in, float* out, std::size_t n) {
@@ -181,5 +199,44 @@ void convert(std::span<const From> in, std::span<To> out, const R& r, O o) {
   }
   scalar();
 }
+
+namespace detail {
+
+/// core/fp.hpp's abs_max_bits (the same answer) on the dispatched SIMD kernels for long runs, where
+/// the auto-vectorised loop of the core version is not guaranteed at -O2 once inlined.
+inline std::uint32_t abs_max_bits_bulk(const float* x, std::size_t n) {
+  if (n < 256) return abs_max_bits(x, n);
+  std::uint32_t m = 0;
+  simd::dispatch([&]<class A>() {
+    if constexpr (std::is_same_v<A, simd::scalar_path>)
+      m = abs_max_bits(x, n);
+    else
+      m = simd::abs_max_bits<A>(x, n);
+  });
+  return m;
+}
+
+/// out[i] = the T of in[i] · f[i / tw] (tiles of tw elements, one factor each; tw ≥ 1), the product
+/// rounded to float before it is converted (spec §10): a scaling pass and lowp::convert in one
+/// pass, on the SIMD kernels where T has them. Element i draws stochastic bits (offset + i).
+template <class T, rounding_mode R, overflow_mode O>
+void convert_scaled(std::span<const float> in, std::span<T> out, std::size_t tw, const float* f, const R& r, O o) {
+  const auto scalar = [&] {
+    for (std::size_t i = 0; i < in.size(); ++i)
+      out[i] = convert_unpacked<T>(to_unpacked(rounded(in[i] * f[i / tw])), r, o, i);
+  };
+  if constexpr (simd::detail::has_kernels<T>()) {
+    simd::dispatch([&]<class A>() {
+      if constexpr (std::is_same_v<A, simd::scalar_path>)
+        scalar();
+      else
+        simd::encode_scaled<A>(in.data(), out.data(), in.size(), tw, f, r, o);
+    });
+  } else {
+    scalar();
+  }
+}
+
+}  // namespace detail
 
 }  // namespace lowp

@@ -103,10 +103,10 @@ LOWP_KERNEL_INLINE i32<A> bias_term(const i32<A>& bit) {
 /// In the target's normal range the rounding is an addition before the shift: the carry out of
 /// the discarded bits is the round-up decision of each mode (ties: the code's last bit).
 template <class A, float_spec S, class R, class O>
-LOWP_KERNEL_INLINE i32<A> encode_lanes(const float* p, const R& r, O o, std::uint64_t first_index) {
+LOWP_KERNEL_INLINE i32<A> encode_lanes(const f32<A>& x, const R& r, O o, std::uint64_t first_index) {
   constexpr int s = 23 - S.M;  // bits discarded from a float mantissa in the normal range
   constexpr std::int32_t mask = (1 << s) - 1;
-  const i32<A> u = as_int<A>(f32<A>::load_unaligned(p));
+  const i32<A> u = as_int<A>(x);
   const i32<A> a = u & splat<A>(0x7FFFFFFF);
   const i32<A> neg_bit = S.has_sign() ? ((u >> 31) & splat<A>(1)) : splat<A>(0);  // 0 or 1
   i32<A> inc;
@@ -163,6 +163,11 @@ LOWP_KERNEL_INLINE i32<A> encode_lanes(const float* p, const R& r, O o, std::uin
   out = sel<A>(a > splat<A>(0x7F800000), splat<A>(std::int64_t(S.has_nan() ? S.nan_code() : S.max_mag())), out);
   return out;
 }
+/// The same for the size() floats at p.
+template <class A, float_spec S, class R, class O>
+LOWP_KERNEL_INLINE i32<A> encode_lanes(const float* p, const R& r, O o, std::uint64_t first_index) {
+  return encode_lanes<A, S>(f32<A>::load_unaligned(p), r, o, first_index);
+}
 
 /// Floats for size() codes of S, equal to decode_to<float, S> (and, for an infinite code, to what
 /// overflow tag O makes of it in float: convert_unpacked<float>'s rule, spec §6).
@@ -206,10 +211,10 @@ LOWP_KERNEL_INLINE f32<A> decode_lanes(const i32<A>& c, O o = {}) {
 /// from the exact fraction, then core/round.hpp's overflow rule on the int32 lanes. Lanes that
 /// wrap from beyond 2^30 (their low bits were lost to the clamp) are flagged in `scalar`.
 template <class A, class R, class O>
-LOWP_KERNEL_INLINE i32<A> encode_int_lanes(const float* p, const ::lowp::detail::int_range& g, int code_offset,
+LOWP_KERNEL_INLINE i32<A> encode_int_lanes(const f32<A>& x, const ::lowp::detail::int_range& g, int code_offset,
                                            const R& r, O, std::uint64_t first_index, b32<A>& scalar) {
   using L = typename ops<A>::lanes_raw;
-  const i32<A> u = as_int<A>(f32<A>::load_unaligned(p));
+  const i32<A> u = as_int<A>(x);
   const i32<A> a = u & splat<A>(0x7FFFFFFF);
   const b32<A> neg = u < splat<A>(0);
   const f32<A> y = as_float<A>(ops<A>::min(a, splat<A>(0x4E800000)));  // min(|x|, 2^30); NaN handled below
@@ -228,6 +233,12 @@ LOWP_KERNEL_INLINE i32<A> encode_int_lanes(const float* p, const ::lowp::detail:
   out = sel<A>(nan, splat<A>(0), out);  // NaN → 0 (spec §8)
   if constexpr (std::is_same_v<O, overflow::wrap>) scalar = a > splat<A>(0x4E800000) && !inf && !nan;
   return (out + splat<A>(code_offset)) & splat<A>(std::int64_t((std::int64_t(1) << g.bits) - 1));  // trit: t + 1
+}
+/// The same for the size() floats at p.
+template <class A, class R, class O>
+LOWP_KERNEL_INLINE i32<A> encode_int_lanes(const float* p, const ::lowp::detail::int_range& g, int code_offset,
+                                           const R& r, O o, std::uint64_t first_index, b32<A>& scalar) {
+  return encode_int_lanes<A>(f32<A>::load_unaligned(p), g, code_offset, r, o, first_index, scalar);
 }
 
 /// Floats for size() raw codes of a Bits-bit integer format (sign-extended when signed).
@@ -290,6 +301,73 @@ LOWP_KERNEL void encode_int(const float* in, T* out, std::size_t n, const R& r, 
       for (std::size_t l = 0; l < w; ++l) out[i + l] = T::from_unpacked(unpack(in[i + l]), r, o, i + l);
   }
   for (; i < n; ++i) out[i] = T::from_unpacked(unpack(in[i]), r, o, i);
+}
+
+/// float → T (a minifloat or intn / trit) of the products x · f over n elements in tiles of tw: element
+/// i is in[i] · f[i / tw], each product rounded to float before it is encoded (no FMA absorbs it,
+/// spec §10), as a scaling pass followed by encode / encode_int gives; element i draws stochastic
+/// bits (offset + i). One pass, the scaled values never stored.
+template <class A, class T, class R, class O>
+LOWP_KERNEL void encode_scaled(const float* in, T* out, std::size_t n, std::size_t tw, const float* f, const R& r,
+                               O o) {
+  using C = typename T::storage_type;
+  constexpr bool integer = requires { T::range; };
+  constexpr std::size_t w = i32<A>::size;
+  const auto scalar_one = [&](float x, std::size_t i) { return T::from_unpacked(unpack(x), r, o, i); };
+  for (std::size_t c0 = 0, t = 0; c0 < n; c0 += tw, ++t) {
+    const std::size_t c1 = n - c0 < tw ? n : c0 + tw;
+    const float factor = f[t];
+    const f32<A> fv(factor);
+    std::size_t i = c0;
+    for (; i + w <= c1; i += w) {
+      const f32<A> x = ops<A>::rounded(f32<A>::load_unaligned(in + i) * fv);
+      i32<A> code;
+      bool redo;
+      if constexpr (integer) {
+        b32<A> scalar = i32<A>(0) != i32<A>(0);
+        code = encode_int_lanes<A>(x, T::range, format_traits<T>::code_offset, r, o, i, scalar);
+        redo = ops<A>::any(scalar);  // lanes that wrap: the scalar reference
+      } else {
+        code = encode_lanes<A, T::spec>(x, r, o, i);
+        if constexpr (T::spec.enc == encoding::fnu)
+          redo = ops<A>::any(code == i32<A>(-1));  // the rare lanes in [2^-127, 2^-126)
+        else
+          redo = false;
+      }
+      ops<A>::store_narrow(code, reinterpret_cast<C*>(out + i));
+      if (redo) {
+        alignas(64) float v[w];
+        x.store_unaligned(v);
+        for (std::size_t l = 0; l < w; ++l) out[i + l] = scalar_one(v[l], i + l);
+      }
+    }
+    for (; i < c1; ++i) out[i] = scalar_one(::lowp::detail::rounded(in[i] * factor), i);
+  }
+}
+
+/// The largest |x[i]| of n floats as its bit pattern (core/fp.hpp's abs_max_bits, whose answer
+/// has no order to depend on): two int32 lanes' maxima of the magnitudes' patterns, then the tail.
+template <class A>
+LOWP_KERNEL std::uint32_t abs_max_bits(const float* x, std::size_t n) {
+  constexpr std::size_t w = i32<A>::size;
+  const i32<A> mag = splat<A>(0x7FFFFFFF);
+  i32<A> m0 = splat<A>(0), m1 = splat<A>(0);
+  std::size_t i = 0;
+  for (; i + 2 * w <= n; i += 2 * w) {
+    m0 = ops<A>::max(m0, as_int<A>(f32<A>::load_unaligned(x + i)) & mag);
+    m1 = ops<A>::max(m1, as_int<A>(f32<A>::load_unaligned(x + i + w)) & mag);
+  }
+  if (i + w <= n) {
+    m0 = ops<A>::max(m0, as_int<A>(f32<A>::load_unaligned(x + i)) & mag);
+    i += w;
+  }
+  std::uint32_t m = std::uint32_t(ops<A>::reduce_max(ops<A>::max(m0, m1)));
+  for (; i < n; ++i) {
+    std::uint32_t u;
+    std::memcpy(&u, x + i, 4);
+    m = m > (u & 0x7FFFFFFFu) ? m : (u & 0x7FFFFFFFu);
+  }
+  return m;
 }
 
 /// intn → float over n elements with the kernels of ISA A.
