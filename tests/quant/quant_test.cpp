@@ -975,6 +975,72 @@ TEST_CASE("llama.cpp blocks: quantize equals ggml's reference quantizers transcr
   CHECK(same_bits(lowp::fake_quantize(x, lowp::q4_0{}), lowp::dequantize(q4)));
 }
 
+TEST_CASE("one-pass block quantizers: every SIMD level gives the scalar path's codes and scales", "[quant][simd]") {
+  // The row-at-a-time paths (uniform absmax / pow2 tiles of one row, MX, NVFP4) against the scalar
+  // level, on NaN / Inf groups, zero groups, groups whose scale is subnormal (1/S overflows: the row
+  // is redone by the two-pass path), and stochastic rounding (the index runs across the row).
+  using namespace lowp;
+  std::mt19937 rng(31);
+  std::normal_distribution<float> g;
+  matrix<float> x(24, 40 * 32);
+  for (Eigen::Index r = 0; r < x.rows(); ++r)
+    for (Eigen::Index c = 0; c < x.cols(); ++c) x(r, c) = g(rng) * std::ldexp(1.f, int((r * 7 + c / 32) % 50) - 25);
+  for (Eigen::Index c = 64; c < 96; ++c) x(3, c) = 0.f;
+  x(5, 70) = NAN;
+  x(6, 300) = -INFINITY;
+  for (Eigen::Index c = 0; c < x.cols(); ++c) x(7, c) = 1e-38f * g(rng);  // S = amax / qmax subnormal, 1/S = Inf
+  const auto codes_of = [](const auto& q) {
+    std::vector<std::uint8_t> v;
+    for (std::size_t r = 0; r < q.rows(); ++r) v.insert(v.end(), q.row_codes(r), q.row_codes(r) + q.row_bytes());
+    return v;
+  };
+  const auto all = [&] {
+    std::vector<std::vector<std::uint8_t>> out;
+    const auto qi8 = quantize<int8>(x, per_channel{});
+    const auto qi4 = quantize<int4>(x, per_group{32});
+    const auto qp2 = quantize<int4>(x, per_group{64}, scale::pow2{}, rounding::stochastic{3, 9});
+    const auto qf8 = quantize<float8_e4m3fn>(x, per_group{128});
+    const auto add = [&](const auto& q) {
+      out.push_back(codes_of(q));
+      std::vector<std::uint8_t> sc(q.scales().size() * 4);
+      std::memcpy(sc.data(), q.scales().data(), sc.size());
+      out.push_back(sc);
+    };
+    add(qi8);
+    add(qi4);
+    add(qp2);
+    out.push_back(codes_of(qf8));
+    const matrix<float> mx4 = dequantize(quantize(x, mxfp4{})), nv4 = dequantize(quantize(x, nvfp4{}));
+    for (const auto* m : {&mx4, &nv4}) {
+      std::vector<std::uint8_t> b(std::size_t(m->size()) * 4);
+      std::memcpy(b.data(), m->data(), b.size());
+      out.push_back(b);
+    }
+    return out;
+  };
+  // row 7 (1/S = Inf) is encoded as x / S, within S / 2 of x, like any other row
+  const auto qi8 = quantize<int8>(x, per_channel{});
+  const matrix<float> back = dequantize(qi8);
+  const float s7 = qi8.scale(7);
+  CHECK(s7 > 0.f);
+  CHECK(std::isinf(1.0f / s7));
+  CHECK((back.row(7) - x.row(7)).cwiseAbs().maxCoeff() <= 0.5f * s7);
+  CHECK(back.row(7).cwiseAbs().maxCoeff() > 0.f);
+  const simd::isa saved = simd::max_isa();
+  simd::set_max_isa(simd::isa::scalar);
+  const auto want = all();
+  for (const simd::isa l : simd::family_levels) {
+    simd::set_max_isa(l);
+    INFO("cap " << simd::name_of(l) << ", level " << simd::name_of(simd::active_isa()));
+    const auto got = all();
+    for (std::size_t k = 0; k < want.size(); ++k) {
+      INFO("result " << k);
+      CHECK(got[k] == want[k]);
+    }
+  }
+  simd::set_max_isa(saved);
+}
+
 TEST_CASE("llama.cpp blocks: q8_0 and q4_0 have the same bytes at every SIMD level as the scalar path",
           "[quant][gguf][simd]") {
   // The fused block kernels (simd/llama_blocks.hpp) against the scalar level's reference path, on

@@ -283,6 +283,49 @@ TEMPLATE_TEST_CASE("SIMD integer encode of scaled values is bit-identical to sca
   scaled_paths<TestType>(in);
 }
 
+TEST_CASE("SIMD block quantization (encode_blocks) equals per-block amax, factors and the reference", "[simd]") {
+  // every chunking: block widths 1 to 700 (one block per chunk beyond 512), lengths that leave a
+  // short last block, stochastic rounding (the index runs on across chunks), NaN / Inf blocks
+  std::mt19937 rng(12);
+  std::normal_distribution<float> g;
+  long bad = 0, chunks_seen = 0;
+  for_each_path([&]<class A>() {
+    for (const std::size_t bw : {std::size_t(1), std::size_t(7), std::size_t(16), std::size_t(32), std::size_t(600)}) {
+      for (const std::size_t n : {std::size_t(0), std::size_t(5), bw * 70 + 3, std::size_t(2100)}) {
+        std::vector<float> x(n);
+        for (auto& v : x) v = g(rng) * std::ldexp(1.f, int(rng() % 40) - 20);
+        if (n > 100) x[n / 2] = NAN, x[n / 3] = -INFINITY;
+        const std::size_t nb = (n + bw - 1) / bw;
+        std::vector<std::uint32_t> seen(nb, 0xFFFFFFFFu);
+        std::size_t next = 0;  // blocks arrive in order, each once
+        auto factors = [&](std::size_t b0, std::size_t count, const std::uint32_t* amax, float* f) {
+          bad += b0 != next;
+          next = b0 + count;
+          ++chunks_seen;
+          for (std::size_t j = 0; j < count; ++j) {
+            seen[b0 + j] = amax[j];
+            f[j] = amax[j] >= 0x7F800000u || amax[j] == 0 ? 0.f : 3.0f / std::bit_cast<float>(amax[j]);
+          }
+        };
+        std::vector<lowp::float4_e2m1fn> got(n);
+        const lowp::rounding::stochastic r{21, 5};
+        lowp::simd::encode_blocks<A>(x.data(), n, bw, factors, got.data(), r, lowp::overflow::saturate{});
+        bad += next != nb;
+        for (std::size_t b = 0; b < nb; ++b)
+          bad += seen[b] != lowp::detail::abs_max_bits(x.data() + b * bw, std::min(bw, n - b * bw));
+        for (std::size_t i = 0; i < n; ++i) {
+          const std::uint32_t m = seen[i / bw];
+          const float f = m >= 0x7F800000u || m == 0 ? 0.f : 3.0f / std::bit_cast<float>(m);
+          bad += got[i].bits() !=
+                 lowp::float4_e2m1fn::from_unpacked(lowp::unpack(x[i] * f), r, lowp::overflow::saturate{}, i).bits();
+        }
+      }
+    }
+  });
+  CHECK(chunks_seen > 20);
+  CHECK(bad == 0);
+}
+
 TEST_CASE("SIMD abs_max_bits equals the core function on every length, start and special value", "[simd]") {
   std::mt19937 rng(4);
   std::normal_distribution<float> g;

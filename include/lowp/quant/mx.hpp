@@ -264,35 +264,54 @@ class quantized<nvfp4> {
 
 namespace detail {
 
-/// Quantizes one row into element codes and block scales (MX): every block's scale first, the
-/// scaled row into tmp (≥ cols floats), then one SIMD conversion for the row.
+/// Quantizes one row into element codes and block scales (MX): each block's amax, its scale X =
+/// 2^e, then its codes of x · 2^-e, a chunk of blocks at a time in cache (detail::convert_blocks).
+/// MXINT8: x · 2^-e into tmp (≥ cols floats), then · 2^6 (two roundings as written), then one
+/// conversion for the row.
 template <class Elem>
 void mx_encode_row(const float* x, std::size_t cols, const mx<Elem>& s, Elem* codes, float8_e8m0fnu* scales,
                    float* tmp) {
-  for (std::size_t c0 = 0, b = 0; c0 < cols; c0 += s.block, ++b) {
-    const std::size_t n = std::min(s.block, cols - c0);
-    const std::uint32_t m = abs_max_bits(x + c0, n);  // max |x| from the bits: ≥ 0x7F800000 means Inf or NaN
-    float* y = tmp + c0;
-    if (m >= 0x7F800000u) {  // X = NaN: the whole block decodes to NaN (OCP MX §5.1)
-      scales[b] = float8_e8m0fnu::from_bits(0xFF);
-      std::fill(y, y + n, 0.f);
-      continue;
+  bool nan_block = false;
+  // the scale of each block from its amax; its factor 2^-e (V_i / X as a multiplication by the exact
+  // power of two)
+  const auto factors = [&](std::size_t b0, std::size_t count, const std::uint32_t* amax_bits, float* f) {
+    for (std::size_t j = 0; j < count; ++j) {
+      const std::uint32_t m = amax_bits[j];  // max |x| from the bits: ≥ 0x7F800000 means Inf or NaN
+      if (m >= 0x7F800000u) {                // X = NaN: the whole block decodes to NaN (OCP MX §5.1)
+        scales[b0 + j] = float8_e8m0fnu::from_bits(0xFF);
+        f[j] = 0.f;
+        nan_block = true;
+        continue;
+      }
+      const float amax = std::bit_cast<float>(m);
+      const int e = amax > 0.f ? mx_exponent<Elem>(amax, s.rule) : -127;  // zero block: X = 2^-127
+      scales[b0 + j] = float8_e8m0fnu::from_bits(std::uint8_t(e + 127));
+      f[j] = pow2f(-e);
     }
-    float amax;
-    std::memcpy(&amax, &m, 4);
-    const int e = amax > 0.f ? mx_exponent<Elem>(amax, s.rule) : -127;  // zero block: X = 2^-127
-    scales[b] = float8_e8m0fnu::from_bits(std::uint8_t(e + 127));
-    // V_i / X as a multiplication by the exact power of two 2^-e (then ·2^6 for MXINT8: two steps,
-    // as 2^(6−e) overflows float for e = −127)
-    scale_floats(x + c0, y, n, pow2f(-e));
-    if constexpr (std::is_same_v<Elem, int8>) scale_floats(y, y, n, 64.0f);
-  }
-  if constexpr (std::is_same_v<Elem, int8>)
+  };
+  if constexpr (std::is_same_v<Elem, int8>) {
+    // MXINT8: then · 2^6, two steps, as 2^(6−e) overflows float for e = −127
+    const std::size_t nb = (cols + s.block - 1) / s.block;
+    thread_local std::vector<std::uint32_t> amax_bits;
+    thread_local std::vector<float> f;
+    amax_bits.resize(nb);
+    f.resize(nb);
+    abs_max_blocks(x, cols, s.block, amax_bits.data());
+    factors(0, nb, amax_bits.data(), f.data());
+    for (std::size_t c0 = 0, b = 0; c0 < cols; c0 += s.block, ++b) {
+      const std::size_t n = std::min(s.block, cols - c0);
+      scale_floats(x + c0, tmp + c0, n, f[b]);
+      scale_floats(tmp + c0, tmp + c0, n, 64.0f);
+    }
     convert(std::span<const float>(tmp, cols), std::span<Elem>(codes, cols), rounding::nearest_even{},
             overflow::saturate_symmetric{});  // MXINT8 codes clamp to ±127
-  else
-    convert(std::span<const float>(tmp, cols), std::span<Elem>(codes, cols), rounding::nearest_even{},
-            overflow::saturate{});
+  } else {
+    convert_blocks(std::span<const float>(x, cols), std::span<Elem>(codes, cols), s.block, factors,
+                   rounding::nearest_even{}, overflow::saturate{});
+  }
+  if (nan_block)  // a NaN block's codes: those of 0 (its scale alone makes it NaN)
+    for (std::size_t c0 = 0, b = 0; c0 < cols; c0 += s.block, ++b)
+      if (scales[b].bits() == 0xFF) std::fill(codes + c0, codes + std::min(cols, c0 + s.block), Elem::from_bits(0));
 }
 
 template <class Elem>
@@ -333,43 +352,39 @@ inline nvfp4_tensor_scale nvfp4_encode_scale(float amax_t) {
   return t;
 }
 
-/// One row of NVFP4: block scales and codes of x · 2^p (spec §3). Each block's scale input
-/// amax_b / 6 · S_enc is formed first, all of them are converted to E4M3 in one call (the SIMD
-/// kernels), then each block is scaled and all codes converted in one call.
+/// One row of NVFP4: block scales and codes of v = x · 2^p (spec §3; v in tmp when p ≠ 0), a chunk
+/// of blocks at a time in cache (detail::convert_blocks): the chunk's scale inputs amax_b / 6 ·
+/// S_enc, converted to E4M3 in one call, then the codes of v · (S_enc / S_b).
 inline void nvfp4_encode_row(const float* x, std::size_t cols, nvfp4_tensor_scale ts, bool tensor_nan,
                              float4_e2m1fn* codes, float8_e4m3fn* scales, float* tmp) {
   const float s_enc = ts.s_enc;
   const std::size_t nb = (cols + nvfp4::block - 1) / nvfp4::block;
   if (tensor_nan) {
     std::fill(scales, scales + nb, float8_e4m3fn::from_bits(0x7F));
-    std::fill(tmp, tmp + cols, 0.f);
-  } else {
-    thread_local std::vector<float> want, sbf;
-    want.resize(nb);
-    sbf.resize(nb);
-    const bool shifted = ts.p != 0;  // a small tensor: its values · 2^p, exact, held in tmp
-    if (shifted) scale_pow2(x, cols, ts.p, tmp);
-    const float* v = shifted ? tmp : x;
-    for (std::size_t c0 = 0, b = 0; c0 < cols; c0 += nvfp4::block, ++b) {
-      const float amax_b = std::bit_cast<float>(abs_max_bits(v + c0, std::min(nvfp4::block, cols - c0)));
-      want[b] = amax_b / 6.0f * s_enc;  // spec §3: S_b = E4M3(amax_b / 6 · S_enc')
-    }
-    convert(std::span<const float>(want), std::span<float8_e4m3fn>(scales, nb), rounding::nearest_even{},
-            overflow::saturate{});
-    convert(std::span<const float8_e4m3fn>(scales, nb), std::span<float>(sbf), rounding::nearest_even{},
-            overflow::saturate{});  // exact
-    for (std::size_t c0 = 0, b = 0; c0 < cols; c0 += nvfp4::block, ++b) {
-      const std::size_t n = std::min(nvfp4::block, cols - c0);
-      float* y = tmp + c0;
-      if (sbf[b] == 0.f) {  // every q_i is 0
-        std::fill(y, y + n, 0.f);
-        continue;
-      }
-      scale_floats(v + c0, y, n, s_enc / sbf[b]);
-    }
+    std::fill(codes, codes + cols, float4_e2m1fn::from_bits(0));
+    return;
   }
-  convert(std::span<const float>(tmp, cols), std::span<float4_e2m1fn>(codes, cols), rounding::nearest_even{},
-          overflow::saturate{});
+  const bool shifted = ts.p != 0;  // a small tensor: its values · 2^p, exact, held in tmp
+  if (shifted) scale_pow2(x, cols, ts.p, tmp);
+  const float* v = shifted ? tmp : x;
+  bool zero_block = false;
+  const auto factors = [&](std::size_t b0, std::size_t count, const std::uint32_t* amax_bits, float* f) {
+    for (std::size_t j = 0; j < count; ++j)
+      f[j] = std::bit_cast<float>(amax_bits[j]) / 6.0f * s_enc;  // spec §3: S_b = E4M3(amax_b / 6 · S_enc')
+    convert(std::span<const float>(f, count), std::span<float8_e4m3fn>(scales + b0, count), rounding::nearest_even{},
+            overflow::saturate{});
+    for (std::size_t j = 0; j < count; ++j) {
+      const float sb = float(scales[b0 + j]);  // exact
+      zero_block |= sb == 0.f;
+      f[j] = sb == 0.f ? 0.f : s_enc / sb;
+    }
+  };
+  convert_blocks(std::span<const float>(v, cols), std::span<float4_e2m1fn>(codes, cols), nvfp4::block, factors,
+                 rounding::nearest_even{}, overflow::saturate{});
+  if (zero_block)  // S_b = 0: every q_i is 0 (code +0)
+    for (std::size_t c0 = 0, b = 0; c0 < cols; c0 += nvfp4::block, ++b)
+      if (float(scales[b]) == 0.f)
+        std::fill(codes + c0, codes + std::min(cols, c0 + nvfp4::block), float4_e2m1fn::from_bits(0));
 }
 
 /// x̂ = (q · S_b) / S_enc' · 2^-p for one row.

@@ -29,6 +29,7 @@
 // Stochastic rounding draws element (r, c)'s bits from index r · cols + c (spec §6).
 #pragma once
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -192,6 +193,20 @@ struct tile_scale {
   float z = 0.f;  // zero point value (a value of T)
 };
 
+/// conv(tag) with the overflow tag of T's symmetric and minifloat schemes: saturate_symmetric for
+/// signed integers (codes clamp to ±qmax), saturate otherwise.
+template <class T, class F>
+void with_symmetric_tag(F&& conv) {
+  if constexpr (std::is_same_v<T, binary> || !format_traits<T>::integer_zero_point) {
+    conv(overflow::saturate{});
+  } else {
+    if constexpr (T::range.lo < 0)
+      conv(overflow::saturate_symmetric{});
+    else
+      conv(overflow::saturate{});
+  }
+}
+
 /// Quantizes one row of n floats whose consecutive segments of tw elements take tiles[0], tiles[1],
 /// ... into codes out (element i draws stochastic index base + i); tmp holds ≥ n floats. When every
 /// tile has a finite scale whose reciprocal is finite (and, for minifloats, no zero point), the
@@ -204,17 +219,7 @@ void encode_row(const float* x, std::size_t n, std::size_t tw, const tile_scale*
   const R rr = offset_by(r, base);  // element (r, c) draws index r · cols + c
   const std::span<const float> in_x(x, n);
   const std::span<T> codes(out, n);
-  // the overflow tag of the symmetric and minifloat schemes; conv(tag) converts with it
-  const auto with_tag = [&](auto&& conv) {
-    if constexpr (std::is_same_v<T, binary> || !E::integer_zero_point) {
-      conv(overflow::saturate{});
-    } else {
-      if constexpr (T::range.lo < 0)
-        conv(overflow::saturate_symmetric{});
-      else
-        conv(overflow::saturate{});
-    }
-  };
+  const auto with_tag = [](auto&& conv) { with_symmetric_tag<T>(conv); };
   if (symmetric || !E::integer_zero_point) {
     thread_local std::vector<float> inv;
     inv.resize((n + tw - 1) / tw);
@@ -541,6 +546,45 @@ void quantize_rows(const float_rows& x, const uniform<T, ScaleT>& sch, const R& 
         }
       }
     exponent = scale_exponent_for<ScaleT>(smax, smin);
+  }
+  // Tiles of one row under a rule that reads only amax (absmax, pow2) with float scales: each row in
+  // one pass over memory, every tile's amax, scale and codes a chunk at a time in cache
+  // (convert_blocks); the tiles the one-pass encoding cannot take (a non-finite scale, or a finite
+  // scale whose reciprocal is not) make encode_row redo the row.
+  if constexpr (!two_level_scales<ScaleT> && !std::is_same_v<T, binary>) {
+    const bool amax_rule = sch.rule.k == scale_rule::kind::absmax || sch.rule.k == scale_rule::kind::pow2;
+    if (th == 1 && amax_rule && T::is_signed) {
+      const bool refuse_nonfinite = nf == on_nonfinite::error || !std::numeric_limits<ScaleT>::has_quiet_NaN;
+      for (std::size_t rr = 0; rr < rows; ++rr) {
+        const float* row = x.row(rr);
+        tile_scale* row_tiles = tiles.data() + rr * across;
+        bool redo = false;
+        const auto factors = [&](std::size_t b0, std::size_t count, const std::uint32_t* amax_bits, float* f) {
+          for (std::size_t j = 0; j < count; ++j) {
+            const std::size_t tc = b0 + j, c0 = tc * tw, c1 = std::min(cols, c0 + tw);
+            group_stats st;  // what tile_stats finds for this rule: amax and whether a value is NaN / Inf
+            st.nonfinite = amax_bits[j] >= 0x7F800000u;
+            st.amax = st.nonfinite ? 0.f : std::bit_cast<float>(amax_bits[j]);
+            st.count = c1 - c0;
+            st.any = true;
+            if (st.nonfinite && refuse_nonfinite) refuse_tile<T, ScaleT>(x, sch.rule, nf, true, rr, rr + 1, c0, c1);
+            const std::size_t t = rr * across + tc;
+            tiles[t] = choose_scale<T, ScaleT>(st, sch.rule, values, exponent, stored ? stored->data() + t : nullptr);
+            const float sc = tiles[t].s, inv = sc == 0.f ? 0.f : 1.0f / sc;
+            const bool ok = std::isfinite(sc) && std::isfinite(inv);
+            redo |= !ok;
+            f[j] = ok ? inv : 0.f;
+          }
+        };
+        with_symmetric_tag<T>([&](auto tag) {
+          convert_blocks(std::span<const float>(row, cols), std::span<T>(codes.data(), cols), tw, factors,
+                         offset_by(r, std::uint64_t(rr) * cols), tag);
+        });
+        if (redo) encode_row<T>(row, cols, tw, row_tiles, true, r, std::uint64_t(rr) * cols, codes.data(), tmp.data());
+        sink(rr, codes.data(), row_tiles);
+      }
+      return;
+    }
   }
   for (std::size_t r0 = 0; r0 < rows; r0 += th) {
     const std::size_t r1 = std::min(rows, r0 + th);

@@ -7,11 +7,13 @@
 // from the CPU. Formats the kernels do not cover (E > 8, M > 22, emin < −126, fnu with M > 0) and
 // other type pairs take the scalar reference, element by element: same bits, lower speed.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "lowp/core/error.hpp"
 #include "lowp/core/fp.hpp"
@@ -145,6 +147,16 @@ std::uint32_t abs_max_bits(const float* x, std::size_t n) {
 #endif
     return generic_kernels::abs_max_bits<A>(x, n);
 }
+/// abs_max_bits of each block of bw floats, with the kernels of A.
+template <class A>
+void abs_max_blocks(const float* x, std::size_t n, std::size_t bw, std::uint32_t* out) {
+  LOWP_SIMD_FORWARD(abs_max_blocks<A>(x, n, bw, out));
+}
+/// Block quantization in one pass (simd/convert_kernels.inl, encode_blocks) with the kernels of A.
+template <class A, class T, class F, class R, class O>
+void encode_blocks(const float* x, std::size_t n, std::size_t bw, F& factors, T* out, const R& r, O o) {
+  LOWP_SIMD_FORWARD(encode_blocks<A>(x, n, bw, factors, out, r, o));
+}
 /// intn / trit → float over n elements with the kernels of A.
 template <class A, class T>
 void decode_int(const T* in, float* out, std::size_t n) {
@@ -205,7 +217,7 @@ namespace detail {
 /// core/fp.hpp's abs_max_bits (the same answer) on the dispatched SIMD kernels for long runs, where
 /// the auto-vectorised loop of the core version is not guaranteed at -O2 once inlined.
 inline std::uint32_t abs_max_bits_bulk(const float* x, std::size_t n) {
-  if (n < 256) return abs_max_bits(x, n);
+  if (n < 64) return abs_max_bits(x, n);  // shorter: the dispatch would cost more than it saves
   std::uint32_t m = 0;
   simd::dispatch([&]<class A>() {
     if constexpr (std::is_same_v<A, simd::scalar_path>)
@@ -214,6 +226,40 @@ inline std::uint32_t abs_max_bits_bulk(const float* x, std::size_t n) {
       m = simd::abs_max_bits<A>(x, n);
   });
   return m;
+}
+
+/// out[b] = abs_max_bits of the block of bw floats b of x[0, n) (the last one may be shorter), on
+/// the dispatched SIMD kernels.
+inline void abs_max_blocks(const float* x, std::size_t n, std::size_t bw, std::uint32_t* out) {
+  simd::dispatch([&]<class A>() {
+    if constexpr (std::is_same_v<A, simd::scalar_path>) {
+      for (std::size_t c0 = 0, b = 0; c0 < n; c0 += bw, ++b) out[b] = abs_max_bits(x + c0, std::min(bw, n - c0));
+    } else {
+      simd::abs_max_blocks<A>(x, n, bw, out);
+    }
+  });
+}
+
+/// Block quantization on the dispatched kernels: for the blocks of bw floats of x (the last may be
+/// shorter), factors(b0, count, amax_bits, f) receives the abs_max_bits of blocks b0 .. b0 + count
+/// − 1 and fills their factors f[0, count) (and records the blocks' scales), in order of b0, over
+/// chunks of any size; out[i] = the T of x[i] · f(block of i), the product rounded to float first.
+/// The SIMD levels keep a chunk in cache from its amax to its codes (simd::encode_blocks).
+template <class T, class F, rounding_mode R, overflow_mode O>
+void convert_blocks(std::span<const float> x, std::span<T> out, std::size_t bw, F&& factors, const R& r, O o) {
+  simd::dispatch([&]<class A>() {
+    if constexpr (std::is_same_v<A, simd::scalar_path> || !simd::detail::has_kernels<T>()) {
+      const std::size_t nb = (x.size() + bw - 1) / bw;
+      std::vector<std::uint32_t> amax(nb);
+      std::vector<float> f(nb);
+      for (std::size_t b = 0; b < nb; ++b) amax[b] = abs_max_bits(x.data() + b * bw, std::min(bw, x.size() - b * bw));
+      factors(std::size_t(0), nb, static_cast<const std::uint32_t*>(amax.data()), f.data());
+      for (std::size_t i = 0; i < x.size(); ++i)
+        out[i] = convert_unpacked<T>(to_unpacked(rounded(x[i] * f[i / bw])), r, o, i);
+    } else {
+      simd::encode_blocks<A>(x.data(), x.size(), bw, factors, out.data(), r, o);
+    }
+  });
 }
 
 /// out[i] = the T of in[i] · f[i / tw] (tiles of tw elements, one factor each; tw ≥ 1), the product

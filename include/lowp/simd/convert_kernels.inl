@@ -308,12 +308,12 @@ LOWP_KERNEL void encode_int(const float* in, T* out, std::size_t n, const R& r, 
 /// spec §10), as a scaling pass followed by encode / encode_int gives; element i draws stochastic
 /// bits (offset + i). One pass, the scaled values never stored.
 template <class A, class T, class R, class O>
-LOWP_KERNEL void encode_scaled(const float* in, T* out, std::size_t n, std::size_t tw, const float* f, const R& r,
-                               O o) {
+LOWP_KERNEL void encode_scaled(const float* in, T* out, std::size_t n, std::size_t tw, const float* f, const R& r, O o,
+                               std::uint64_t index0 = 0) {
   using C = typename T::storage_type;
   constexpr bool integer = requires { T::range; };
   constexpr std::size_t w = i32<A>::size;
-  const auto scalar_one = [&](float x, std::size_t i) { return T::from_unpacked(unpack(x), r, o, i); };
+  const auto scalar_one = [&](float x, std::size_t i) { return T::from_unpacked(unpack(x), r, o, index0 + i); };
   for (std::size_t c0 = 0, t = 0; c0 < n; c0 += tw, ++t) {
     const std::size_t c1 = n - c0 < tw ? n : c0 + tw;
     const float factor = f[t];
@@ -325,10 +325,10 @@ LOWP_KERNEL void encode_scaled(const float* in, T* out, std::size_t n, std::size
       bool redo;
       if constexpr (integer) {
         b32<A> scalar = i32<A>(0) != i32<A>(0);
-        code = encode_int_lanes<A>(x, T::range, format_traits<T>::code_offset, r, o, i, scalar);
+        code = encode_int_lanes<A>(x, T::range, format_traits<T>::code_offset, r, o, index0 + i, scalar);
         redo = ops<A>::any(scalar);  // lanes that wrap: the scalar reference
       } else {
-        code = encode_lanes<A, T::spec>(x, r, o, i);
+        code = encode_lanes<A, T::spec>(x, r, o, index0 + i);
         if constexpr (T::spec.enc == encoding::fnu)
           redo = ops<A>::any(code == i32<A>(-1));  // the rare lanes in [2^-127, 2^-126)
         else
@@ -368,6 +368,51 @@ LOWP_KERNEL std::uint32_t abs_max_bits(const float* x, std::size_t n) {
     m = m > (u & 0x7FFFFFFFu) ? m : (u & 0x7FFFFFFFu);
   }
   return m;
+}
+
+/// abs_max_bits of each block of bw floats of x[0, n) into out[n / bw rounded up] (the last block
+/// may be shorter).
+template <class A>
+LOWP_KERNEL void abs_max_blocks(const float* x, std::size_t n, std::size_t bw, std::uint32_t* out) {
+  constexpr std::size_t w = i32<A>::size;
+  const i32<A> mag = splat<A>(0x7FFFFFFF);
+  for (std::size_t c0 = 0, b = 0; c0 < n; c0 += bw, ++b) {
+    const std::size_t c1 = n - c0 < bw ? n : c0 + bw;
+    std::size_t i = c0;
+    std::uint32_t m = 0;
+    if (i + w <= c1) {
+      i32<A> v = as_int<A>(f32<A>::load_unaligned(x + i)) & mag;
+      for (i += w; i + w <= c1; i += w) v = ops<A>::max(v, as_int<A>(f32<A>::load_unaligned(x + i)) & mag);
+      m = std::uint32_t(ops<A>::reduce_max(v));
+    }
+    for (; i < c1; ++i) {
+      std::uint32_t u;
+      std::memcpy(&u, x + i, 4);
+      m = m > (u & 0x7FFFFFFFu) ? m : (u & 0x7FFFFFFFu);
+    }
+    out[b] = m;
+  }
+}
+
+/// Block quantization in one pass over memory: for blocks of bw floats of x[0, n) (the last may be
+/// shorter), chunk after chunk (about 512 floats, at most 64 blocks): the blocks' abs_max_bits,
+/// then factors(b0, count, amax_bits, f) fills the factors of blocks b0 .. b0 + count − 1 (the
+/// caller's scale rule, which also records the scales), then the codes of x · f (encode_scaled).
+/// The chunk two ahead is prefetched meanwhile, so memory streams while the arithmetic runs.
+template <class A, class T, class F, class R, class O>
+LOWP_KERNEL void encode_blocks(const float* x, std::size_t n, std::size_t bw, F& factors, T* out, const R& r, O o) {
+  const std::size_t per = bw >= 512 ? 1 : 512 / bw < 64 ? 512 / bw : 64;  // blocks per chunk
+  std::uint32_t amax_bits[64];
+  float f[64];
+  for (std::size_t c0 = 0, b0 = 0; c0 < n; c0 += per * bw, b0 += per) {
+    const std::size_t len = n - c0 < per * bw ? n - c0 : per * bw;
+    const std::size_t count = (len + bw - 1) / bw;
+    abs_max_blocks<A>(x + c0, len, bw, amax_bits);
+    factors(b0, count, static_cast<const std::uint32_t*>(amax_bits), static_cast<float*>(f));
+    const std::size_t ahead = c0 + 2 * per * bw;  // 64-byte lines of the chunk two ahead
+    for (std::size_t i = ahead; i < n && i < ahead + per * bw; i += 16) __builtin_prefetch(x + i);
+    encode_scaled<A>(x + c0, out + c0, len, bw, f, r, o, c0);
+  }
 }
 
 /// intn → float over n elements with the kernels of ISA A.

@@ -286,11 +286,13 @@ inline kernel_choice kernels() {
   return k;
 }
 
-/// Calls `f.template operator()<Path>()` with the kernel path of kernels().level: one of
-/// scalar_path, xsimd::sse2, xsimd::avx2 / rt::avx2, xsimd::avx512bw / rt::avx512.
+/// Calls `f.template operator()<Path>()` with the kernel path of kernels().level (= active_isa(),
+/// read alone: dispatch runs per row and per group, where the whole choice would cost more than
+/// small kernels): one of scalar_path, xsimd::sse2, xsimd::avx2 / rt::avx2, xsimd::avx512bw /
+/// rt::avx512.
 template <class F>
 decltype(auto) dispatch(F&& f) {
-  switch (kernels().level) {
+  switch (active_isa()) {
     case isa::scalar:
       return f.template operator()<scalar_path>();
 #if LOWP_HAVE_RUNTIME_X86
