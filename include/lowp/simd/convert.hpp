@@ -39,42 +39,10 @@ constexpr bool kernel_supports(const float_spec& s) {
 }
 
 // The kernels, once per family: xsimd's architectures; then the run-time x86 paths, each compiled
-// for its own target (docs/building.md §3.1, §3.4). g++ 12 reports the self-initialised
-// `_mm512_undefined_epi32()` inside inlined AVX-512 intrinsics as (maybe-)uninitialised (a false
-// positive, GCC PR 105593). The per-vector helpers are always inlined, in every family.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-namespace generic_kernels {
-#define LOWP_KERNEL inline
-#define LOWP_KERNEL_INLINE inline __attribute__((always_inline))
-#include "lowp/simd/convert_kernels.inl"
-#undef LOWP_KERNEL
-#undef LOWP_KERNEL_INLINE
-}  // namespace generic_kernels
-
-#if LOWP_HAVE_RUNTIME_X86
-namespace avx2_kernels {
-#define LOWP_KERNEL inline __attribute__((target(LOWP_TARGET_AVX2)))
-#define LOWP_KERNEL_INLINE inline __attribute__((target(LOWP_TARGET_AVX2), always_inline))
-#include "lowp/simd/convert_kernels.inl"
-#undef LOWP_KERNEL
-#undef LOWP_KERNEL_INLINE
-}  // namespace avx2_kernels
-
-namespace avx512_kernels {
-#define LOWP_KERNEL inline __attribute__((target(LOWP_TARGET_AVX512)))
-#define LOWP_KERNEL_INLINE inline __attribute__((target(LOWP_TARGET_AVX512), always_inline))
-#include "lowp/simd/convert_kernels.inl"
-#undef LOWP_KERNEL
-#undef LOWP_KERNEL_INLINE
-}  // namespace avx512_kernels
-#endif
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+// for its own target (simd/kernel_families.inl).
+#define LOWP_KERNEL_FILE "lowp/simd/convert_kernels.inl"
+#include "lowp/simd/kernel_families.inl"
+#undef LOWP_KERNEL_FILE
 
 namespace detail {
 

@@ -15,39 +15,9 @@
 
 namespace lowp::simd {
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-namespace generic_kernels {
-#define LOWP_KERNEL inline
-#define LOWP_KERNEL_INLINE inline __attribute__((always_inline))
-#include "lowp/simd/llama_kernels.inl"
-#undef LOWP_KERNEL
-#undef LOWP_KERNEL_INLINE
-}  // namespace generic_kernels
-
-#if LOWP_HAVE_RUNTIME_X86
-namespace avx2_kernels {
-#define LOWP_KERNEL inline __attribute__((target(LOWP_TARGET_AVX2)))
-#define LOWP_KERNEL_INLINE inline __attribute__((target(LOWP_TARGET_AVX2), always_inline))
-#include "lowp/simd/llama_kernels.inl"
-#undef LOWP_KERNEL
-#undef LOWP_KERNEL_INLINE
-}  // namespace avx2_kernels
-
-namespace avx512_kernels {
-#define LOWP_KERNEL inline __attribute__((target(LOWP_TARGET_AVX512)))
-#define LOWP_KERNEL_INLINE inline __attribute__((target(LOWP_TARGET_AVX512), always_inline))
-#include "lowp/simd/llama_kernels.inl"
-#undef LOWP_KERNEL
-#undef LOWP_KERNEL_INLINE
-}  // namespace avx512_kernels
-#endif
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+#define LOWP_KERNEL_FILE "lowp/simd/llama_kernels.inl"
+#include "lowp/simd/kernel_families.inl"
+#undef LOWP_KERNEL_FILE
 
 /// q8_0 (Q4 false) or q4_0 (Q4 true) blocks of x with the kernels of A (an xsimd architecture,
 /// rt::avx2 or rt::avx512): see simd/llama_kernels.inl. Returns how many blocks went to special.
