@@ -219,7 +219,6 @@ void encode_row(const float* x, std::size_t n, std::size_t tw, const tile_scale*
   const R rr = offset_by(r, base);  // element (r, c) draws index r · cols + c
   const std::span<const float> in_x(x, n);
   const std::span<T> codes(out, n);
-  const auto with_tag = [](auto&& conv) { with_symmetric_tag<T>(conv); };
   if (symmetric || !E::integer_zero_point) {
     thread_local std::vector<float> inv;
     inv.resize((n + tw - 1) / tw);
@@ -230,7 +229,7 @@ void encode_row(const float* x, std::size_t n, std::size_t tw, const tile_scale*
       one_pass = std::isfinite(t.s) && std::isfinite(inv[tc]) && (E::integer_zero_point || t.z == 0.f);
     }
     if (one_pass) {
-      with_tag([&](auto tag) { convert_scaled(in_x, codes, tw, inv.data(), rr, tag); });
+      with_symmetric_tag<T>([&](auto tag) { convert_scaled(in_x, codes, tw, inv.data(), rr, tag); });
       return;
     }
   }
@@ -253,22 +252,22 @@ void encode_row(const float* x, std::size_t n, std::size_t tw, const tile_scale*
         for (std::size_t i = 0; i < m; ++i) y[i] = rounded(y[i]) + t.z;
   }
   const std::span<const float> in(tmp, n);
-  if constexpr (!E::integer_zero_point) {
-    with_tag([&](auto tag) { convert(in, codes, rr, tag); });
-  } else if (symmetric) {
-    with_tag([&](auto tag) { convert(in, codes, rr, tag); });
-  } else {
-    // round first, then add the zero point and clamp (gemmlowp); y is within ±2^16 of the range
-    static thread_local std::vector<intn<16, true>> wide;
-    wide.resize(n);
-    convert(in, std::span<intn<16, true>>(wide.data(), n), rr, overflow::saturate{});
-    const int lo = int(E::qmin()), hi = int(E::qmax());
-    for (std::size_t c0 = 0, tc = 0; c0 < n; c0 += tw, ++tc) {
-      const int z = int(tiles[tc].z);
-      for (std::size_t i = c0; i < std::min(n, c0 + tw); ++i)
-        out[i] = format_traits<T>::from_int(std::clamp(int(wide[i].value()) + z, lo, hi));
+  if constexpr (E::integer_zero_point) {
+    if (!symmetric) {
+      // round first, then add the zero point and clamp (gemmlowp); y is within ±2^16 of the range
+      static thread_local std::vector<intn<16, true>> wide;
+      wide.resize(n);
+      convert(in, std::span<intn<16, true>>(wide.data(), n), rr, overflow::saturate{});
+      const int lo = int(E::qmin()), hi = int(E::qmax());
+      for (std::size_t c0 = 0, tc = 0; c0 < n; c0 += tw, ++tc) {
+        const int z = int(tiles[tc].z);
+        for (std::size_t i = c0; i < std::min(n, c0 + tw); ++i)
+          out[i] = format_traits<T>::from_int(std::clamp(int(wide[i].value()) + z, lo, hi));
+      }
+      return;
     }
   }
+  with_symmetric_tag<T>([&](auto tag) { convert(in, codes, rr, tag); });
 }
 
 /// x̂ = S · (q − z) for a row of n codes in segments of tw (one conversion for the row).

@@ -208,28 +208,6 @@ inline void abs_max_blocks(const float* x, std::size_t n, std::size_t bw, std::u
   });
 }
 
-/// Block quantization on the dispatched kernels: for the blocks of bw floats of x (the last may be
-/// shorter), factors(b0, count, amax_bits, f) receives the abs_max_bits of blocks b0 .. b0 + count
-/// − 1 and fills their factors f[0, count) (and records the blocks' scales), in order of b0, over
-/// chunks of any size; out[i] = the T of x[i] · f(block of i), the product rounded to float first.
-/// The SIMD levels keep a chunk in cache from its amax to its codes (simd::encode_blocks).
-template <class T, class F, rounding_mode R, overflow_mode O>
-void convert_blocks(std::span<const float> x, std::span<T> out, std::size_t bw, F&& factors, const R& r, O o) {
-  simd::dispatch([&]<class A>() {
-    if constexpr (std::is_same_v<A, simd::scalar_path> || !simd::detail::has_kernels<T>()) {
-      const std::size_t nb = (x.size() + bw - 1) / bw;
-      std::vector<std::uint32_t> amax(nb);
-      std::vector<float> f(nb);
-      for (std::size_t b = 0; b < nb; ++b) amax[b] = abs_max_bits(x.data() + b * bw, std::min(bw, x.size() - b * bw));
-      factors(std::size_t(0), nb, static_cast<const std::uint32_t*>(amax.data()), f.data());
-      for (std::size_t i = 0; i < x.size(); ++i)
-        out[i] = convert_unpacked<T>(to_unpacked(rounded(x[i] * f[i / bw])), r, o, i);
-    } else {
-      simd::encode_blocks<A>(x.data(), x.size(), bw, factors, out.data(), r, o);
-    }
-  });
-}
-
 /// out[i] = the T of in[i] · f[i / tw] (tiles of tw elements, one factor each; tw ≥ 1), the product
 /// rounded to float before it is converted (spec §10): a scaling pass and lowp::convert in one
 /// pass, on the SIMD kernels where T has them. Element i draws stochastic bits (offset + i).
@@ -249,6 +227,28 @@ void convert_scaled(std::span<const float> in, std::span<T> out, std::size_t tw,
   } else {
     scalar();
   }
+}
+
+/// Block quantization on the dispatched kernels: for the blocks of bw floats of x (the last may be
+/// shorter), factors(b0, count, amax_bits, f) receives the abs_max_bits of blocks b0 .. b0 + count
+/// − 1 and fills their factors f[0, count) (and records the blocks' scales), in order of b0, over
+/// chunks of any size; out[i] = the T of x[i] · f(block of i), the product rounded to float first.
+/// The SIMD levels keep a chunk in cache from its amax to its codes (simd::encode_blocks).
+template <class T, class F, rounding_mode R, overflow_mode O>
+void convert_blocks(std::span<const float> x, std::span<T> out, std::size_t bw, F&& factors, const R& r, O o) {
+  simd::dispatch([&]<class A>() {
+    if constexpr (std::is_same_v<A, simd::scalar_path> || !simd::detail::has_kernels<T>()) {
+      // every block at once: the amax, the factors, then the scaled conversion
+      const std::size_t nb = (x.size() + bw - 1) / bw;
+      std::vector<std::uint32_t> amax(nb);
+      std::vector<float> f(nb);
+      abs_max_blocks(x.data(), x.size(), bw, amax.data());
+      factors(std::size_t(0), nb, static_cast<const std::uint32_t*>(amax.data()), f.data());
+      convert_scaled(x, out, bw, f.data(), r, o);
+    } else {
+      simd::encode_blocks<A>(x.data(), x.size(), bw, factors, out.data(), r, o);
+    }
+  });
 }
 
 }  // namespace detail
