@@ -348,6 +348,49 @@ TEST_CASE("SIMD abs_max_bits equals the core function on every length, start and
   CHECK(bad == 0);
 }
 
+TEST_CASE("SIMD 4-bit packing and unpacking give the layout's bytes on every length and start", "[simd][pack]") {
+  // the layout (pack/packed.hpp, docs/formats.md): byte k holds code 2k in its low nibble and code
+  // 2k + 1 in its high nibble; a code's bits above the nibble are not stored
+  std::mt19937 rng(9);
+  std::vector<std::uint8_t> codes(700), bytes(400), back(700);
+  long bad = 0, packed_by_kernel = 0;
+  for_each_path([&]<class A>() {
+    for (int trial = 0; trial < 300; ++trial) {
+      for (auto& c : codes) c = std::uint8_t(rng());  // high nibbles set too
+      const std::size_t start = rng() % 9, n = rng() % (codes.size() - start);
+      std::fill(bytes.begin(), bytes.end(), std::uint8_t(0xA5));
+      const std::size_t done = lowp::simd::pack_nibbles<A>(codes.data() + start, n, bytes.data());
+      bad += done > n || done % 2 != 0 || (n >= 128 && done == 0);
+      packed_by_kernel += long(done);
+      for (std::size_t k = 0; k < done / 2; ++k)
+        bad += bytes[k] != ((codes[start + 2 * k] & 15) | (codes[start + 2 * k + 1] & 15) << 4);
+      bad += bytes[done / 2] != 0xA5;  // nothing written past what it reports
+      std::fill(back.begin(), back.end(), std::uint8_t(0xA5));
+      const std::size_t undone = lowp::simd::unpack_nibbles<A>(bytes.data(), done, back.data() + start);
+      bad += undone != done;
+      for (std::size_t i = 0; i < done; ++i) bad += back[start + i] != (codes[start + i] & 15);
+      bad += back[start + done] != 0xA5;
+    }
+  });
+  CHECK(packed_by_kernel > 10000);
+  CHECK(bad == 0);
+  // the bulk helpers (kernel, then the scalar tail) on the active level, 4-bit and 2-bit types
+  for (std::size_t n : {0u, 1u, 63u, 64u, 65u, 127u, 129u, 255u, 700u}) {
+    std::vector<std::uint8_t> c(n), p4((n + 1) / 2), want4((n + 1) / 2), u(n);
+    for (auto& v : c) v = std::uint8_t(rng() & 15);
+    lowp::detail::pack_codes_bulk<lowp::int4>(c.data(), n, p4.data());
+    for (std::size_t i = 0; i < n; ++i) want4[i / 2] = std::uint8_t(want4[i / 2] | c[i] << (i % 2 * 4));
+    CHECK(p4 == want4);
+    lowp::detail::unpack_codes_bulk<lowp::float4_e2m1fn>(p4.data(), n, u.data());
+    CHECK(u == c);
+    std::vector<std::uint8_t> c2(n), p2((n + 3) / 4), want2((n + 3) / 4);
+    for (auto& v : c2) v = std::uint8_t(rng() & 3);
+    lowp::detail::pack_codes_bulk<lowp::int2>(c2.data(), n, p2.data());
+    lowp::pack_codes<lowp::int2>(c2.data(), n, want2.data());
+    CHECK(p2 == want2);
+  }
+}
+
 TEST_CASE("the span API takes the SIMD path and gives the scalar bits", "[simd]") {
   const auto in = boundary_inputs<lowp::float8_e4m3fn>();
   std::vector<lowp::float8_e4m3fn> out(in.size());

@@ -633,7 +633,7 @@ requires detail::gguf_scheme<S> quantized<typename detail::uniform_of<S>::type> 
       u.scales()[r * blocks + b] = float16::from_bits(h);
     }
     if constexpr (detail::sub_byte<T>)
-      pack_codes<T>(codes.data(), q.cols(), u.row_codes(r));
+      detail::pack_codes_bulk<T>(codes.data(), q.cols(), u.row_codes(r));
     else
       std::memcpy(u.row_codes(r), codes.data(), q.cols());
   }

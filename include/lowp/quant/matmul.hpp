@@ -64,7 +64,7 @@ void int8_row(const quantized<uniform<T, S>>& q, std::size_t r, std::int8_t* out
   if constexpr (sub_byte<T>) {
     static thread_local std::vector<std::uint8_t> buf;
     buf.resize(q.cols());
-    unpack_codes<T>(codes, q.cols(), buf.data());
+    unpack_codes_bulk<T>(codes, q.cols(), buf.data());
     codes = buf.data();
   }
   for (std::size_t c = 0; c < q.cols(); ++c) out[c] = table[codes[c]];

@@ -55,6 +55,7 @@
 #include "lowp/quant/scale.hpp"
 #include "lowp/quant/uniform.hpp"
 #include "lowp/simd/convert.hpp"
+#include "lowp/simd/pack.hpp"
 
 namespace lowp {
 
@@ -132,14 +133,14 @@ struct block_codes {
   /// Packs row r from one code per element.
   void store_row(std::size_t r, const Elem* c) {
     if constexpr (detail::sub_byte<Elem>)
-      pack_codes<Elem>(reinterpret_cast<const std::uint8_t*>(c), cols, codes.data() + r * row_bytes);
+      detail::pack_codes_bulk<Elem>(reinterpret_cast<const std::uint8_t*>(c), cols, codes.data() + r * row_bytes);
     else
       std::memcpy(codes.data() + r * row_bytes, c, cols * sizeof(Elem));
   }
   /// Row r as one code per element: unpacked into buf (cols codes) when sub-byte, else in place.
   const Elem* load_row(std::size_t r, Elem* buf) const {
     if constexpr (detail::sub_byte<Elem>) {
-      unpack_codes<Elem>(codes.data() + r * row_bytes, cols, reinterpret_cast<std::uint8_t*>(buf));
+      detail::unpack_codes_bulk<Elem>(codes.data() + r * row_bytes, cols, reinterpret_cast<std::uint8_t*>(buf));
       return buf;
     } else {
       return reinterpret_cast<const Elem*>(codes.data() + r * row_bytes);
@@ -373,8 +374,10 @@ inline void nvfp4_encode_row(const float* x, std::size_t cols, nvfp4_tensor_scal
       f[j] = std::bit_cast<float>(amax_bits[j]) / 6.0f * s_enc;  // spec §3: S_b = E4M3(amax_b / 6 · S_enc')
     convert(std::span<const float>(f, count), std::span<float8_e4m3fn>(scales + b0, count), rounding::nearest_even{},
             overflow::saturate{});
+    convert(std::span<const float8_e4m3fn>(scales + b0, count), std::span<float>(f, count), rounding::nearest_even{},
+            overflow::saturate{});  // S_b, exactly
     for (std::size_t j = 0; j < count; ++j) {
-      const float sb = float(scales[b0 + j]);  // exact
+      const float sb = f[j];
       zero_block |= sb == 0.f;
       f[j] = sb == 0.f ? 0.f : s_enc / sb;
     }

@@ -161,9 +161,12 @@ std::size_t row_bytes_of(std::size_t n) {
 /// The stored form of scale s · 2^-k: rounded up to ScaleT (NaN stays NaN where ScaleT has one).
 template <class ScaleT>
 ScaleT store_scale(double s, int k = 0) {
-  if constexpr (std::is_same_v<ScaleT, float>)
-    return double(float(s)) < s ? std::nextafter(float(s), INFINITY) : float(s);
-  else
+  if constexpr (std::is_same_v<ScaleT, float>) {
+    const float f = float(s);
+    if (!(double(f) < s)) return f;
+    // the next float up: one more in the bits of a float ≥ 0 (FLT_MAX → Inf), without a libm call
+    return f >= 0.f ? std::bit_cast<float>(std::bit_cast<std::uint32_t>(f) + 1u) : std::nextafter(f, INFINITY);
+  } else
     return convert<ScaleT>(std::ldexp(s, -k), rounding::toward_positive{}, overflow::saturate{});
 }
 /// The scale a stored value stands for: stored · 2^k, as float (exact unless below float's normals).
@@ -514,9 +517,12 @@ inline void tile_stats(const float_rows& x, const scale_rule& rule, on_nonfinite
 /// scale and the matrix's scale exponent, then hands each row's codes to sink(r, codes, tiles of
 /// the row). Float scales: one pass, tile band by tile band. Narrower scale storage: a first pass
 /// over every tile's statistics chooses the exponent (spec §5.2), then the bands are encoded.
-template <class T, class ScaleT, class R, class Sink>
+/// row_out(r), when given, is where row r's codes are written (cols of them; the sink then receives
+/// that pointer), so that byte-wide codes go straight into their storage.
+template <class T, class ScaleT, class R, class Sink, class RowOut = std::nullptr_t>
 void quantize_rows(const float_rows& x, const uniform<T, ScaleT>& sch, const R& r, on_nonfinite nf,
-                   std::vector<tile_scale>& tiles, int& exponent, Sink&& sink, std::vector<float>* stored = nullptr) {
+                   std::vector<tile_scale>& tiles, int& exponent, Sink&& sink, std::vector<float>* stored = nullptr,
+                   RowOut row_out = nullptr) {
   const std::size_t rows = x.rows(), cols = x.cols();
   const granularity& g = sch.gran;
   g.check(rows, cols, "quantize");
@@ -524,7 +530,13 @@ void quantize_rows(const float_rows& x, const uniform<T, ScaleT>& sch, const R& 
   const std::size_t th = g.height(rows), tw = g.width(cols), across = g.tiles_across(cols);
   tiles.assign(g.tiles_down(rows) * across, tile_scale{});
   if (stored) stored->assign(tiles.size(), 0.f);
-  std::vector<T> codes(cols);
+  std::vector<T> codes(std::is_same_v<RowOut, std::nullptr_t> ? cols : 0);
+  const auto out_row = [&](std::size_t rr) -> T* {
+    if constexpr (std::is_same_v<RowOut, std::nullptr_t>)
+      return codes.data();
+    else
+      return row_out(rr);
+  };
   std::vector<float> tmp(cols), values;
   exponent = 0;
   std::vector<group_stats> stats;
@@ -558,6 +570,7 @@ void quantize_rows(const float_rows& x, const uniform<T, ScaleT>& sch, const R& 
         const float* row = x.row(rr);
         tile_scale* row_tiles = tiles.data() + rr * across;
         bool redo = false;
+        T* const out = out_row(rr);
         const auto factors = [&](std::size_t b0, std::size_t count, const std::uint32_t* amax_bits, float* f) {
           for (std::size_t j = 0; j < count; ++j) {
             const std::size_t tc = b0 + j, c0 = tc * tw, c1 = std::min(cols, c0 + tw);
@@ -576,11 +589,11 @@ void quantize_rows(const float_rows& x, const uniform<T, ScaleT>& sch, const R& 
           }
         };
         with_symmetric_tag<T>([&](auto tag) {
-          convert_blocks(std::span<const float>(row, cols), std::span<T>(codes.data(), cols), tw, factors,
+          convert_blocks(std::span<const float>(row, cols), std::span<T>(out, cols), tw, factors,
                          offset_by(r, std::uint64_t(rr) * cols), tag);
         });
-        if (redo) encode_row<T>(row, cols, tw, row_tiles, true, r, std::uint64_t(rr) * cols, codes.data(), tmp.data());
-        sink(rr, codes.data(), row_tiles);
+        if (redo) encode_row<T>(row, cols, tw, row_tiles, true, r, std::uint64_t(rr) * cols, out, tmp.data());
+        sink(rr, static_cast<const T*>(out), row_tiles);
       }
       return;
     }
@@ -604,9 +617,10 @@ void quantize_rows(const float_rows& x, const uniform<T, ScaleT>& sch, const R& 
       tiles[t] = choose_scale<T, ScaleT>(*st, sch.rule, values, exponent, stored ? stored->data() + t : nullptr);
     }
     for (std::size_t rr = r0; rr < r1; ++rr) {
+      T* const out = out_row(rr);
       encode_row<T>(x.row(rr), cols, tw, tiles.data() + (r0 / th) * across, sch.rule.symmetric(), r,
-                    std::uint64_t(rr) * cols, codes.data(), tmp.data());
-      sink(rr, codes.data(), tiles.data() + (r0 / th) * across);
+                    std::uint64_t(rr) * cols, out, tmp.data());
+      sink(rr, static_cast<const T*>(out), tiles.data() + (r0 / th) * across);
     }
   }
 }
@@ -648,15 +662,19 @@ quantized<uniform<T, ScaleT>> quantize(const Eigen::MatrixBase<Derived>& m, gran
     std::vector<detail::tile_scale> tiles;
     std::vector<float> stored;  // ScaleT's stored values (float scales: the scales themselves)
     int exponent = 0;
-    detail::quantize_rows(
-        x, sch, r, nf, tiles, exponent,
-        [&](std::size_t row, const T* codes, const detail::tile_scale*) {
-          if constexpr (detail::sub_byte<T>)
-            pack_codes<T>(reinterpret_cast<const std::uint8_t*>(codes), x.cols(), q.row_codes(row));
-          else
-            std::memcpy(q.row_codes(row), codes, x.cols() * sizeof(T));
-        },
-        detail::two_level_scales<ScaleT> ? &stored : nullptr);
+    std::vector<float>* const stored_or_null = detail::two_level_scales<ScaleT> ? &stored : nullptr;
+    if constexpr (detail::sub_byte<T>) {
+      detail::quantize_rows(
+          x, sch, r, nf, tiles, exponent,
+          [&](std::size_t row, const T* codes, const detail::tile_scale*) {
+            detail::pack_codes_bulk<T>(reinterpret_cast<const std::uint8_t*>(codes), x.cols(), q.row_codes(row));
+          },
+          stored_or_null);
+    } else {  // byte-wide codes: encoded in place
+      detail::quantize_rows(
+          x, sch, r, nf, tiles, exponent, [](std::size_t, const T*, const detail::tile_scale*) {}, stored_or_null,
+          [&](std::size_t row) { return reinterpret_cast<T*>(q.row_codes(row)); });
+    }
     q.set_scale_exponent(exponent);
     for (std::size_t i = 0; i < tiles.size(); ++i) {
       // the tile's stored scale, exactly (NaN stays NaN)
@@ -741,7 +759,7 @@ struct row_decoder<uniform<T, ScaleT>> {
   void operator()(std::size_t r, float* out) {
     const T* row;
     if constexpr (sub_byte<T>) {
-      unpack_codes<T>(q.row_codes(r), q.cols(), reinterpret_cast<std::uint8_t*>(codes.data()));
+      unpack_codes_bulk<T>(q.row_codes(r), q.cols(), reinterpret_cast<std::uint8_t*>(codes.data()));
       row = codes.data();
     } else {
       row = reinterpret_cast<const T*>(q.row_codes(r));

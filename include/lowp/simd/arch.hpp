@@ -63,17 +63,22 @@ using b32 = typename ops<A>::b32;
 namespace detail {
 
 // Generic fallbacks: through a small array (correct on every ISA; the compiler vectorises them).
+// The elements move by memcpy, as p may point into bytes of another type (packed nibbles).
 template <class A, class C>
 inline i32<A> load_widen(const C* p, xsimd::generic) {
+  C c[i32<A>::size];
+  std::memcpy(c, p, sizeof c);
   alignas(64) std::int32_t tmp[i32<A>::size];
-  for (std::size_t i = 0; i < i32<A>::size; ++i) tmp[i] = std::int32_t(p[i]);
+  for (std::size_t i = 0; i < i32<A>::size; ++i) tmp[i] = std::int32_t(c[i]);
   return i32<A>::load_aligned(tmp);
 }
 template <class A, class C>
 inline void store_narrow(const i32<A>& v, C* p, xsimd::generic) {
   alignas(64) std::int32_t tmp[i32<A>::size];
   v.store_aligned(tmp);
-  for (std::size_t i = 0; i < i32<A>::size; ++i) p[i] = C(tmp[i]);
+  C c[i32<A>::size];
+  for (std::size_t i = 0; i < i32<A>::size; ++i) c[i] = C(tmp[i]);
+  std::memcpy(p, c, sizeof c);
 }
 
 #if defined(__SSE2__)
@@ -227,6 +232,15 @@ struct ops {
     }
   }
   static bool any(const b32& m) { return xsimd::any(m); }
+  /// −1 in the lanes where m holds, else 0.
+  static i32 mask_lanes(const b32& m) {
+#if defined(__SSE2__)
+    if constexpr (!std::is_base_of_v<xsimd::avx512f, A>)
+      return i32(typename i32::register_type(m));  // SSE / AVX: the mask is that register
+    else
+#endif
+      return xsimd::select(m, i32(-1), i32(0));
+  }
   static i32 select(const b32& c, const i32& a, const i32& b) {
 #if defined(__AVX512F__)
     // xsimd 8.1's AVX-512 select does not compile without optimisation (g++ defines its blend
@@ -255,6 +269,14 @@ struct ops {
   template <class C>
   static void store_narrow(const i32& v, C* p) {
     detail::store_narrow<A>(v, p, A{});
+  }
+  /// The low 8 bits of the lanes of a, b, c, d (codes 0..255), in that order, to p.
+  static void store_narrow4(const i32& a, const i32& b, const i32& c, const i32& d, std::uint8_t* p) {
+    constexpr std::size_t w = i32::size;
+    store_narrow(a, p);
+    store_narrow(b, p + w);
+    store_narrow(c, p + 2 * w);
+    store_narrow(d, p + 3 * w);
   }
 };
 

@@ -8,11 +8,14 @@
 // other type pairs take the scalar reference, element by element: same bits, lower speed.
 #pragma once
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "lowp/core/error.hpp"
@@ -70,15 +73,16 @@ constexpr bool has_kernels() {
 }  // namespace detail
 
 #if LOWP_HAVE_RUNTIME_X86
+// (`return` in every branch: a void call returns void, the others their value)
 #define LOWP_SIMD_FORWARD(call)                   \
   if constexpr (std::is_same_v<A, rt::avx512>)    \
-    avx512_kernels::call;                         \
+    return avx512_kernels::call;                  \
   else if constexpr (std::is_same_v<A, rt::avx2>) \
-    avx2_kernels::call;                           \
+    return avx2_kernels::call;                    \
   else                                            \
-    generic_kernels::call
+    return generic_kernels::call
 #else
-#define LOWP_SIMD_FORWARD(call) generic_kernels::call
+#define LOWP_SIMD_FORWARD(call) return generic_kernels::call
 #endif
 
 /// float → T over n elements with the kernels of A (an xsimd architecture, rt::avx2 or rt::avx512);
@@ -106,14 +110,17 @@ void encode_scaled(const float* in, T* out, std::size_t n, std::size_t tw, const
 /// The largest |x[i]| of n floats as its bit pattern, with the kernels of A.
 template <class A>
 std::uint32_t abs_max_bits(const float* x, std::size_t n) {
-#if LOWP_HAVE_RUNTIME_X86
-  if constexpr (std::is_same_v<A, rt::avx512>)
-    return avx512_kernels::abs_max_bits<A>(x, n);
-  else if constexpr (std::is_same_v<A, rt::avx2>)
-    return avx2_kernels::abs_max_bits<A>(x, n);
-  else
-#endif
-    return generic_kernels::abs_max_bits<A>(x, n);
+  LOWP_SIMD_FORWARD(abs_max_bits<A>(x, n));
+}
+/// The 4-bit packing of the whole vectors of n codes with the kernels of A; returns how many.
+template <class A>
+std::size_t pack_nibbles(const std::uint8_t* codes, std::size_t n, std::uint8_t* out) {
+  LOWP_SIMD_FORWARD(pack_nibbles<A>(codes, n, out));
+}
+/// The 4-bit unpacking of the whole vectors of n codes with the kernels of A; returns how many.
+template <class A>
+std::size_t unpack_nibbles(const std::uint8_t* in, std::size_t n, std::uint8_t* codes) {
+  LOWP_SIMD_FORWARD(unpack_nibbles<A>(in, n, codes));
 }
 /// abs_max_bits of each block of bw floats, with the kernels of A.
 template <class A>

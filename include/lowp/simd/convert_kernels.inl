@@ -99,11 +99,53 @@ LOWP_KERNEL_INLINE i32<A> bias_term(const i32<A>& bit) {
     return (splat<A>(0) - bit) & splat<A>(d);
 }
 
+/// Whether S has few enough magnitudes (FP4 E2M1 and narrower) for encode_lanes to count the
+/// rounding thresholds |x| passes under nearest-even, with every overflow and NaN going to max.
+template <float_spec S, class R, class O>
+inline constexpr bool threshold_encode =
+    std::is_same_v<R, rounding::nearest_even>&& S.max_mag() <= 7 && S.enc != encoding::fnu && !S.has_inf() &&
+    !S.has_nan() && !std::is_same_v<O, overflow::saturate_zero>;
+
+/// The float bit patterns t_m (m = 0 … max_mag − 1) with code(|x|) = #{m : bits(|x|) > t_m} under
+/// nearest-even (spec §6): t_m is the midpoint of magnitudes m and m + 1 (exact in float), less one
+/// where the tie goes up, to the even code m + 1.
+template <float_spec S>
+inline constexpr auto encode_thresholds = [] {
+  std::array<std::int32_t, S.max_mag()> t{};
+  const auto value = [](std::uint64_t m) {  // decode_lanes' rule: bits(m << (23 − M)) · 2^(127 − bias)
+    return std::bit_cast<float>(std::uint32_t(m << (23 - S.M))) * ::lowp::detail::pow2<float>(127 - S.bias);
+  };
+  for (std::uint64_t m = 0; m < S.max_mag(); ++m) {
+    const std::int32_t mid = std::bit_cast<std::int32_t>((value(m) + value(m + 1)) / 2);
+    t[m] = (m + 1) % 2 == 0 ? mid - 1 : mid;
+  }
+  return t;
+}();
+
+/// −(the number of thresholds of S that the magnitude bits a pass), per lane.
+template <class A, float_spec S, std::size_t... k>
+LOWP_KERNEL_INLINE i32<A> thresholds_passed(const i32<A>& a, std::index_sequence<k...>) {
+  return (splat<A>(0) + ... + ops<A>::mask_lanes(a > splat<A>(encode_thresholds<S>[k])));
+}
+
 /// Codes of S for size() floats at p (spec §1, §6), equal to encode(S, unpack(x), r, o, i).
 /// In the target's normal range the rounding is an addition before the shift: the carry out of
 /// the discarded bits is the round-up decision of each mode (ties: the code's last bit).
 template <class A, float_spec S, class R, class O>
 LOWP_KERNEL_INLINE i32<A> encode_lanes(const f32<A>& x, const R& r, O o, std::uint64_t first_index) {
+  if constexpr (threshold_encode<S, R, O>) {
+    // few magnitudes (FP4): count the thresholds passed; NaN passes all of them and, having no
+    // code of its own, becomes +max (format/float_codec.hpp); ±Inf and overflows become ±max
+    const i32<A> u = as_int<A>(x);
+    const i32<A> a = u & splat<A>(0x7FFFFFFF);
+    const i32<A> m = splat<A>(0) - thresholds_passed<A, S>(a, std::make_index_sequence<S.max_mag()>{});
+    const i32<A> sign = sel<A>(a > splat<A>(0x7F800000), splat<A>(0),  // the float's sign bit moved to S's
+                               (u >> (31 - S.E - S.M)) & splat<A>(std::int64_t(S.sign_bit())));
+    if constexpr (S.has_negative_zero())
+      return m | sign;
+    else
+      return sel<A>(m == splat<A>(0), splat<A>(0), m | sign);
+  }
   constexpr int s = 23 - S.M;  // bits discarded from a float mantissa in the normal range
   constexpr std::int32_t mask = (1 << s) - 1;
   const i32<A> u = as_int<A>(x);
@@ -217,8 +259,16 @@ LOWP_KERNEL_INLINE i32<A> encode_int_lanes(const f32<A>& x, const ::lowp::detail
   const i32<A> u = as_int<A>(x);
   const i32<A> a = u & splat<A>(0x7FFFFFFF);
   const b32<A> neg = u < splat<A>(0);
-  const f32<A> y = as_float<A>(ops<A>::min(a, splat<A>(0x4E800000)));  // min(|x|, 2^30); NaN handled below
-  const i32<A> m = round_lanes<R, A>(y, neg, r, first_index);
+  i32<A> m;
+  if constexpr (std::is_same_v<R, rounding::nearest_even> && !std::is_same_v<O, overflow::wrap>) {
+    // min(|x|, 2^23) + 2^23 has an ulp of exactly 1, so the float adder rounds |x| to an integer,
+    // ties to even (spec §6), read off the sum's bits; 2^23 lies beyond every intn ≤ 16 bits
+    const f32<A> y = as_float<A>(ops<A>::min(a, splat<A>(0x4B000000)));  // NaN handled below
+    m = as_int<A>(y + f32<A>(0x1p23f)) - splat<A>(0x4B000000);
+  } else {
+    const f32<A> y = as_float<A>(ops<A>::min(a, splat<A>(0x4E800000)));  // min(|x|, 2^30); NaN handled below
+    m = round_lanes<R, A>(y, neg, r, first_index);
+  }
   const L v = ops<A>::lanes(sel<A>(neg, splat<A>(0) - m, m));  // ±Inf: ±2^30, beyond the grid
   const std::int32_t lo = std::int32_t(g.lo), hi = std::int32_t(g.hi);
   L rule{};
@@ -303,6 +353,19 @@ LOWP_KERNEL void encode_int(const float* in, T* out, std::size_t n, const R& r, 
   for (; i < n; ++i) out[i] = T::from_unpacked(unpack(in[i]), r, o, i);
 }
 
+/// The codes of T for the size() products p[l] · f, each rounded to float first (spec §10), where
+/// no lane needs the scalar reference (integers without wrap; minifloats other than fnu).
+template <class A, class T, class R, class O>
+LOWP_KERNEL_INLINE i32<A> scaled_codes(const float* p, const f32<A>& f, const R& r, O o, std::uint64_t first_index) {
+  const f32<A> x = ops<A>::rounded(f32<A>::load_unaligned(p) * f);
+  if constexpr (requires { T::range; }) {
+    b32<A> unused = i32<A>(0) != i32<A>(0);
+    return encode_int_lanes<A>(x, T::range, format_traits<T>::code_offset, r, o, first_index, unused);
+  } else {
+    return encode_lanes<A, T::spec>(x, r, o, first_index);
+  }
+}
+
 /// float → T (a minifloat or intn / trit) of the products x · f over n elements in tiles of tw: element
 /// i is in[i] · f[i / tw], each product rounded to float before it is encoded (no FMA absorbs it,
 /// spec §10), as a scaling pass followed by encode / encode_int gives; element i draws stochastic
@@ -313,12 +376,26 @@ LOWP_KERNEL void encode_scaled(const float* in, T* out, std::size_t n, std::size
   using C = typename T::storage_type;
   constexpr bool integer = requires { T::range; };
   constexpr std::size_t w = i32<A>::size;
+  // no lane can need the scalar reference: byte codes are stored four vectors at a time
+  constexpr bool no_redo = [] {
+    if constexpr (integer)
+      return !std::is_same_v<O, overflow::wrap>;
+    else
+      return T::spec.enc != encoding::fnu;
+  }();
   const auto scalar_one = [&](float x, std::size_t i) { return T::from_unpacked(unpack(x), r, o, index0 + i); };
   for (std::size_t c0 = 0, t = 0; c0 < n; c0 += tw, ++t) {
     const std::size_t c1 = n - c0 < tw ? n : c0 + tw;
     const float factor = f[t];
     const f32<A> fv(factor);
     std::size_t i = c0;
+    if constexpr (no_redo && sizeof(C) == 1) {
+      for (; i + 4 * w <= c1; i += 4 * w)
+        ops<A>::store_narrow4(
+            scaled_codes<A, T>(in + i, fv, r, o, index0 + i), scaled_codes<A, T>(in + i + w, fv, r, o, index0 + i + w),
+            scaled_codes<A, T>(in + i + 2 * w, fv, r, o, index0 + i + 2 * w),
+            scaled_codes<A, T>(in + i + 3 * w, fv, r, o, index0 + i + 3 * w), reinterpret_cast<std::uint8_t*>(out + i));
+    }
     for (; i + w <= c1; i += w) {
       const f32<A> x = ops<A>::rounded(f32<A>::load_unaligned(in + i) * fv);
       i32<A> code;
@@ -326,7 +403,7 @@ LOWP_KERNEL void encode_scaled(const float* in, T* out, std::size_t n, std::size
       if constexpr (integer) {
         b32<A> scalar = i32<A>(0) != i32<A>(0);
         code = encode_int_lanes<A>(x, T::range, format_traits<T>::code_offset, r, o, index0 + i, scalar);
-        redo = ops<A>::any(scalar);  // lanes that wrap: the scalar reference
+        redo = !no_redo && ops<A>::any(scalar);  // lanes that wrap: the scalar reference
       } else {
         code = encode_lanes<A, T::spec>(x, r, o, index0 + i);
         if constexpr (T::spec.enc == encoding::fnu)
@@ -413,6 +490,38 @@ LOWP_KERNEL void encode_blocks(const float* x, std::size_t n, std::size_t bw, F&
     for (std::size_t i = ahead; i < n && i < ahead + per * bw; i += 16) __builtin_prefetch(x + i);
     encode_scaled<A>(x + c0, out + c0, len, bw, f, r, o, c0);
   }
+}
+
+/// pack/packed.hpp's 4-bit packing (byte k = code 2k | code 2k + 1 << 4; each code's low nibble)
+/// of the whole vectors of n codes: 4 · size() codes per step, read four to a lane and folded in
+/// place to 16 bits (two output bytes), then narrowed. Returns how many codes it packed (even).
+template <class A>
+LOWP_KERNEL std::size_t pack_nibbles(const std::uint8_t* codes, std::size_t n, std::uint8_t* out) {
+  constexpr std::size_t step = 4 * i32<A>::size;
+  std::size_t i = 0;
+  for (; i + step <= n; i += step) {
+    i32<A> t = i32<A>::load_unaligned(reinterpret_cast<const std::int32_t*>(codes + i)) & splat<A>(0x0F0F0F0F);
+    t = (t | (t >> 4)) & splat<A>(0x00FF00FF);  // bytes 0 and 2: code pairs
+    t = (t | (t >> 8)) & splat<A>(0xFFFF);      // the lane's two bytes
+    ops<A>::store_narrow(t, reinterpret_cast<std::uint16_t*>(out + i / 2));
+  }
+  return i;
+}
+
+/// The inverse for the whole vectors of n codes (pack/packed.hpp's unpack_codes: code 2k = byte k
+/// & 15, code 2k + 1 = byte k >> 4): two bytes widened to a lane, spread to four. Returns how many
+/// codes it wrote (even).
+template <class A>
+LOWP_KERNEL std::size_t unpack_nibbles(const std::uint8_t* in, std::size_t n, std::uint8_t* codes) {
+  constexpr std::size_t step = 4 * i32<A>::size;
+  std::size_t i = 0;
+  for (; i + step <= n; i += step) {
+    i32<A> t = ops<A>::load_widen(reinterpret_cast<const std::uint16_t*>(in + i / 2));
+    t = (t | (t << 8)) & splat<A>(0x00FF00FF);  // the two bytes in bytes 0 and 2
+    t = (t | (t << 4)) & splat<A>(0x0F0F0F0F);  // their nibbles in bytes 0 … 3
+    t.store_unaligned(reinterpret_cast<std::int32_t*>(codes + i));
+  }
+  return i;
 }
 
 /// intn → float over n elements with the kernels of ISA A.

@@ -32,6 +32,33 @@ R offset_by(const R& r, std::uint64_t by) {
   else
     return r;
 }
+
+/// pack_codes<T> (pack/packed.hpp) of n codes, the 4-bit packings on the dispatched SIMD kernels
+/// (the same bytes; the codes' high nibbles are ignored, as pack_codes ignores them).
+template <class T>
+void pack_codes_bulk(const std::uint8_t* codes, std::size_t n, std::uint8_t* out) {
+  std::size_t done = 0;
+  if constexpr (!packing<T>::base3 && packing<T>::bits == 4) {
+    if (n >= 64)  // shorter: the dispatch would cost more than it saves
+      simd::dispatch([&]<class A>() {
+        if constexpr (!std::is_same_v<A, simd::scalar_path>) done = simd::pack_nibbles<A>(codes, n, out);
+      });
+  }
+  pack_codes<T>(codes + done, n - done, out + done / 2);
+}
+
+/// unpack_codes<T> of n codes, the 4-bit packings on the dispatched SIMD kernels.
+template <class T>
+void unpack_codes_bulk(const std::uint8_t* in, std::size_t n, std::uint8_t* codes) {
+  std::size_t done = 0;
+  if constexpr (!packing<T>::base3 && packing<T>::bits == 4) {
+    if (n >= 64)
+      simd::dispatch([&]<class A>() {
+        if constexpr (!std::is_same_v<A, simd::scalar_path>) done = simd::unpack_nibbles<A>(in, n, codes);
+      });
+  }
+  unpack_codes<T>(in + done / 2, n - done, codes + done);
+}
 }  // namespace detail
 
 /// Converts floats to T and packs them into out (of the same size), in one pass.
@@ -43,7 +70,8 @@ void pack(std::span<const float> in, packed_vector<T>& out, const R& r, O o) {
   for (std::size_t start = 0; start < in.size(); start += detail::pack_step) {
     const std::size_t n = std::min(detail::pack_step, in.size() - start);
     convert(in.subspan(start, n), std::span<T>(codes, n), detail::offset_by(r, start), o);
-    pack_codes<T>(reinterpret_cast<const std::uint8_t*>(codes), n, out.data() + packing<T>::bytes_for(start));
+    detail::pack_codes_bulk<T>(reinterpret_cast<const std::uint8_t*>(codes), n,
+                               out.data() + packing<T>::bytes_for(start));
   }
 }
 
@@ -63,7 +91,7 @@ void unpack(const packed_vector<T>& p, std::span<float> out) {
   T codes[detail::pack_step];
   for (std::size_t start = 0; start < p.size(); start += detail::pack_step) {
     const std::size_t n = std::min(detail::pack_step, p.size() - start);
-    unpack_codes<T>(p.data() + packing<T>::bytes_for(start), n, reinterpret_cast<std::uint8_t*>(codes));
+    detail::unpack_codes_bulk<T>(p.data() + packing<T>::bytes_for(start), n, reinterpret_cast<std::uint8_t*>(codes));
     convert(std::span<const T>(codes, n), out.subspan(start, n), rounding::nearest_even{},
             overflow::propagate{});  // exact
   }

@@ -180,6 +180,7 @@ struct ops<rt::avx2> {
     return _mm_cvtsi128_si32(_mm_max_epi32(m, _mm_shuffle_epi32(m, 0xB1)));
   }
   LOWP_AVX2_FN static bool any(b32 m) { return !_mm256_testz_si256(m.v, m.v); }
+  LOWP_AVX2_FN static i32 mask_lanes(b32 m) { return m.v; }  // −1 where m holds
   LOWP_AVX2_FN static i32 select(b32 c, i32 a, i32 b) {
 #if defined(__GNUC__) && !defined(__clang__) && defined(__AVX512BW__) && defined(__AVX512VL__)
     // g++ 12 -O2 with AVX-512BW/VL miscompiles vpblendvb on an inverted mask (see simd/arch.hpp)
@@ -201,6 +202,12 @@ struct ops<rt::avx2> {
   LOWP_AVX2_FN static void store_narrow(i32 v, std::uint16_t* p) {  // lanes hold 0..65535
     _mm_storeu_si128(reinterpret_cast<__m128i*>(p),
                      _mm_packus_epi32(_mm256_castsi256_si128(v.v), _mm256_extracti128_si256(v.v, 1)));
+  }
+  LOWP_AVX2_FN static void store_narrow4(i32 a, i32 b, i32 c, i32 d, std::uint8_t* p) {  // lanes hold 0..255
+    // the packs work within 128-bit halves: dwords come out as a0 b0 c0 d0 a1 b1 c1 d1 (4 bytes each)
+    const __m256i bytes = _mm256_packus_epi16(_mm256_packs_epi32(a.v, b.v), _mm256_packs_epi32(c.v, d.v));
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm256_permutevar8x32_epi32(bytes, order));
   }
 };
 
@@ -224,6 +231,7 @@ struct ops<rt::avx512> {
   LOWP_AVX512_FN static f32 rounded(f32 x) { return detail::rounded_ps(x.v); }  // opaque (spec §10)
   LOWP_AVX512_FN static std::int32_t reduce_max(i32 v) { return _mm512_reduce_max_epi32(v.v); }
   LOWP_AVX512_FN static bool any(b32 m) { return m.v != 0; }
+  LOWP_AVX512_FN static i32 mask_lanes(b32 m) { return _mm512_maskz_set1_epi32(m.v, -1); }  // −1 where m holds
   LOWP_AVX512_FN static i32 select(b32 c, i32 a, i32 b) { return _mm512_mask_blend_epi32(c.v, b.v, a.v); }
   LOWP_AVX512_FN static i32 load_widen(const std::uint8_t* p) {
     return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
@@ -236,6 +244,12 @@ struct ops<rt::avx512> {
   }
   LOWP_AVX512_FN static void store_narrow(i32 v, std::uint16_t* p) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi32_epi16(v.v));
+  }
+  LOWP_AVX512_FN static void store_narrow4(i32 a, i32 b, i32 c, i32 d, std::uint8_t* p) {
+    store_narrow(a, p);
+    store_narrow(b, p + 16);
+    store_narrow(c, p + 32);
+    store_narrow(d, p + 48);
   }
 };
 
