@@ -11,7 +11,9 @@
 // the target's subnormal range, x is scaled by the exact power of two 2^(M − emin) and split into
 // integer and fraction with a truncating conversion. The discarded fraction gives the rounding
 // decision of every mode exactly as core/round.hpp does (spec §6); stochastic rounding draws
-// the same Philox bits per element as the scalar path.
+// the same Philox bits per element as the scalar path. Two shortcuts under nearest-even, exact too:
+// formats with at most 7 magnitudes (FP4) count the rounding thresholds |x| passes, and integers
+// take min(|x|, 2^23) + 2^23, whose bits hold |x| rounded to an integer, ties to even.
 // decode (code → float): bits(mag << (23 − M)) · 2^(127 − bias) is exact for normals and
 // subnormals alike (a float subnormal scaled by a power of two), then NaN / Inf / sign.
 
