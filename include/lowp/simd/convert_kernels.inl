@@ -114,10 +114,10 @@ inline constexpr bool threshold_encode =
 template <float_spec S>
 inline constexpr auto encode_thresholds = [] {
   std::array<std::int32_t, S.max_mag()> t{};
-  const auto value = [](std::uint64_t m) {  // decode_lanes' rule: bits(m << (23 − M)) · 2^(127 − bias)
+  const auto value = [](std::size_t m) {  // decode_lanes' rule: bits(m << (23 − M)) · 2^(127 − bias)
     return std::bit_cast<float>(std::uint32_t(m << (23 - S.M))) * ::lowp::detail::pow2<float>(127 - S.bias);
   };
-  for (std::uint64_t m = 0; m < S.max_mag(); ++m) {
+  for (std::size_t m = 0; m < t.size(); ++m) {
     const std::int32_t mid = std::bit_cast<std::int32_t>((value(m) + value(m + 1)) / 2);
     t[m] = (m + 1) % 2 == 0 ? mid - 1 : mid;
   }
